@@ -1,0 +1,106 @@
+import type { AgentChunk, AgentEvent } from "../protocol/agent-frames.js";
+import type { AgentName } from "../protocol/agents.js";
+
+/**
+ * The agent-run port: how gateways hand runs to workers and how workers stream output back.
+ * Adapters: `createNatsRunQueue` (JetStream `AGENT_REQ` / `AGENT_OUT`, a KV bucket for run ids)
+ * and `createMemoryRunQueue` (one process). One contract suite (`run-queue.contract.ts`) runs
+ * against both.
+ *
+ * Contract:
+ * - `submit` is idempotent per (userId, clientId) for `dedupeWindowMs` (2 minutes): a second
+ *   submit returns the first run's `requestId` with `duplicate: true` and queues nothing.
+ * - A full queue refuses with `AppError("overloaded")`; a bus that is down, `unavailable`.
+ * - A submitted run is delivered to exactly one worker at a time; a worker that neither acks nor
+ *   signals `working()` within `ackWaitMs` (or that dies) loses it and another worker gets it,
+ *   with `attempt` incremented, up to `maxDeliver` attempts. Pro runs are delivered before free
+ *   runs that are waiting at the same time.
+ * - Output: `RunJob.emit` assigns `seq` 1, 2, 3… in emit order and continues after the last seq
+ *   already published for the run (so a redelivered run continues the sequence). Chunks are
+ *   stored for `outMaxAgeMs`; `watch(requestId, after)` yields every stored chunk with
+ *   `seq > after` and then the live ones, exactly once each and in seq order, and ends after the
+ *   terminal chunk (`agent.done` / `agent.error`).
+ * - A run that used up `maxDeliver` attempts without being acked gets a terminal
+ *   `agent.error` (`unavailable`, retryable) published by the adapter, so watchers always end.
+ * - `cancel` reaches the worker running the run (or the one that later picks it up, within the
+ *   dedupe window): its `RunJob.signal` aborts.
+ */
+export interface AgentRunRequest {
+  /** Payload version; bumped on a breaking change of this shape. */
+  v: 1;
+  requestId: string;
+  /** The `id` of the client's `agent.run` frame (or a generated one for HTTP runs). */
+  clientId: string;
+  userId: string;
+  tier: "free" | "pro";
+  agent: AgentName;
+  input: string;
+  context?: { matchId?: string; marketId?: string };
+  /** ms since epoch when the gateway accepted the run. */
+  submittedAt: number;
+  /** W3C trace context of the gateway span, carried to the worker. */
+  traceparent?: string;
+}
+
+export interface SubmitResult {
+  requestId: string;
+  duplicate: boolean;
+  /** Runs queued ahead of this one (an estimate; absent when unknown). */
+  queuedAhead?: number;
+}
+
+export interface RunWatch extends AsyncIterable<AgentChunk> {
+  /** Stops the watch; the iterator ends. Idempotent. */
+  close(): void;
+}
+
+export interface RunQueue {
+  /** Gateway side. `request.requestId` is used unless the run is a duplicate. */
+  submit(request: AgentRunRequest): Promise<SubmitResult>;
+  /** Chunks with `seq > after`, stored then live, ending after the terminal chunk. */
+  watch(requestId: string, after: number): RunWatch;
+  /** The run's last published chunk seq (0 when none). */
+  lastSeq(requestId: string): Promise<number>;
+  cancel(requestId: string): Promise<void>;
+
+  /** Worker side: starts delivering runs to `handler`, at most `concurrency` at once. */
+  consume(handler: RunHandler, options: { concurrency: number }): RunConsumer;
+
+  /** Closes connections/timers owned by this adapter. */
+  close(): Promise<void>;
+}
+
+export type RunHandler = (job: RunJob) => Promise<void>;
+
+export interface RunConsumer {
+  /** Runs being handled right now. */
+  readonly active: number;
+  /** Stops taking new runs and waits for the active ones to finish (graceful drain). */
+  stop(): Promise<void>;
+}
+
+export interface RunJob {
+  readonly request: AgentRunRequest;
+  /** 1 for the first delivery; >1 when the run moved here from a worker that failed. */
+  readonly attempt: number;
+  /** Aborts when the client cancels the run or the consumer is force-stopped. */
+  readonly signal: AbortSignal;
+  /** Publishes the next chunk of the run's stream (seq assigned here). Resolves when stored. */
+  emit(event: AgentEvent): Promise<void>;
+  /** Tells the bus the run is still alive (extends the ack deadline). Cheap; call often. */
+  working(): void;
+  /** The run is finished (its terminal chunk was emitted): remove it from the queue. */
+  ack(): Promise<void>;
+  /** This worker cannot run it now: deliver again later (to any worker). */
+  nak(delayMs?: number): Promise<void>;
+  /** The run can never succeed: drop it without redelivery. */
+  term(): Promise<void>;
+}
+
+export interface RunQueueOptions {
+  dedupeWindowMs: number;
+  ackWaitMs: number;
+  maxDeliver: number;
+  queueMax: number;
+  outMaxAgeMs: number;
+}

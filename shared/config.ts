@@ -1,0 +1,203 @@
+import { type Static, Type as T } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+/**
+ * The one configuration schema of every service. Each property is read from the environment
+ * variable of the same name in CONSTANT_CASE (`heartbeatMs` ← `HEARTBEAT_MS`); units are in the
+ * names. A bad value stops the process with a message naming the variable. The loaded object is
+ * frozen: configuration never changes while a process runs.
+ */
+export const configSchema = T.Object(
+  {
+    host: T.String({ default: "127.0.0.1", description: "Address the HTTP/WebSocket server binds." }),
+    port: T.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: "Port of the HTTP/WebSocket server (0: any free port).",
+    }),
+    dataDir: T.String({
+      default: ".data",
+      description: "Embedded mode: folder for the database and other state.",
+    }),
+    logLevel: T.Union(
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => T.Literal(l)),
+      { default: "info", description: "pino log level." },
+    ),
+    natsUrl: T.String({
+      default: "nats://127.0.0.1:4222",
+      description: "Distributed mode: NATS server(s), comma-separated.",
+    }),
+    redisUrl: T.String({
+      default: "redis://127.0.0.1:6379",
+      description: "Distributed mode: Redis for limits and caches.",
+    }),
+    databaseUrl: T.String({
+      default: "postgres://postgres@127.0.0.1:5432/postgres",
+      description: "Distributed mode: PostgreSQL.",
+    }),
+    streamPrefix: T.String({
+      default: "",
+      pattern: "^[A-Za-z0-9_-]*$",
+      description:
+        "Prefix of every JetStream stream, consumer and KV bucket name; lets deployments share one NATS.",
+    }),
+    subjectPrefix: T.String({
+      default: "",
+      pattern: "^([A-Za-z0-9_-]+\\.)*$",
+      description:
+        "Prefix of every NATS subject (ends with a dot when set); isolates deployments on one NATS.",
+    }),
+    jwtSecret: T.String({
+      minLength: 16,
+      default: "dev-secret-change-me-please",
+      description: "HS256 secret for user tokens.",
+    }),
+    jwtPublicKey: T.String({
+      default: "",
+      description: "PEM public key: when set, tokens are verified with RS256/ES256 instead.",
+    }),
+    devTokens: T.Boolean({
+      default: true,
+      description: "Enables POST /api/auth/dev-token (turn off in production).",
+    }),
+    devTokenTtlS: T.Integer({ minimum: 1, default: 3600, description: "Lifetime of development tokens." }),
+    gatewayId: T.String({
+      default: "",
+      description: "Name of this gateway in `welcome`; a random one when empty.",
+    }),
+    heartbeatMs: T.Integer({
+      minimum: 100,
+      default: 25000,
+      description: "WebSocket ping interval; silent peers close after twice this.",
+    }),
+    maxFrameBytes: T.Integer({
+      minimum: 1024,
+      default: 65536,
+      description: "Largest client WebSocket frame (bigger: close 1009).",
+    }),
+    workerConcurrency: T.Integer({
+      minimum: 1,
+      default: 64,
+      description: "Agent runs one worker process runs at once.",
+    }),
+    agentAckWaitMs: T.Integer({
+      minimum: 1000,
+      default: 10000,
+      description: "A run whose worker goes silent this long is redelivered.",
+    }),
+    agentMaxDeliver: T.Integer({
+      minimum: 1,
+      default: 3,
+      description: "Attempts of one agent run before it fails.",
+    }),
+    agentQueueMax: T.Integer({
+      minimum: 1,
+      default: 100000,
+      description: "Queued agent runs beyond which new ones are refused.",
+    }),
+    agentOutMaxAgeMs: T.Integer({
+      minimum: 1000,
+      default: 600000,
+      description: "How long streamed agent output is kept for resumes.",
+    }),
+    coalesceMs: T.Integer({
+      minimum: 0,
+      default: 5,
+      description: "Agent text deltas are coalesced over this many ms.",
+    }),
+    offlineTokenDelayMs: T.Integer({
+      minimum: 0,
+      default: 15,
+      description: "Offline model: pause between streamed tokens.",
+    }),
+    anthropicApiKey: T.String({
+      default: "",
+      description: "When set, agents use Anthropic's Messages API; else the offline model.",
+    }),
+    anthropicBaseUrl: T.String({
+      default: "",
+      description: "Messages API base URL (a local fake in tests).",
+    }),
+    anthropicModel: T.String({
+      default: "claude-sonnet-4-5",
+      description: "Model of every agent unless the agent sets its own.",
+    }),
+    modelStallMs: T.Integer({
+      minimum: 100,
+      default: 30000,
+      description: "A model stream silent this long is aborted and retried.",
+    }),
+    modelMaxSteps: T.Integer({
+      minimum: 1,
+      default: 8,
+      description: "Model calls in one agent run's tool loop.",
+    }),
+    startingBalance: T.Number({
+      minimum: 0,
+      default: 1000,
+      description: "Credits a new user receives from the house.",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Readonly<Static<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`configuration: ${variable} ${reason}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function envName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+/** Reads the configuration from `env` (strings) plus typed `overrides` (tests), validates and freezes it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configSchema.properties)) {
+    const text = env[envName(key)];
+    if (text === undefined || text === "") continue;
+    raw[key] = coerce(key, text, (schema as { type?: string }).type);
+  }
+  const merged = Value.Default(configSchema, { ...raw, ...overrides });
+  const firstError = Value.Errors(configSchema, merged).First();
+  if (firstError) {
+    const key = firstError.path.split("/")[1] ?? "";
+    throw new ConfigError(
+      key ? envName(key) : "(root)",
+      `is invalid: ${firstError.message} (got ${JSON.stringify(firstError.value)})`,
+    );
+  }
+  return Object.freeze(merged as Config);
+}
+
+function coerce(key: string, text: string, type: string | undefined): unknown {
+  if (type === "integer" || type === "number") {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n))
+      throw new ConfigError(envName(key), `must be a number (got ${JSON.stringify(text)})`);
+    return n;
+  }
+  if (type === "boolean") {
+    if (/^(1|true|yes|on)$/i.test(text)) return true;
+    if (/^(0|false|no|off)$/i.test(text)) return false;
+    throw new ConfigError(envName(key), `must be true or false (got ${JSON.stringify(text)})`);
+  }
+  return text;
+}
+
+/** Markdown table of every variable, generated from the schema (README and docs/configuration.md). */
+export function describeConfig(): string {
+  const rows = Object.entries(configSchema.properties).map(([key, s]) => {
+    const schema = s as { default?: unknown; description?: string };
+    return `| \`${envName(key)}\` | \`${JSON.stringify(schema.default)}\` | ${schema.description ?? ""} |`;
+  });
+  return ["| variable | default | meaning |", "|---|---|---|", ...rows].join("\n");
+}

@@ -1,0 +1,57 @@
+import type { Dataset } from "./dataset.js";
+import { shortName, teamSlug } from "./dataset.js";
+
+const aliases: Record<string, string> = {
+  "man utd": "manchester-united",
+  "man united": "manchester-united",
+  "man u": "manchester-united",
+  "man city": "manchester-city",
+  spurs: "tottenham-hotspur",
+  wolves: "wolverhampton-wanderers",
+  villa: "aston-villa",
+  forest: "nottingham-forest",
+  "nottm forest": "nottingham-forest",
+  newcastle: "newcastle-united",
+  "west ham": "west-ham-united",
+  brighton: "brighton-and-hove-albion",
+  palace: "crystal-palace",
+  leeds: "leeds-united",
+};
+
+/**
+ * Resolves what a person types (`arsenal`, `Man City`, `spurs`, `Brighton & Hove Albion FC`) to
+ * the dataset's team name, or undefined. Exact names and aliases first, then a unique prefix or
+ * word match, so "united" alone stays ambiguous rather than guessing.
+ */
+export function findTeam(data: Dataset, text: string): string | undefined {
+  const query = text.trim().toLowerCase();
+  if (!query) return undefined;
+  const slug = aliases[query] ?? teamSlug(query);
+  const exact = data.teams.find((t) => teamSlug(t) === slug || t.toLowerCase() === query);
+  if (exact) return exact;
+  const candidates = data.teams.filter((t) => {
+    const s = teamSlug(t);
+    return s.startsWith(slug) || s.split("-").includes(slug);
+  });
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+/** Every team named in free text, in order of appearance (for the offline model and tools). */
+export function teamsMentioned(data: Dataset, text: string): string[] {
+  const lower = ` ${text.toLowerCase().replace(/[^a-z0-9&' ]+/g, " ")} `;
+  const found: { team: string; at: number }[] = [];
+  const names = new Map<string, string>();
+  for (const team of data.teams) {
+    names.set(shortName(team).toLowerCase(), team);
+    names.set(team.toLowerCase(), team);
+  }
+  for (const [alias, slug] of Object.entries(aliases)) {
+    const team = data.teams.find((t) => teamSlug(t) === slug);
+    if (team) names.set(alias, team);
+  }
+  for (const [name, team] of [...names.entries()].sort((a, b) => b[0].length - a[0].length)) {
+    const at = lower.indexOf(` ${name} `);
+    if (at >= 0 && !found.some((f) => f.team === team)) found.push({ team, at });
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.team);
+}

@@ -1,0 +1,145 @@
+import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { AppError } from "../errors.js";
+import { AgentNameSchema, IntentSchema } from "./agents.js";
+import { Credits, FrameId, Shares } from "./common.js";
+
+/** Every frame a client may send over `/ws` (PROTOCOL.md "WebSocket"). Unknown keys are rejected. */
+const strict = { additionalProperties: false } as const;
+
+export const Channel = T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
+export const Side = T.Union([T.Literal("buy"), T.Literal("sell")]);
+const MarketId = T.String({ minLength: 1, maxLength: 128 });
+const Outcome = T.String({ minLength: 1, maxLength: 64 });
+
+export const clientFrameSchemas = {
+  ping: T.Object({ type: T.Literal("ping"), id: FrameId }, strict),
+  auth: T.Object(
+    { type: T.Literal("auth"), id: FrameId, token: T.String({ minLength: 1, maxLength: 8192 }) },
+    strict,
+  ),
+  subscribe: T.Object(
+    {
+      type: T.Literal("subscribe"),
+      id: FrameId,
+      channels: T.Array(Channel, { minItems: 1, maxItems: 100 }),
+      since: T.Optional(
+        T.Record(
+          Channel,
+          T.Object({ seq: T.Integer({ minimum: 0 }), epoch: T.String({ maxLength: 128 }) }, strict),
+        ),
+      ),
+    },
+    strict,
+  ),
+  unsubscribe: T.Object(
+    {
+      type: T.Literal("unsubscribe"),
+      id: FrameId,
+      channels: T.Array(Channel, { minItems: 1, maxItems: 100 }),
+    },
+    strict,
+  ),
+  quote: T.Object(
+    {
+      type: T.Literal("quote"),
+      id: FrameId,
+      marketId: MarketId,
+      outcome: Outcome,
+      side: Side,
+      shares: Shares,
+    },
+    strict,
+  ),
+  trade: T.Object(
+    {
+      type: T.Literal("trade"),
+      id: FrameId,
+      marketId: MarketId,
+      outcome: Outcome,
+      side: Side,
+      shares: Shares,
+      maxCost: T.Optional(Credits),
+      minProceeds: T.Optional(Credits),
+      idempotencyKey: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+    },
+    strict,
+  ),
+  "agent.run": T.Object(
+    {
+      type: T.Literal("agent.run"),
+      id: FrameId,
+      agent: T.Optional(AgentNameSchema),
+      intent: T.Optional(IntentSchema),
+      input: T.String({ minLength: 1, maxLength: 8000 }),
+      context: T.Optional(
+        T.Object(
+          { matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })), marketId: T.Optional(MarketId) },
+          strict,
+        ),
+      ),
+    },
+    strict,
+  ),
+  "agent.cancel": T.Object({ type: T.Literal("agent.cancel"), id: FrameId }, strict),
+  "agent.resume": T.Object(
+    {
+      type: T.Literal("agent.resume"),
+      id: FrameId,
+      requestId: T.String({ minLength: 1, maxLength: 128 }),
+      after: T.Integer({ minimum: 0 }),
+    },
+    strict,
+  ),
+} satisfies Record<string, TSchema>;
+
+export type ClientFrameType = keyof typeof clientFrameSchemas;
+export type ClientFrame = { [K in ClientFrameType]: Static<(typeof clientFrameSchemas)[K]> }[ClientFrameType];
+export type ClientFrameOf<K extends ClientFrameType> = Static<(typeof clientFrameSchemas)[K]>;
+export type AgentRunFrame = ClientFrameOf<"agent.run">;
+
+const checkers = Object.fromEntries(
+  Object.entries(clientFrameSchemas).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),
+) as { [K in ClientFrameType]: ReturnType<typeof TypeCompiler.Compile<(typeof clientFrameSchemas)[K]>> };
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: AppError; id?: string };
+
+/**
+ * Parses one text frame. Never throws: malformed JSON and schema violations are `bad_request`,
+ * an unknown `type` is `unknown_type`; the frame's `id` is returned when it can be read so the
+ * error answer can echo it.
+ */
+export function parseClientFrame(text: string): ParsedFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, error: new AppError("bad_request", "frame is not valid JSON") };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, error: new AppError("bad_request", "frame must be a JSON object") };
+  }
+  const record = value as Record<string, unknown>;
+  const id =
+    typeof record.id === "string" && record.id.length > 0 && record.id.length <= 64 ? record.id : undefined;
+  const fail = (error: AppError): ParsedFrame =>
+    id === undefined ? { ok: false, error } : { ok: false, error, id };
+  if (typeof record.type !== "string") return fail(new AppError("bad_request", "frame has no string `type`"));
+  if (!Object.hasOwn(checkers, record.type)) {
+    return fail(
+      new AppError("unknown_type", `unknown frame type ${JSON.stringify(record.type.slice(0, 64))}`),
+    );
+  }
+  const checker = checkers[record.type as ClientFrameType];
+  if (!checker.Check(value)) {
+    const first = checker.Errors(value).First();
+    const where = first?.path ? `${first.path}: ` : "";
+    return fail(
+      new AppError(
+        "bad_request",
+        `invalid ${record.type} frame: ${where}${first?.message ?? "schema violation"}`,
+      ),
+    );
+  }
+  return { ok: true, frame: value as ClientFrame };
+}

@@ -1,0 +1,98 @@
+import type { ErrorCode } from "../errors.js";
+import type { AgentEvent, Usage } from "./agent-frames.js";
+import type { AgentName } from "./agents.js";
+
+/**
+ * Frames the server sends (PROTOCOL.md). These are produced by our own code, so they are typed
+ * rather than validated at run time; the protocol tests check their shapes on the wire.
+ */
+export interface WelcomeFrame {
+  type: "welcome";
+  sessionId: string;
+  gatewayId: string;
+  serverTime: string;
+  heartbeatMs: number;
+}
+export interface PongFrame {
+  type: "pong";
+  id: string;
+  serverTime: string;
+}
+export interface AuthOkFrame {
+  type: "auth.ok";
+  id: string;
+  expiresAt: string;
+}
+export interface ErrorFrame {
+  type: "error";
+  id?: string;
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+export interface ChannelState {
+  channel: string;
+  seq: number;
+  epoch: string;
+  recovered?: boolean;
+}
+export interface SubscribedFrame {
+  type: "subscribed";
+  id: string;
+  channels: ChannelState[];
+}
+export interface UnsubscribedFrame {
+  type: "unsubscribed";
+  id: string;
+  channels: string[];
+}
+export interface EventFrame {
+  type: "event";
+  channel: string;
+  seq: number;
+  epoch: string;
+  data: unknown;
+  conflated?: true;
+}
+export interface SnapshotFrame {
+  type: "snapshot";
+  channel: string;
+  seq: number;
+  epoch: string;
+  data: unknown;
+}
+export interface AgentAcceptedFrame {
+  type: "agent.accepted";
+  id: string;
+  requestId: string;
+  agent: AgentName;
+  queuedAhead?: number;
+}
+/** A stream frame as the client sees it: the worker's event plus the run's ids and seq. */
+export type AgentStreamFrame = AgentEvent & { id: string; requestId: string; seq: number };
+
+export interface FinishedRun {
+  requestId: string;
+  text: string;
+  toolCalls: {
+    callId: string;
+    name: string;
+    status: "finished" | "failed";
+    input?: unknown;
+    output?: unknown;
+  }[];
+  usage: Usage;
+  stopReason: string;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | PongFrame
+  | AuthOkFrame
+  | ErrorFrame
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | EventFrame
+  | SnapshotFrame
+  | AgentAcceptedFrame
+  | AgentStreamFrame;
