@@ -1,0 +1,265 @@
+import { AppError } from "../errors.js";
+import type { AgentChunk, AgentEvent } from "../protocol/agent-frames.js";
+import { admit } from "./admission.js";
+import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
+import type {
+  AgentRunRequest,
+  RunConsumer,
+  RunHandler,
+  RunJob,
+  RunQueue,
+  RunQueueOptions,
+  RunWatch,
+} from "./run-queue.js";
+import { defaultRunQueueOptions, deliveriesExhausted } from "./run-queue-defaults.js";
+
+/**
+ * The agent-run port in one process (embedded mode and unit tests), with the same delivery
+ * semantics as the JetStream adapter: a run is held by one worker at a time, comes back to the
+ * queue when its worker throws, naks or stays silent for `ackWaitMs`, and fails with a terminal
+ * `agent.error` after `maxDeliver` deliveries. Output chunks are kept `outMaxAgeMs`.
+ */
+export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): RunQueue {
+  const opts: RunQueueOptions = { ...defaultRunQueueOptions, ...options };
+  /** (userId, clientId) → the run it started, for `dedupeWindowMs`. */
+  const runs = new Map<string, { requestId: string; expiresAt: number }>();
+  const waiting: Record<AgentRunRequest["tier"], Entry[]> = { pro: [], free: [] };
+  /** Runs queued or held by a worker: what counts against `queueMax`, as in a work-queue stream. */
+  let unsettled = 0;
+  const outputs = new Map<string, Output>();
+  /** requestId → when its cancel is forgotten. */
+  const cancelled = new Map<string, number>();
+  const held = new Map<string, Set<AbortController>>();
+  const consumers: Consumer[] = [];
+  const retryTimers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const sweeper = setInterval(sweep, Math.min(1000, opts.outMaxAgeMs, opts.dedupeWindowMs));
+  sweeper.unref();
+
+  function sweep() {
+    const now = Date.now();
+    for (const [key, run] of runs) if (run.expiresAt <= now) runs.delete(key);
+    for (const [id, expiresAt] of cancelled) if (expiresAt <= now) cancelled.delete(id);
+    for (const [id, output] of outputs) {
+      while (output.chunks.length > 0 && output.chunks[0]!.storedAt <= now - opts.outMaxAgeMs) {
+        output.chunks.shift();
+      }
+      if (output.chunks.length === 0 && output.watchers.size === 0) outputs.delete(id);
+    }
+  }
+
+  function outputOf(requestId: string): Output {
+    let output = outputs.get(requestId);
+    if (output === undefined) {
+      output = { chunks: [], watchers: new Set() };
+      outputs.set(requestId, output);
+    }
+    return output;
+  }
+
+  function publish(requestId: string, event: AgentEvent) {
+    const output = outputOf(requestId);
+    const chunk = { ...event, seq: (output.chunks.at(-1)?.chunk.seq ?? 0) + 1 } as AgentChunk;
+    output.chunks.push({ chunk, storedAt: Date.now() });
+    for (const feed of output.watchers) feed.push(chunk);
+  }
+
+  function enqueue(entry: Entry, first: boolean) {
+    const list = waiting[entry.request.tier];
+    if (first) list.unshift(entry);
+    else list.push(entry);
+    pump();
+  }
+
+  function pump() {
+    for (;;) {
+      const consumer = consumers.find((c) => c.active < c.concurrency);
+      const entry = consumer && (waiting.pro.shift() ?? waiting.free.shift());
+      if (consumer === undefined || entry === undefined) return;
+      // Round robin: the consumer just served goes to the back.
+      consumers.splice(consumers.indexOf(consumer), 1);
+      consumers.push(consumer);
+      deliver(consumer, entry);
+    }
+  }
+
+  function deliver(consumer: Consumer, entry: Entry) {
+    const { requestId } = entry.request;
+    entry.attempt += 1;
+    const controller = new AbortController();
+    if (cancelled.has(requestId)) controller.abort();
+    const holders = held.get(requestId) ?? new Set();
+    holders.add(controller);
+    held.set(requestId, holders);
+
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => settle("retry"), opts.ackWaitMs);
+      timer.unref();
+    };
+    const settle = (outcome: "done" | "retry", delayMs = 0) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      holders.delete(controller);
+      if (holders.size === 0) held.delete(requestId);
+      if (outcome === "done") unsettled -= 1;
+      else retry(entry, delayMs);
+    };
+
+    const job: RunJob = {
+      request: entry.request,
+      attempt: entry.attempt,
+      signal: controller.signal,
+      emit: async (event) => {
+        if (closed) throw new AppError("unavailable", "run queue is closed");
+        publish(requestId, event);
+      },
+      working: () => {
+        if (!settled) arm();
+      },
+      ack: async () => settle("done"),
+      nak: async (delayMs) => settle("retry", delayMs),
+      term: async () => settle("done"),
+    };
+
+    consumer.active += 1;
+    consumer.controllers.add(controller);
+    arm();
+    Promise.resolve()
+      .then(() => consumer.handler(job))
+      .catch(() => settle("retry"))
+      .finally(() => {
+        consumer.active -= 1;
+        consumer.controllers.delete(controller);
+        consumer.idle();
+        pump();
+      });
+  }
+
+  function retry(entry: Entry, delayMs: number) {
+    if (closed) return;
+    if (entry.attempt >= opts.maxDeliver) {
+      unsettled -= 1;
+      publish(entry.request.requestId, deliveriesExhausted(opts.maxDeliver));
+      return;
+    }
+    if (delayMs <= 0) {
+      enqueue(entry, true);
+      return;
+    }
+    const timer = setTimeout(() => {
+      retryTimers.delete(timer);
+      enqueue(entry, true);
+    }, delayMs);
+    timer.unref();
+    retryTimers.add(timer);
+  }
+
+  function assertOpen() {
+    if (closed) throw new AppError("unavailable", "run queue is closed");
+  }
+
+  return {
+    async submit(request) {
+      assertOpen();
+      const key = `${request.userId}\u0000${request.clientId}`;
+      const now = Date.now();
+      const existing = runs.get(key);
+      if (existing !== undefined && existing.expiresAt > now) {
+        return { requestId: existing.requestId, duplicate: true };
+      }
+      admit(request.tier, unsettled, opts.queueMax);
+      runs.set(key, { requestId: request.requestId, expiresAt: now + opts.dedupeWindowMs });
+      const queuedAhead = waiting.pro.length + (request.tier === "free" ? waiting.free.length : 0);
+      unsettled += 1;
+      // A copy, as over a real bus: the worker never shares the gateway's object.
+      enqueue({ request: structuredClone(request), attempt: 0 }, false);
+      return { requestId: request.requestId, duplicate: false, queuedAhead };
+    },
+
+    watch(requestId, after): RunWatch {
+      const output = outputOf(requestId);
+      const feed = createChunkFeed(after, () => output.watchers.delete(feed));
+      for (const { chunk } of output.chunks) feed.push(chunk);
+      if (closed) feed.fail(new AppError("unavailable", "run queue is closed"));
+      else if (!feed.ended) output.watchers.add(feed);
+      return feed;
+    },
+
+    async lastSeq(requestId) {
+      return outputs.get(requestId)?.chunks.at(-1)?.chunk.seq ?? 0;
+    },
+
+    async cancel(requestId) {
+      assertOpen();
+      cancelled.set(requestId, Date.now() + opts.dedupeWindowMs);
+      for (const controller of held.get(requestId) ?? []) controller.abort();
+    },
+
+    consume(handler, { concurrency }): RunConsumer {
+      assertOpen();
+      let drained: (() => void) | undefined;
+      const consumer: Consumer = {
+        handler,
+        concurrency,
+        active: 0,
+        controllers: new Set(),
+        idle: () => {
+          if (consumer.active === 0) drained?.();
+        },
+      };
+      consumers.push(consumer);
+      pump();
+      return {
+        get active() {
+          return consumer.active;
+        },
+        stop() {
+          const index = consumers.indexOf(consumer);
+          if (index >= 0) consumers.splice(index, 1);
+          if (consumer.active === 0) return Promise.resolve();
+          return new Promise<void>((resolve) => {
+            drained = resolve;
+          });
+        },
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweeper);
+      for (const timer of retryTimers) clearTimeout(timer);
+      retryTimers.clear();
+      for (const consumer of consumers.splice(0)) {
+        for (const controller of consumer.controllers) controller.abort();
+      }
+      for (const output of outputs.values()) {
+        for (const feed of output.watchers) feed.fail(new AppError("unavailable", "run queue is closed"));
+      }
+    },
+  };
+}
+
+interface Entry {
+  request: AgentRunRequest;
+  /** Deliveries so far. */
+  attempt: number;
+}
+
+interface Output {
+  chunks: { chunk: AgentChunk; storedAt: number }[];
+  watchers: Set<ChunkFeed>;
+}
+
+interface Consumer {
+  handler: RunHandler;
+  concurrency: number;
+  active: number;
+  controllers: Set<AbortController>;
+  idle(): void;
+}
