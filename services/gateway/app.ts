@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { RunQueue } from "../../shared/bus/run-queue.js";
+import type { Config } from "../../shared/config.js";
+import type { Logger } from "../../shared/logger.js";
+import authPlugin from "./auth/auth-plugin.js";
+import { devTokenRoutes } from "./auth/dev-token-routes.js";
+import { agentsRoutes } from "./http/agents-routes.js";
+import errorRepliesPlugin from "./http/error-replies.js";
+import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
+import metricsPlugin from "./http/metrics-plugin.js";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
+import { createRunOwners } from "./run-owners.js";
+import { wsRoutes } from "./ws/ws-routes.js";
+
+export interface GatewayDeps {
+  /** Where agent runs go and their streams come from (NATS or in-process). Owned by the caller. */
+  runQueue: RunQueue;
+  logger: Logger;
+  /** Overrides `config.gatewayId`; a random name when neither is set. */
+  gatewayId?: string;
+  /** `/readyz` answers 200 only when every entry is true; absent: ready once listening. */
+  readiness?: ReadinessCheck;
+  /** A metrics set to share (embedded mode); a fresh registry otherwise. */
+  metrics?: GatewayMetrics;
+}
+
+/** Per-socket and per-response bounds that have no config entry of their own. */
+export const gatewayLimits = Object.freeze({
+  /** PROTOCOL.md "Limits": client frames per socket. */
+  frameRate: { perSecond: 50, burst: 100 },
+  /** Unsent bytes one socket or SSE response may hold before it is closed as a slow consumer. */
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxRunsPerSocket: 32,
+  closeGraceMs: 5000,
+  /** Run owners remembered for resumes (the run output itself lives `agentOutMaxAgeMs`). */
+  maxRunOwners: 200_000,
+});
+
+/**
+ * The gateway as a Fastify app: every plugin is registered here, in this order, and nothing
+ * listens. The caller owns `deps.runQueue` and closes it after `app.close()`, which drains the
+ * sockets (1012) first.
+ */
+export async function buildApp(config: Config, deps: GatewayDeps): Promise<FastifyInstance> {
+  const gatewayId = deps.gatewayId ?? (config.gatewayId || `gw-${randomBytes(4).toString("hex")}`);
+  const metrics = deps.metrics ?? createGatewayMetrics();
+  const owners = createRunOwners({ ttlMs: config.agentOutMaxAgeMs, maxEntries: gatewayLimits.maxRunOwners });
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ service: "gateway", gatewayId }) as FastifyBaseLogger,
+    // Request ids from a client header are not trusted; ours are enough to correlate logs.
+    genReqId: () => randomBytes(8).toString("hex"),
+    bodyLimit: config.maxFrameBytes,
+  });
+
+  await app.register(errorRepliesPlugin);
+  await app.register(metricsPlugin, { metrics });
+  await app.register(authPlugin, { config });
+  await app.register(healthRoutes, { readiness: deps.readiness ?? (async () => ({})) });
+  if (config.devTokens && app.tokenIssuer !== undefined) {
+    await app.register(devTokenRoutes, { issuer: app.tokenIssuer });
+  }
+  await app.register(agentsRoutes, {
+    runQueue: deps.runQueue,
+    owners,
+    metrics,
+    maxBufferedBytes: gatewayLimits.maxBufferedBytes,
+  });
+  await app.register(wsRoutes, {
+    maxFrameBytes: config.maxFrameBytes,
+    closeGraceMs: gatewayLimits.closeGraceMs,
+    session: {
+      gatewayId,
+      heartbeatMs: config.heartbeatMs,
+      maxBufferedBytes: gatewayLimits.maxBufferedBytes,
+      frameRate: gatewayLimits.frameRate,
+      maxRunsPerSocket: gatewayLimits.maxRunsPerSocket,
+      tokens: app.tokens,
+      runQueue: deps.runQueue,
+      owners,
+      metrics,
+    },
+  });
+  return app;
+}

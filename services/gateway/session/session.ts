@@ -1,0 +1,259 @@
+import { randomUUID } from "node:crypto";
+import type { RunQueue } from "../../../shared/bus/run-queue.js";
+import { AppError, toAppError } from "../../../shared/errors.js";
+import type { Logger } from "../../../shared/logger.js";
+import {
+  type ClientFrame,
+  type ClientFrameOf,
+  type ClientFrameType,
+  parseClientFrame,
+} from "../../../shared/protocol/client-frames.js";
+import type { ErrorFrame, ServerFrame } from "../../../shared/protocol/server-frames.js";
+import { type Claims, expiresAt, type TokenVerifier } from "../auth/claims.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { RunOwners } from "../run-owners.js";
+import { createAgentHandlers } from "./agent-handlers.js";
+import { liveHandlers } from "./live-handlers.js";
+import { closeCodes, type SocketLike } from "./socket-like.js";
+import { createTokenBucket, type TokenBucket } from "./token-bucket.js";
+
+export interface SessionDeps {
+  gatewayId: string;
+  /** WebSocket ping interval; a peer silent for twice this is closed. */
+  heartbeatMs: number;
+  /** Bytes a socket may hold unsent before it is closed as a slow consumer (4008). */
+  maxBufferedBytes: number;
+  /** Client frames per second per socket, and the burst allowed above that rate. */
+  frameRate: { perSecond: number; burst: number };
+  /** Agent streams one socket may relay at once. */
+  maxRunsPerSocket: number;
+  tokens: TokenVerifier;
+  runQueue: RunQueue;
+  owners: RunOwners;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/** What frame handlers may use of their session. */
+export interface SessionContext {
+  /** The current token's claims (a refresh may change `tier` and `exp`, never `sub`). */
+  readonly claims: Claims;
+  readonly isClosed: boolean;
+  readonly logger: Logger;
+  send(frame: ServerFrame): void;
+  sendError(id: string | undefined, error: AppError): void;
+}
+
+/** One handler per client frame type: the session's whole dispatch table. */
+export type FrameHandlers = {
+  [K in ClientFrameType]: (frame: ClientFrameOf<K>) => void | Promise<void>;
+};
+
+/** The longest delay `setTimeout` honours (about 24.8 days). */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * One client connection, independent of the transport (PROTOCOL.md "WebSocket"): welcome,
+ * heartbeat, token expiry and refresh, per-socket frame rate limit, frame validation and dispatch,
+ * and the outbound bound. The adapter feeds it text frames, binary frames, pongs and the close.
+ */
+export class Session implements SessionContext {
+  readonly id = randomUUID();
+  readonly logger: Logger;
+  #claims: Claims;
+  #closed = false;
+  #lastHeard = Date.now();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #expiry: NodeJS.Timeout | undefined;
+  readonly #bucket: TokenBucket;
+  /** Frames refused in a row by the rate limit; beyond one more burst the socket is closed. */
+  #refusedInARow = 0;
+  readonly #agents: ReturnType<typeof createAgentHandlers>;
+  readonly #handlers: FrameHandlers;
+
+  constructor(
+    private readonly socket: SocketLike,
+    claims: Claims,
+    private readonly deps: SessionDeps,
+  ) {
+    this.#claims = claims;
+    this.logger = deps.logger.child({ sessionId: this.id, userId: claims.sub });
+    this.#bucket = createTokenBucket(deps.frameRate);
+    this.#agents = createAgentHandlers(this, deps);
+    this.#handlers = {
+      ping: (frame) => this.send({ type: "pong", id: frame.id, serverTime: new Date().toISOString() }),
+      auth: (frame) => this.#refresh(frame),
+      ...this.#agents.handlers,
+      ...liveHandlers(this),
+    };
+  }
+
+  get claims(): Claims {
+    return this.#claims;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  start(): void {
+    this.deps.metrics.socketOpened(this.#claims.sub);
+    this.logger.info({ tier: this.#claims.tier }, "session opened");
+    this.send({
+      type: "welcome",
+      sessionId: this.id,
+      gatewayId: this.deps.gatewayId,
+      serverTime: new Date().toISOString(),
+      heartbeatMs: this.deps.heartbeatMs,
+    });
+    this.#heartbeat = setInterval(() => this.#beat(), this.deps.heartbeatMs);
+    this.#armExpiry();
+  }
+
+  /** A text frame from the client. */
+  receive(text: string): void {
+    this.heard();
+    if (this.#closed) return;
+    const parsed = parseClientFrame(text);
+    const id = parsed.ok ? parsed.frame.id : parsed.id;
+    if (!this.#admit(id)) return;
+    if (!parsed.ok) {
+      this.logger.info({ code: parsed.error.code, message: parsed.error.message }, "bad frame");
+      this.sendError(id, parsed.error);
+      return;
+    }
+    this.#dispatch(parsed.frame);
+  }
+
+  /** A binary frame: the protocol is JSON text only. */
+  receiveBinary(): void {
+    this.heard();
+    if (this.#closed || !this.#admit(undefined)) return;
+    this.logger.info("binary frame refused");
+    this.sendError(undefined, new AppError("bad_request", "binary frames are not supported; send JSON text"));
+  }
+
+  /** Anything arrived from the peer (a frame or a pong): it is alive. */
+  heard(): void {
+    this.#lastHeard = Date.now();
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.#closed) return;
+    this.socket.send(JSON.stringify(frame));
+    // Agent frames must not be dropped, so a socket that cannot keep up is closed instead.
+    if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) {
+      this.deps.metrics.errors.inc({ code: "slow_consumer", transport: "ws" });
+      this.logger.info({ bufferedBytes: this.socket.bufferedAmount }, "slow consumer");
+      this.socket.send(JSON.stringify({ type: "error", code: "slow_consumer", message: "socket too slow" }));
+      this.close(closeCodes.slowConsumer, "slow consumer");
+    }
+  }
+
+  sendError(id: string | undefined, error: AppError): void {
+    this.deps.metrics.errors.inc({ code: error.code, transport: "ws" });
+    const frame: ErrorFrame = { type: "error", code: error.code, message: error.message };
+    if (id !== undefined) frame.id = id;
+    if (error.retryAfterMs !== undefined) frame.retryAfterMs = error.retryAfterMs;
+    this.send(frame);
+  }
+
+  /** Server-side close; the session stops at once (its runs go on and can be resumed). */
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.logger.info({ code, reason }, "closing session");
+    this.#teardown();
+    this.socket.close(code, reason);
+  }
+
+  /** The socket closed (either side). */
+  closed(): void {
+    if (this.#closed) return;
+    this.logger.info("session closed by peer");
+    this.#teardown();
+  }
+
+  #teardown() {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#expiry);
+    this.#agents.close();
+    this.deps.metrics.socketClosed(this.#claims.sub);
+  }
+
+  /** Spends a rate-limit token for one frame; answers `rate_limited` (or closes) when none is left. */
+  #admit(id: string | undefined): boolean {
+    const retryAfterMs = this.#bucket.take();
+    if (retryAfterMs === 0) {
+      this.#refusedInARow = 0;
+      return true;
+    }
+    this.#refusedInARow += 1;
+    if (this.#refusedInARow > this.deps.frameRate.burst) {
+      this.logger.info("frame flood: closing");
+      this.close(closeCodes.policyViolation, "too many frames");
+      return false;
+    }
+    this.sendError(id, new AppError("rate_limited", "too many frames; slow down", { retryAfterMs }));
+    return false;
+  }
+
+  #dispatch(frame: ClientFrame) {
+    const handler = this.#handlers[frame.type] as (frame: ClientFrame) => void | Promise<void>;
+    const fail = (err: unknown) => {
+      const error = toAppError(err);
+      if (error.code === "internal")
+        this.logger.error({ err, frameType: frame.type }, "frame handler failed");
+      else this.logger.info({ code: error.code, frameType: frame.type }, "frame refused");
+      this.sendError(frame.id, error);
+    };
+    try {
+      const result = handler(frame);
+      if (result !== undefined) result.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  #refresh(frame: ClientFrameOf<"auth">) {
+    let claims: Claims;
+    try {
+      claims = this.deps.tokens.verify(frame.token);
+    } catch (err) {
+      this.logger.info("token refresh refused");
+      this.sendError(frame.id, toAppError(err));
+      return;
+    }
+    if (claims.sub !== this.#claims.sub) {
+      this.logger.info({ tokenSub: claims.sub }, "token refresh for another user");
+      this.sendError(frame.id, new AppError("forbidden", "token belongs to another user"));
+      this.close(closeCodes.policyViolation, "token for another user");
+      return;
+    }
+    this.#claims = claims;
+    this.#armExpiry();
+    this.send({ type: "auth.ok", id: frame.id, expiresAt: expiresAt(claims) });
+  }
+
+  #armExpiry() {
+    clearTimeout(this.#expiry);
+    const remainingMs = this.#claims.exp * 1000 - Date.now();
+    // A token longer-lived than the longest timer re-arms instead of closing early.
+    this.#expiry = setTimeout(
+      () => {
+        if (this.#claims.exp * 1000 <= Date.now()) this.close(closeCodes.tokenExpired, "token expired");
+        else this.#armExpiry();
+      },
+      Math.min(Math.max(0, remainingMs), maxTimerMs),
+    );
+  }
+
+  #beat() {
+    if (Date.now() - this.#lastHeard > 2 * this.deps.heartbeatMs) {
+      this.logger.info("peer silent: closing");
+      this.close(closeCodes.goingAway, "heartbeat timeout");
+      return;
+    }
+    this.socket.ping();
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * What a session needs of a WebSocket; the `@fastify/websocket` route adapts `ws` to it and
+ * tests can supply their own. Contract: `send` and `ping` after `close` are ignored (never
+ * throw); `close` is idempotent and also ends a peer that never answers the closing handshake;
+ * `bufferedAmount` is the bytes accepted by `send` but not yet handed to the network.
+ */
+export interface SocketLike {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  readonly bufferedAmount: number;
+  /** Sends a WebSocket ping; the peer's pong reaches the session as `heard()`. */
+  ping(): void;
+}
+
+/** Close codes the gateway uses (PROTOCOL.md); 4xxx are ours, the rest RFC 6455. */
+export const closeCodes = {
+  /** The peer stayed silent for two heartbeats. */
+  goingAway: 1001,
+  policyViolation: 1008,
+  tooLarge: 1009,
+  /** The gateway drains: reconnect with backoff and resume. */
+  serviceRestart: 1012,
+  tokenExpired: 4001,
+  slowConsumer: 4008,
+} as const;
