@@ -1,0 +1,185 @@
+import { AppError, toAppError } from "../../../shared/errors.js";
+import type { AgentEvent, StopReason, Usage } from "../../../shared/protocol/agent-frames.js";
+import type { AgentName } from "../../../shared/protocol/agents.js";
+import type {
+  ContentBlock,
+  ModelMessage,
+  ModelProvider,
+  ModelStopReason,
+  ModelTool,
+  ToolResultBlock,
+} from "./model.js";
+import type { Tool, ToolContext, ToolOutcome } from "./tool.js";
+
+/** One user's request to an agent. Everything user-specific arrives here, never in the agent. */
+export interface AgentInput {
+  input: string;
+  context?: { matchId?: string; marketId?: string };
+  userId: string;
+  tier: "free" | "pro";
+}
+
+export interface AgentRunDeps {
+  provider: ModelProvider;
+  /** The run's tool context; its `signal` is the run's `signal`. */
+  ctx: Omit<ToolContext, "signal">;
+  /** Model calls allowed; the last one must answer in text (tool choice `none`). */
+  maxSteps: number;
+  signal: AbortSignal;
+}
+
+/**
+ * A configured agent, shared by every run of a process: it holds instructions and tools only.
+ *
+ * `run` streams the protocol's agent frames: `agent.delta` text as the model writes it, an
+ * `agent.tool` `started` then `finished` or `failed` per tool call, and exactly one terminal frame
+ * last: `agent.done` (usage summed over every model call) or `agent.error`. A cancelled run ends
+ * with `agent.done` `cancelled`. A model that still asks for tools on its last allowed step ends
+ * the run with `max_tokens`: the step cap is the run's budget.
+ */
+export interface Agent {
+  readonly name: AgentName;
+  readonly instructions: string;
+  readonly tools: readonly Tool[];
+  run(input: AgentInput, deps: AgentRunDeps): AsyncIterable<AgentEvent>;
+}
+
+export interface AgentSpec {
+  name: AgentName;
+  instructions: string;
+  tools: readonly Tool[];
+  model?: string;
+  maxTokens?: number;
+  temperature?: number;
+}
+
+export const defaultModel = "claude-sonnet-4-5";
+export const defaultMaxTokens = 1024;
+
+export function createAgent(spec: AgentSpec): Agent {
+  const byName = new Map(spec.tools.map((t) => [t.name, t]));
+  const toolDefs: ModelTool[] = spec.tools.map((t) => ({
+    name: t.name,
+    description: t.description,
+    input_schema: t.input as unknown as Record<string, unknown>,
+  }));
+
+  async function* run(input: AgentInput, deps: AgentRunDeps): AsyncGenerator<AgentEvent> {
+    const { provider, maxSteps, signal } = deps;
+    const ctx: ToolContext = { ...deps.ctx, signal };
+    const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    const done = (stopReason: StopReason): AgentEvent => ({
+      type: "agent.done",
+      stopReason,
+      usage: { ...usage },
+    });
+    const messages: ModelMessage[] = [{ role: "user", content: userMessage(input) }];
+
+    for (let step = 1; ; step++) {
+      if (signal.aborted) {
+        yield done("cancelled");
+        return;
+      }
+      const lastStep = step >= maxSteps;
+      const turn: ContentBlock[] = [];
+      let text = "";
+      let stopReason: ModelStopReason = "end_turn";
+      try {
+        const events = provider.stream(
+          {
+            model: spec.model ?? defaultModel,
+            system: spec.instructions,
+            messages,
+            tools: toolDefs,
+            toolChoice: lastStep ? "none" : "auto",
+            maxTokens: spec.maxTokens ?? defaultMaxTokens,
+            ...(spec.temperature === undefined ? {} : { temperature: spec.temperature }),
+          },
+          signal,
+        );
+        for await (const event of events) {
+          if (event.type === "text") {
+            text += event.text;
+            yield { type: "agent.delta", text: event.text };
+          } else if (event.type === "tool_use") {
+            if (text) turn.push({ type: "text", text });
+            text = "";
+            turn.push({ type: "tool_use", id: event.id, name: event.name, input: event.input });
+          } else if (event.type === "message_end") {
+            stopReason = event.stopReason;
+            usage.inputTokens += event.usage.inputTokens;
+            usage.outputTokens += event.usage.outputTokens;
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) {
+          yield done("cancelled");
+          return;
+        }
+        const error = toAppError(err);
+        yield { type: "agent.error", code: error.code, message: error.message, retryable: error.retryable };
+        return;
+      }
+      if (text) turn.push({ type: "text", text });
+
+      const calls = turn.filter((b) => b.type === "tool_use");
+      if (stopReason !== "tool_use" || calls.length === 0) {
+        yield done(stopReason === "max_tokens" ? "max_tokens" : "end_turn");
+        return;
+      }
+      if (lastStep) {
+        yield done("max_tokens");
+        return;
+      }
+
+      messages.push({ role: "assistant", content: turn });
+      const results: ToolResultBlock[] = [];
+      for (const call of calls) {
+        yield { type: "agent.tool", callId: call.id, name: call.name, status: "started", input: call.input };
+        const tool = byName.get(call.name);
+        const outcome: ToolOutcome = tool
+          ? await tool.call(call.input, ctx)
+          : { ok: false, error: new AppError("not_found", `no tool named ${call.name}`) };
+        if (signal.aborted) {
+          yield done("cancelled");
+          return;
+        }
+        if (outcome.ok) {
+          yield {
+            type: "agent.tool",
+            callId: call.id,
+            name: call.name,
+            status: "finished",
+            output: outcome.output,
+          };
+          results.push({
+            type: "tool_result",
+            tool_use_id: call.id,
+            content: JSON.stringify(outcome.output),
+          });
+        } else {
+          const { code, message } = outcome.error;
+          yield {
+            type: "agent.tool",
+            callId: call.id,
+            name: call.name,
+            status: "failed",
+            output: { code, message },
+          };
+          results.push({ type: "tool_result", tool_use_id: call.id, content: message, is_error: true });
+        }
+      }
+      messages.push({ role: "user", content: results });
+    }
+  }
+
+  return { name: spec.name, instructions: spec.instructions, tools: spec.tools, run };
+}
+
+function userMessage(input: AgentInput): string {
+  const context = [
+    input.context?.matchId === undefined ? undefined : `match ${input.context.matchId}`,
+    input.context?.marketId === undefined ? undefined : `market ${input.context.marketId}`,
+  ].filter((c) => c !== undefined);
+  return context.length === 0 ? input.input : `${input.input}\n\nContext: ${context.join(", ")}`;
+}

@@ -1,0 +1,128 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Dataset } from "../../../shared/epl/dataset.js";
+import {
+  abortError,
+  type ModelEvent,
+  type ModelMessage,
+  type ModelProvider,
+  type ModelRequest,
+} from "./model.js";
+import { type ToolFailure, writeAnswer } from "./offline/answer.js";
+import { readQuestion } from "./offline/question.js";
+import type { Finding, OfflineSkill } from "./offline/skill.js";
+import { offlineSkills } from "./offline/skills.js";
+import { countTokens, splitTokens } from "./offline/words.js";
+
+export interface OfflineProviderOptions {
+  dataset: Dataset;
+  /** Pause before each streamed token (ms); 0 streams the same tokens without timers. */
+  tokenDelayMs: number;
+  skills?: readonly OfflineSkill[];
+}
+
+/**
+ * The model without a network: deterministic, and grounded in the same tools as the real one.
+ * On a fresh question it calls the agent's tools the question needs (teams named, table or form
+ * words); once tool results are in the conversation it writes an answer from them. An agent with
+ * no relevant tool answers from the facts in its instructions. Text streams word by word; usage
+ * counts words.
+ */
+export function createOfflineProvider(options: OfflineProviderOptions): ModelProvider {
+  const skills = new Map((options.skills ?? offlineSkills).map((s) => [s.tool, s]));
+  const pause = async (signal: AbortSignal) => {
+    if (options.tokenDelayMs > 0) await sleep(options.tokenDelayMs, undefined, { signal });
+    else if (signal.aborted) throw abortError(signal);
+  };
+
+  return {
+    async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+      const inputTokens =
+        countTokens(request.system) +
+        countTokens(JSON.stringify(request.messages)) +
+        countTokens(JSON.stringify(request.tools));
+      const conversation = readConversation(request.messages);
+      const offered = new Set(request.tools.map((t) => t.name));
+      const question = readQuestion(options.dataset, conversation.question, offered);
+
+      if (!conversation.consulted && request.toolChoice !== "none") {
+        const calls = request.tools.flatMap((tool) =>
+          (skills.get(tool.name)?.plan(question) ?? []).map((input) => ({ name: tool.name, input })),
+        );
+        if (calls.length > 0) {
+          let outputTokens = 0;
+          for (const [i, call] of calls.entries()) {
+            await pause(signal);
+            outputTokens += 1 + countTokens(JSON.stringify(call.input));
+            yield { type: "tool_use", id: `toolu_offline_${conversation.turn}_${i}`, ...call };
+          }
+          yield { type: "message_end", stopReason: "tool_use", usage: { inputTokens, outputTokens } };
+          return;
+        }
+      }
+
+      const answer = writeAnswer({
+        question,
+        system: request.system,
+        skills,
+        findings: conversation.findings,
+        failures: conversation.failures,
+      });
+      const tokens = splitTokens(answer);
+      const emitted = tokens.slice(0, request.maxTokens);
+      for (const token of emitted) {
+        await pause(signal);
+        yield { type: "text", text: token };
+      }
+      yield {
+        type: "message_end",
+        stopReason: emitted.length < tokens.length ? "max_tokens" : "end_turn",
+        usage: { inputTokens, outputTokens: emitted.length },
+      };
+    },
+  };
+}
+
+interface Conversation {
+  /** The user's words: the newest user text in the conversation. */
+  question: string;
+  /** Whether tools were already called (their results are in the conversation). */
+  consulted: boolean;
+  findings: Map<string, Finding[]>;
+  failures: ToolFailure[];
+  /** Number of this model turn, for deterministic tool-call ids. */
+  turn: number;
+}
+
+function readConversation(messages: readonly ModelMessage[]): Conversation {
+  const calls = new Map<string, { name: string; input: unknown }>();
+  const conversation: Conversation = {
+    question: "",
+    consulted: false,
+    findings: new Map(),
+    failures: [],
+    turn: messages.filter((m) => m.role === "assistant").length + 1,
+  };
+  for (const message of messages) {
+    if (typeof message.content === "string") {
+      if (message.role === "user") conversation.question = message.content;
+      continue;
+    }
+    for (const block of message.content) {
+      if (block.type === "text" && message.role === "user") conversation.question = block.text;
+      else if (block.type === "tool_use") calls.set(block.id, { name: block.name, input: block.input });
+      else if (block.type === "tool_result") {
+        conversation.consulted = true;
+        const call = calls.get(block.tool_use_id);
+        if (!call) continue;
+        if (block.is_error) {
+          conversation.failures.push({ tool: call.name, message: block.content });
+          continue;
+        }
+        const found = conversation.findings.get(call.name) ?? [];
+        found.push({ input: call.input, output: JSON.parse(block.content) });
+        conversation.findings.set(call.name, found);
+      }
+    }
+  }
+  return conversation;
+}

@@ -1,0 +1,49 @@
+/** The offline model's token: a word with the whitespace before it, so tokens concatenate back. */
+export function splitTokens(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
+
+/** Tokens counted as words, the offline model's unit of usage. */
+export function countTokens(text: string): number {
+  return text.match(/\S+/g)?.length ?? 0;
+}
+
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
+  return `${n}${suffix}`;
+}
+
+export function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
+}
+
+export function signed(n: number): string {
+  return n > 0 ? `+${n}` : `${n}`;
+}
+
+/** "a, b and c". */
+export function listing(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+const stopWords = new Set(
+  "a about an and are as at be by can do does for from get give how i in is it know me much my of on one or please show tell the to too what when where which who why will with work you your".split(
+    " ",
+  ),
+);
+
+/** Lower-case content words of `text`, for matching a question against facts. */
+export function contentWords(text: string): Set<string> {
+  const words =
+    text
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .toLowerCase()
+      .match(/[a-z0-9]+/g) ?? [];
+  return new Set(words.filter((w) => !stopWords.has(w)).map(stem));
+}
+
+function stem(word: string): string {
+  return word.length > 4 ? word.replace(/(ies|es|s|ing|ed)$/, "") : word;
+}
