@@ -19,7 +19,7 @@ export interface StartedRun {
  * turns out to be a duplicate, that watch is dropped and the original run is watched from seq 1.
  */
 export async function startRun(queue: RunQueue, request: AgentRunRequest): Promise<StartedRun> {
-  const first = queue.watch(request.requestId, 0);
+  const first = queue.watch(request.requestId, 0, { fresh: true });
   let result: Awaited<ReturnType<RunQueue["submit"]>>;
   try {
     result = await queue.submit(request);

@@ -1,0 +1,51 @@
+import { connectNats, trackNatsHealth } from "../../shared/bus/nats-connection.js";
+import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
+import { defaultRunQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { loadConfig } from "../../shared/config.js";
+import { createLogger } from "../../shared/logger.js";
+import { buildApp } from "./app.js";
+
+/**
+ * The gateway as its own process (distributed mode): NATS for agent runs, listening on
+ * HOST/PORT. SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012
+ * (clients reconnect elsewhere and resume), then the bus connection closes.
+ */
+const config = loadConfig();
+const logger = createLogger(config, { service: "gateway" });
+const nc = await connectNats(config, "gateway");
+const natsHealth = trackNatsHealth(nc);
+const runQueue = await createNatsRunQueue(nc, {
+  // The dedupe window is the protocol's two minutes, not a setting.
+  dedupeWindowMs: defaultRunQueueOptions.dedupeWindowMs,
+  ackWaitMs: config.agentAckWaitMs,
+  maxDeliver: config.agentMaxDeliver,
+  queueMax: config.agentQueueMax,
+  outMaxAgeMs: config.agentOutMaxAgeMs,
+  streamPrefix: config.streamPrefix,
+  subjectPrefix: config.subjectPrefix,
+});
+const app = await buildApp(config, {
+  runQueue,
+  logger,
+  readiness: async () => ({ nats: natsHealth.connected }),
+});
+await app.listen({ host: config.host, port: config.port });
+
+let draining = false;
+const drain = async (signal: string) => {
+  if (draining) return;
+  draining = true;
+  logger.info({ signal }, "draining");
+  try {
+    await app.close();
+    await runQueue.close();
+    await nc.drain();
+    logger.info("drained");
+    process.exit(0);
+  } catch (err) {
+    logger.error({ err }, "drain failed");
+    process.exit(1);
+  }
+};
+process.once("SIGTERM", () => void drain("SIGTERM"));
+process.once("SIGINT", () => void drain("SIGINT"));
