@@ -1,0 +1,34 @@
+import postgres from "postgres";
+import type { SqlDatabase, SqlRunner } from "./sql.js";
+import { buildSqlStore } from "./sql-store.js";
+import type { Store } from "./store.js";
+
+/**
+ * The Store on PostgreSQL through postgres.js (distributed mode). Each store has its own pool of
+ * `maxConnections`; several processes may share one database. Call `migrate()` before use.
+ */
+export function createPostgresStore(databaseUrl: string, options: { maxConnections?: number } = {}): Store {
+  const sql = postgres(databaseUrl, {
+    max: options.maxConnections ?? 10,
+    onnotice: () => {},
+    connect_timeout: 5,
+    // The ledger reads int8 as Number (safe to 2^53 cents) instead of postgres.js's default strings.
+    types: {
+      bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+    },
+  });
+  const runner = (s: postgres.Sql | postgres.TransactionSql): SqlRunner => ({
+    query: async <Row>(text: string, params: readonly unknown[] = []) =>
+      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
+    exec: async (script: string) => {
+      await s.unsafe(script).simple();
+    },
+  });
+  const db: SqlDatabase = {
+    ...runner(sql),
+    transaction: async <T>(work: (tx: SqlRunner) => Promise<T>) =>
+      (await sql.begin((tx) => work(runner(tx)))) as T,
+    close: () => sql.end({ timeout: 5 }),
+  };
+  return buildSqlStore(db);
+}

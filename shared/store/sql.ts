@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { AppError } from "../errors.js";
+
+/**
+ * The little each database driver must provide so that both adapters run the same SQL:
+ * positional parameters ($1…), rows as plain objects, and transactions. int8 columns may come
+ * back as strings or numbers depending on the driver: read them with `Number`.
+ */
+export interface SqlRunner {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface SqlDatabase extends SqlRunner {
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
+
+/** The migration files, in version order (`001_name.sql` …). */
+export function migrationFiles(): { version: string; sql: string }[] {
+  return readdirSync(migrationsDir)
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: f.replace(/\.sql$/, ""), sql: readFileSync(migrationsDir + f, "utf8") }));
+}
+
+/** Applies missing migrations in one transaction under an advisory lock, so concurrent starts are safe. */
+export async function migrate(db: SqlDatabase): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(7263514)");
+    await tx.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    const done = new Set(
+      (await tx.query<{ version: string }>("SELECT version FROM schema_migrations")).map((r) => r.version),
+    );
+    const applied: string[] = [];
+    for (const m of migrationFiles()) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query("INSERT INTO schema_migrations (version) VALUES ($1)", [m.version]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
+
+// SQLSTATE classes and driver codes that mean "the database is not reachable", as opposed to a
+// fault in our SQL: connection exceptions (08), shutdown/termination (57P), a missing database
+// (3D000), too many connections (53300), a database refusing connections (55000).
+const unavailableStates = /^(08|57P|3D000|53300|55000)/;
+const unavailableDriverCodes = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+]);
+
+export function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" && (unavailableStates.test(code) || unavailableDriverCodes.has(code));
+}
+
+/** Deadlocks and serialization failures: the transaction did nothing and may simply run again. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === "40P01" || code === "40001";
+}
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
+  if (e?.code !== "23505") return false;
+  return constraint === undefined || e.constraint_name === constraint || e.constraint === constraint;
+}
+
+/**
+ * Runs `work` in a transaction, again after a deadlock (bounded), and turns a lost database into
+ * `unavailable`. AppErrors thrown by `work` roll the transaction back and pass through.
+ */
+export async function inTransaction<T>(db: SqlDatabase, work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (err) {
+      if (isRetryable(err) && attempt < 5) continue;
+      throw asStoreError(err);
+    }
+  }
+}
+
+export function asStoreError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (isUnavailable(err)) return new AppError("unavailable", "the database is unavailable", { cause: err });
+  return err;
+}

@@ -1,0 +1,165 @@
+import type { LmsrState } from "../markets/lmsr.js";
+
+/**
+ * The money store: users, the double-entry ledger, markets with their LMSR state, trades,
+ * positions, price history and idempotency keys. Adapters: `createPostgresStore(databaseUrl)`
+ * (postgres.js, distributed mode) and `createPgliteStore(dataDir | "memory")` (embedded); both
+ * run the same migrations (shared/store/migrations) and the same queries, and one contract suite
+ * runs against both.
+ *
+ * Contract:
+ * - Money is integer cents and shares integer hundredths of a share; a hundredth pays one cent.
+ * - Atomicity: each method that moves money is one transaction; nothing partial is ever visible.
+ *   Every movement is a transfer of two ledger entries summing to zero; entries are never updated
+ *   or deleted; user and escrow balances never go below zero (only the house may).
+ * - Ordering: trades on one market are serialised by a row lock on the market; trades on
+ *   different markets run concurrently.
+ * - Idempotency: a trade or deposit with a key already used by that user returns the stored first
+ *   answer (`replayed: true`) and moves nothing; the same key for a different request is
+ *   `bad_request`. `openMarket` and `ensureUser` do nothing when the row exists. `settle` pays
+ *   once; later calls return the first settlement with `alreadySettled: true`.
+ * - Errors: `AppError` with the protocol's codes (`invalid_market`, `market_closed`,
+ *   `invalid_outcome`, `invalid_shares`, `insufficient_funds`, `price_moved`, `not_found`);
+ *   `unavailable` when the database cannot be reached (the operation may or may not have
+ *   committed: retry with the same idempotency key).
+ */
+export interface Store {
+  /** Applies the migrations not yet applied (safe to call from several processes at once). */
+  migrate(): Promise<string[]>;
+  /** Creates the user and funds it with `startingCents` from the house, unless it exists. */
+  ensureUser(userId: string, startingCents: number): Promise<{ created: boolean; balanceCents: number }>;
+  /** Moves `cents` from the house to the user. */
+  deposit(request: DepositRequest): Promise<DepositRecord>;
+  /** Cash balance in cents; undefined for an unknown user. */
+  balance(userId: string): Promise<number | undefined>;
+  /** Opens a market and moves its subsidy from the house to its escrow; nothing if it exists. */
+  openMarket(spec: MarketSpec): Promise<{ created: boolean; market: MarketRecord }>;
+  market(marketId: string): Promise<MarketRecord | undefined>;
+  markets(filter?: { matchId?: string; status?: MarketStatus }): Promise<MarketRecord[]>;
+  /** Opens, suspends or closes trading (a settled market stays settled). */
+  setMarketStatus(marketId: string, status: Exclude<MarketStatus, "settled">): Promise<MarketRecord>;
+  trade(request: TradeRequest): Promise<TradeRecord>;
+  /** Pays one cent per winning hundredth from escrow, returns the rest to the house, closes the market. */
+  settle(marketId: string, winner: string): Promise<SettlementRecord>;
+  /** Holdings with shares > 0 in markets not yet settled. */
+  positions(userId: string): Promise<PositionRecord[]>;
+  /** The user's trades, newest first. */
+  trades(userId: string, limit: number): Promise<TradeSummary[]>;
+  /** Prices at opening and after every trade, oldest first (the latest `limit`). */
+  priceHistory(marketId: string, limit: number): Promise<PricePoint[]>;
+  /** Invariants of the books, for audits and tests. */
+  checkBooks(): Promise<BooksReport>;
+  close(): Promise<void>;
+}
+
+export type MarketStatus = "open" | "suspended" | "closed" | "settled";
+export type Side = "buy" | "sell";
+
+export interface MarketSpec {
+  id: string;
+  matchId: string;
+  kind: string;
+  title: string;
+  outcomes: readonly string[];
+  /** Opening probabilities, in the order of `outcomes`. */
+  prices: readonly number[];
+  /** LMSR liquidity b, in shares. */
+  liquidity: number;
+  closesAt?: string;
+}
+
+export interface MarketRecord {
+  id: string;
+  matchId: string;
+  kind: string;
+  title: string;
+  outcomes: string[];
+  status: MarketStatus;
+  winner?: string;
+  lmsr: LmsrState;
+  subsidyCents: number;
+  escrowCents: number;
+  closesAt?: string;
+  openedAt: string;
+}
+
+export interface TradeRequest {
+  userId: string;
+  marketId: string;
+  outcome: string;
+  side: Side;
+  hundredths: number;
+  /** Buys: refuse (`price_moved`) if the cost would exceed this. */
+  maxCostCents?: number;
+  /** Sells: refuse (`price_moved`) if the proceeds would fall below this. */
+  minProceedsCents?: number;
+  idempotencyKey?: string;
+}
+
+/** A trade as the user's history lists it. */
+export interface TradeSummary {
+  tradeId: string;
+  userId: string;
+  marketId: string;
+  outcome: string;
+  side: Side;
+  hundredths: number;
+  cents: number;
+  at: string;
+}
+
+/** A trade as it was filled. */
+export interface TradeRecord extends TradeSummary {
+  /** After the trade (for a replay: after the original trade). */
+  balanceCents: number;
+  position: { hundredths: number; costCents: number };
+  prices: number[];
+  replayed?: boolean;
+}
+
+export interface DepositRequest {
+  userId: string;
+  cents: number;
+  idempotencyKey?: string;
+}
+
+export interface DepositRecord {
+  userId: string;
+  cents: number;
+  balanceCents: number;
+  replayed?: boolean;
+}
+
+export interface PositionRecord {
+  marketId: string;
+  outcome: string;
+  hundredths: number;
+  costCents: number;
+  market: MarketRecord;
+}
+
+export interface SettlementRecord {
+  marketId: string;
+  winner: string;
+  paidCents: number;
+  /** Every user who held shares of the market, with what they were paid (0 for losers). */
+  holders: { userId: string; payoutCents: number; balanceCents: number }[];
+  alreadySettled: boolean;
+}
+
+export interface PricePoint {
+  at: string;
+  prices: number[];
+}
+
+export interface BooksReport {
+  /** Sum of every ledger entry: 0 when every transfer balanced. */
+  ledgerSumCents: number;
+  /** Accounts whose balance differs from the sum of their entries. */
+  accountsOffLedger: number;
+  negativeBalances: number;
+  /** Open or unsettled markets whose escrow cannot pay some outcome in full. */
+  underfundedMarkets: string[];
+  /** (user, market, outcome) whose position differs from the sum of the user's trades. */
+  positionsOffTrades: number;
+}
