@@ -133,6 +133,21 @@ export const configSchema = T.Object(
       default: 8,
       description: "Model calls in one agent run's tool loop.",
     }),
+    liquidityMatchResult: T.Number({
+      exclusiveMinimum: 0,
+      default: 250,
+      description: "LMSR liquidity b (shares) of 1X2 markets: larger moves prices less per share.",
+    }),
+    liquidityOverUnder: T.Number({
+      exclusiveMinimum: 0,
+      default: 200,
+      description: "LMSR liquidity b (shares) of over/under 2.5 goals markets.",
+    }),
+    liquidityBtts: T.Number({
+      exclusiveMinimum: 0,
+      default: 200,
+      description: "LMSR liquidity b (shares) of both-teams-to-score markets.",
+    }),
     startingBalance: T.Number({
       minimum: 0,
       default: 1000,
