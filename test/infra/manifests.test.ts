@@ -1,0 +1,497 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { runNames, tiers } from "../../shared/bus/nats-run-streams.js";
+import { configSchema, envName, loadConfig } from "../../shared/config.js";
+import { agentNames } from "../../shared/protocol/agents.js";
+import { runtimeFiles } from "./runtime-files.js";
+import { parseYamlDocuments, type Yaml } from "./yaml-subset.js";
+
+// What a deployment would get wrong without anyone noticing until it runs: a renamed config
+// variable, a stream or consumer name KEDA cannot find, a service path the image lacks, a probe
+// or limit missing. No YAML package is installed, so the files are read with ./yaml-subset.ts.
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const appImage = "epl-trading-platform";
+const configVariables = new Set(Object.keys(configSchema.properties).map(envName));
+
+type Map = { [key: string]: Yaml };
+interface Manifest {
+  file: string;
+  doc: Map;
+}
+
+const read = (path: string) => readFileSync(join(root, path), "utf8");
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = `${dir}/${name}`;
+    if (statSync(join(root, path)).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(name) ? [path] : [];
+  });
+}
+
+function map(value: Yaml | undefined, what: string): Map {
+  assert.ok(value && typeof value === "object" && !Array.isArray(value), `${what} is not a mapping`);
+  return value;
+}
+
+function list(value: Yaml | undefined): Yaml[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** `at(doc, "spec", "template")`: the value at a path, undefined when any step is missing. */
+function at(value: Yaml | undefined, ...path: string[]): Yaml | undefined {
+  let node = value;
+  for (const key of path) {
+    if (!node || typeof node !== "object" || Array.isArray(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+const manifests: Manifest[] = [...yamlFiles("infra/k8s"), ...yamlFiles("infra/nats")].flatMap((file) =>
+  parseYamlDocuments(read(file)).map((doc) => ({ file, doc: map(doc, file) })),
+);
+const compose = map(parseYamlDocuments(read("infra/compose/docker-compose.yml"))[0], "compose file");
+
+function kind(k: string): Manifest[] {
+  return manifests.filter((m) => m.doc.kind === k);
+}
+
+function named(k: string, name: string): Map {
+  const found = kind(k).find((m) => at(m.doc, "metadata", "name") === name);
+  assert.ok(found, `no ${k} named ${name}`);
+  return found.doc;
+}
+
+const workloads = [...kind("Deployment"), ...kind("StatefulSet")];
+const podSpec = (w: Map) => map(at(w, "spec", "template", "spec"), "pod spec");
+const containers = (w: Map) => list(podSpec(w).containers).map((c) => map(c, "container"));
+const appContainers = workloads.flatMap((w) => containers(w.doc).filter((c) => c.image === appImage));
+const configMap = map(at(named("ConfigMap", "epl-config"), "data"), "epl-config data");
+const secretTemplate = map(at(named("Secret", "epl-secrets"), "stringData"), "epl-secrets stringData");
+
+function matches(selector: Yaml | undefined, labels: Yaml | undefined): boolean {
+  const wanted = Object.entries(map(selector, "selector"));
+  return wanted.length > 0 && wanted.every(([k, v]) => at(labels, k) === v);
+}
+
+/** Compose's `${NAME:-default}` as compose would fill it with NAME unset. */
+function interpolate(value: Yaml): string {
+  return String(value).replace(
+    /\$\{[A-Z_]+(?::?-([^}]*))?\}/g,
+    (_, fallback: string | undefined) => fallback ?? "",
+  );
+}
+
+const composeServices = map(compose.services, "compose services");
+const composeApps = Object.entries(composeServices)
+  .map(([name, s]) => [name, map(s, name)] as const)
+  .filter(([, s]) => String(s.image).startsWith(`${appImage}:`));
+
+function composeEnv(service: Map): Record<string, string> {
+  const env = service.environment;
+  const pairs = Array.isArray(env)
+    ? env.map((line) => String(line).split(/=(.*)/s).slice(0, 2))
+    : Object.entries(map(env, "environment"));
+  return Object.fromEntries(pairs.map(([k, v]) => [String(k), interpolate(v ?? "")]));
+}
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+const dockerfile: Instruction[] = read("infra/docker/Dockerfile")
+  .replace(/\\\n/g, " ")
+  .split("\n")
+  .filter((line) => line.trim() !== "" && !line.trim().startsWith("#"))
+  .map((line) => {
+    const [, op, args] = /^\s*(\w+)\s+(.*)$/.exec(line)!;
+    return { op: op!.toUpperCase(), args: args!.trim() };
+  });
+const instructions = (op: string) => dockerfile.filter((i) => i.op === op);
+
+function execForm(op: string): string[] {
+  const found = instructions(op);
+  assert.equal(found.length, 1, `one ${op} in the Dockerfile`);
+  return JSON.parse(found[0]!.args) as string[];
+}
+
+/** Sources of the Dockerfile's COPY instructions from the build context (not from stages). */
+function copiedPaths(): string[] {
+  return instructions("COPY")
+    .filter((i) => !i.args.startsWith("--from"))
+    .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+}
+
+function entryPoints(): string[] {
+  return [
+    execForm("CMD")[0]!,
+    ...composeApps.map(([, s]) => String(list(s.command)[0])),
+    ...appContainers.map((c) => String(list(c.args)[0])),
+  ];
+}
+
+function globRegExp(pattern: string): RegExp {
+  const segment = (part: string) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*");
+  const body = pattern.replace(/^\//, "").split("**/").map(segment).join("(?:.*/)?");
+  return new RegExp(`^${body}(?:/.*)?$`);
+}
+
+function dockerIgnored(path: string): boolean {
+  let ignored = false;
+  for (const line of read(".dockerignore").split("\n")) {
+    const pattern = line.trim();
+    if (pattern === "" || pattern.startsWith("#")) continue;
+    const negated = pattern.startsWith("!");
+    if (globRegExp(negated ? pattern.slice(1) : pattern).test(path)) ignored = !negated;
+  }
+  return ignored;
+}
+
+describe("configuration", () => {
+  test("every variable the manifests and compose set is in shared/config.ts", () => {
+    const used = [
+      ...Object.keys(configMap).map((k) => `configmap.yaml ${k}`),
+      ...Object.keys(secretTemplate).map((k) => `secret.example.yaml ${k}`),
+      ...appContainers.flatMap((c) => list(c.env).map((e) => `${c.name} ${at(e, "name")}`)),
+      ...composeApps.flatMap(([name, s]) => Object.keys(composeEnv(s)).map((k) => `compose ${name} ${k}`)),
+    ];
+    assert.ok(used.length > 10);
+    const unknown = used.filter((u) => !configVariables.has(u.split(" ").at(-1)!));
+    assert.deepEqual(unknown, [], "variables not in the config schema");
+  });
+
+  test("every app container reads the ConfigMap and the Secret", () => {
+    assert.ok(appContainers.length >= 4);
+    for (const c of appContainers) {
+      const from = list(c.envFrom);
+      assert.ok(
+        from.some((f) => at(f, "configMapRef", "name") === "epl-config"),
+        `${c.name} configmap`,
+      );
+      assert.ok(
+        from.some((f) => at(f, "secretRef", "name") === "epl-secrets"),
+        `${c.name} secret`,
+      );
+    }
+  });
+
+  test("production config loads, listens on all interfaces and has development tokens off", () => {
+    const env = Object.fromEntries(
+      Object.entries({ ...configMap, ...secretTemplate }).map(([k, v]) => [k, String(v)]),
+    );
+    const config = loadConfig(env);
+    assert.equal(config.devTokens, false);
+    assert.equal(config.host, "0.0.0.0");
+    for (const key of ["JWT_SECRET", "JWT_PUBLIC_KEY", "ANTHROPIC_API_KEY", "DATABASE_URL"]) {
+      assert.ok(key in secretTemplate, `${key} comes from the Secret`);
+      assert.ok(!(key in configMap), `${key} is not in the ConfigMap`);
+    }
+  });
+
+  test("every compose app service's environment loads", () => {
+    assert.ok(composeApps.length >= 6);
+    for (const [name, service] of composeApps) {
+      assert.doesNotThrow(() => loadConfig(composeEnv(service)), name);
+    }
+  });
+});
+
+describe("kustomize", () => {
+  function kustomization(dir: string): Map {
+    const found = manifests.find((m) => m.file === `${dir}/kustomization.yaml`);
+    assert.ok(found, `${dir}/kustomization.yaml`);
+    return found.doc;
+  }
+
+  test("each kustomization applies every manifest beside it, but never the secret template", () => {
+    for (const dir of ["infra/k8s", "infra/nats"]) {
+      const listed = new Set(list(kustomization(dir).resources).map(String));
+      const beside = yamlFiles(dir)
+        .map((f) => f.slice(dir.length + 1))
+        .filter((f) => f !== "kustomization.yaml" && f !== "secret.example.yaml");
+      for (const file of beside) assert.ok(listed.has(file), `${dir} does not apply ${file}`);
+      assert.ok(!listed.has("secret.example.yaml"));
+    }
+    assert.ok(list(kustomization("infra/k8s").resources).includes("../nats"));
+  });
+
+  test("the NATS ConfigMap is generated from infra/nats/nats.conf and mounted by the StatefulSet", () => {
+    const generated = list(kustomization("infra/nats").configMapGenerator).map((g) => map(g, "generator"));
+    const config = generated.find((g) => list(g.files).includes("nats.conf"));
+    assert.ok(config, "no generator reads nats.conf");
+    const volumes = list(podSpec(named("StatefulSet", "nats")).volumes);
+    assert.ok(volumes.some((v) => at(v, "configMap", "name") === config.name));
+  });
+});
+
+describe("workloads", () => {
+  test("every container has CPU and memory requests and limits", () => {
+    assert.ok(workloads.length >= 5);
+    for (const w of workloads) {
+      for (const c of containers(w.doc)) {
+        for (const kindOf of ["requests", "limits"]) {
+          for (const resource of ["cpu", "memory"]) {
+            assert.ok(at(c, "resources", kindOf, resource), `${w.file} ${c.name} ${kindOf}.${resource}`);
+          }
+        }
+      }
+    }
+  });
+
+  test("every container that serves HTTP has readiness and liveness probes on its own port", () => {
+    for (const w of workloads) {
+      for (const c of containers(w.doc)) {
+        const ports = list(c.ports).flatMap((p) => [at(p, "name"), at(p, "containerPort")]);
+        if (ports.length === 0) continue;
+        for (const probe of ["readinessProbe", "livenessProbe"]) {
+          const port = at(c, probe, "httpGet", "port");
+          assert.ok(port !== undefined && ports.includes(port), `${w.file} ${c.name} ${probe}`);
+        }
+      }
+    }
+  });
+
+  test("the gateway is probed on /readyz and /healthz and drains after the load balancer lets go", () => {
+    const gateway = named("Deployment", "gateway");
+    const [c] = containers(gateway);
+    assert.equal(at(c, "readinessProbe", "httpGet", "path"), "/readyz");
+    assert.equal(at(c, "livenessProbe", "httpGet", "path"), "/healthz");
+    const grace = Number(podSpec(gateway).terminationGracePeriodSeconds);
+    const preStop = list(at(c, "lifecycle", "preStop", "exec", "command")).map(String);
+    assert.equal(preStop[0], "sleep");
+    const sleep = Number(preStop[1]);
+    assert.ok(sleep >= 5, "preStop sleep gives endpoint removal time to reach the ingress");
+    assert.ok(grace >= 30 && grace - sleep >= 30, `grace ${grace}s leaves the drain ${grace - sleep}s`);
+  });
+
+  test("services run from the one image with the service's main module", () => {
+    const services = appContainers.map((c) => String(list(c.args)[0]));
+    for (const svc of ["gateway", "agent-worker", "exchange", "market-feed"]) {
+      assert.ok(services.includes(`services/${svc}/main.ts`), svc);
+    }
+  });
+
+  test("autoscaled Deployments leave the replica count to their autoscaler", () => {
+    assert.equal(at(named("Deployment", "gateway"), "spec", "replicas"), undefined);
+    assert.equal(at(named("Deployment", "agent-worker"), "spec", "replicas"), undefined);
+    assert.equal(at(named("Deployment", "market-feed"), "spec", "replicas"), 2);
+  });
+
+  test("every workload is covered by a PodDisruptionBudget", () => {
+    const budgets = kind("PodDisruptionBudget").map((m) => at(m.doc, "spec", "selector", "matchLabels"));
+    for (const w of workloads) {
+      const labels = at(w.doc, "spec", "template", "metadata", "labels");
+      assert.ok(
+        budgets.some((b) => matches(b, labels)),
+        `${at(w.doc, "metadata", "name")} has no PodDisruptionBudget`,
+      );
+    }
+  });
+});
+
+describe("gateway traffic", () => {
+  test("the HPA scales the gateway 2–50 on CPU and on a connection gauge the gateway exports", () => {
+    const hpa = named("HorizontalPodAutoscaler", "gateway");
+    assert.equal(at(hpa, "spec", "scaleTargetRef", "name"), "gateway");
+    assert.equal(at(hpa, "spec", "minReplicas"), 2);
+    assert.equal(at(hpa, "spec", "maxReplicas"), 50);
+    const metrics = list(at(hpa, "spec", "metrics"));
+    assert.ok(metrics.some((m) => at(m, "resource", "name") === "cpu"));
+    const custom = metrics.map((m) => at(m, "pods", "metric", "name")).filter((n) => n !== undefined);
+    assert.equal(custom.length, 1);
+    const gatewaySources = collectTs("services/gateway").map(read).join("\n");
+    assert.ok(gatewaySources.includes(`name: "${custom[0]}"`), `the gateway registers no ${custom[0]}`);
+  });
+
+  test("the Ingress keeps WebSockets open for an hour and routes to the gateway's port", () => {
+    const ingress = named("Ingress", "gateway");
+    const annotations = map(at(ingress, "metadata", "annotations"), "annotations");
+    for (const key of ["proxy-read-timeout", "proxy-send-timeout"]) {
+      assert.ok(Number(annotations[`nginx.ingress.kubernetes.io/${key}`]) >= 3600, key);
+    }
+    assert.equal(annotations["nginx.ingress.kubernetes.io/proxy-http-version"], "1.1");
+    assert.ok(
+      !Object.keys(annotations).some((k) => /affinity|session-cookie|upstream-hash-by/.test(k)),
+      "any gateway serves any user: no sticky sessions",
+    );
+    const backend = at(
+      list(at(list(at(ingress, "spec", "rules"))[0], "http", "paths"))[0],
+      "backend",
+      "service",
+    );
+    assert.equal(at(backend, "name"), "gateway");
+    const service = named("Service", "gateway");
+    const port = list(at(service, "spec", "ports")).find(
+      (p) => at(p, "name") === at(backend, "port", "name"),
+    );
+    assert.ok(port, "the Ingress names a port of the gateway Service");
+    const gateway = named("Deployment", "gateway");
+    assert.ok(
+      matches(at(service, "spec", "selector"), at(gateway, "spec", "template", "metadata", "labels")),
+    );
+    const containerPorts = list(containers(gateway)[0]!.ports).map((p) => at(p, "name"));
+    assert.ok(containerPorts.includes(at(port, "targetPort")), "the Service targets the gateway's port");
+  });
+});
+
+function collectTs(dir: string): string[] {
+  if (!existsSync(join(root, dir))) return [];
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = `${dir}/${name}`;
+    if (statSync(join(root, path)).isDirectory()) return collectTs(path);
+    return name.endsWith(".ts") && !name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+describe("NATS", () => {
+  const statefulSet = named("StatefulSet", "nats");
+  const headless = named("Service", String(at(statefulSet, "spec", "serviceName")));
+  const namespace = String(manifests.find((m) => m.file === "infra/k8s/kustomization.yaml")?.doc.namespace);
+  const replicas = Number(at(statefulSet, "spec", "replicas"));
+  const [natsContainer] = containers(statefulSet);
+  const port = (name: string) =>
+    at(
+      list(natsContainer!.ports).find((p) => at(p, "name") === name),
+      "containerPort",
+    );
+  const nodes = Array.from({ length: replicas }, (_, i) => `${at(statefulSet, "metadata", "name")}-${i}`);
+
+  test("a 3-node cluster behind a headless Service whose routes name every node", () => {
+    assert.equal(replicas, 3);
+    assert.equal(at(headless, "spec", "clusterIP"), "None");
+    assert.equal(at(headless, "spec", "publishNotReadyAddresses"), true);
+    const conf = read("infra/nats/nats.conf");
+    const routes = /routes:\s*\[([^\]]*)\]/.exec(conf)?.[1] ?? "";
+    const urls = routes.match(/nats:\/\/[^\s,]+/g) ?? [];
+    const svc = at(headless, "metadata", "name");
+    assert.deepEqual(
+      urls.sort(),
+      nodes.map((n) => `nats://${n}.${svc}:${port("cluster")}`),
+    );
+  });
+
+  test("each node is named after its pod and keeps JetStream on its own volume", () => {
+    const conf = read("infra/nats/nats.conf");
+    assert.match(conf, /^server_name:\s*\$SERVER_NAME\s*$/m);
+    const env = list(natsContainer!.env).find((e) => at(e, "name") === "SERVER_NAME");
+    assert.equal(at(env, "valueFrom", "fieldRef", "fieldPath"), "metadata.name");
+    const storeDir = /store_dir:\s*(\S+)/.exec(conf)?.[1];
+    assert.ok(storeDir, "JetStream file storage is configured");
+    const claims = list(at(statefulSet, "spec", "volumeClaimTemplates")).map((v) =>
+      at(v, "metadata", "name"),
+    );
+    const mount = list(natsContainer!.volumeMounts).find((m) =>
+      storeDir.startsWith(String(at(m, "mountPath"))),
+    );
+    assert.ok(mount && claims.includes(at(mount, "name")), "store_dir is on a PersistentVolumeClaim");
+  });
+
+  test("NATS_URL names nodes of the cluster on the client port", () => {
+    const urls = String(configMap.NATS_URL).split(",");
+    assert.equal(urls.length, replicas);
+    for (const url of urls) {
+      const [, node, svc, p] = /^nats:\/\/([\w-]+)\.([\w-]+):(\d+)$/.exec(url) ?? [];
+      assert.ok(node && nodes.includes(node), url);
+      assert.equal(svc, at(headless, "metadata", "name"));
+      assert.equal(Number(p), port("client"));
+    }
+  });
+
+  test("KEDA scales workers on consumers that the run queue creates, through the cluster's monitor port", () => {
+    const scaled = named("ScaledObject", "agent-worker");
+    assert.equal(at(scaled, "spec", "scaleTargetRef", "name"), "agent-worker");
+    const names = runNames(String(configMap.STREAM_PREFIX ?? ""), String(configMap.SUBJECT_PREFIX ?? ""));
+    const consumers = new Set(agentNames.flatMap((a) => tiers.map((t) => names.consumerName(a, t))));
+    const triggers = list(at(scaled, "spec", "triggers")).filter((t) => at(t, "type") === "nats-jetstream");
+    assert.ok(triggers.length > 0);
+    const endpoint = `${at(headless, "metadata", "name")}.${namespace}.svc.cluster.local:${port("monitor")}`;
+    for (const trigger of triggers) {
+      const meta = map(at(trigger, "metadata"), "trigger metadata");
+      assert.equal(meta.stream, names.reqStream);
+      assert.ok(consumers.has(String(meta.consumer)), `no consumer ${meta.consumer}`);
+      assert.equal(meta.natsServerMonitoringEndpoint, endpoint);
+      assert.equal(meta.account, "$G");
+      assert.ok(/^[1-9]\d*$/.test(String(meta.lagThreshold)), "lagThreshold is a positive integer string");
+    }
+    assert.ok(triggers.some((t) => String(at(t, "metadata", "consumer")).endsWith("-pro")));
+  });
+});
+
+describe("compose", () => {
+  const byCommand = (path: string) => composeApps.filter(([, s]) => list(s.command)[0] === path);
+
+  test("runs NATS 2.10+ with JetStream, Redis, PostgreSQL and every service", () => {
+    const nats = map(composeServices.nats, "nats");
+    const [, major, minor] = /^nats:(\d+)\.(\d+)/.exec(String(nats.image)) ?? [];
+    assert.ok(Number(major) > 2 || (Number(major) === 2 && Number(minor) >= 10), String(nats.image));
+    assert.ok(list(nats.command).some((a) => a === "-js" || a === "--jetstream"));
+    assert.ok(composeServices.redis && composeServices.postgres);
+    assert.equal(byCommand("services/gateway/main.ts").length, 2);
+    assert.equal(byCommand("services/agent-worker/main.ts").length, 2);
+    assert.equal(byCommand("services/exchange/main.ts").length, 1);
+    assert.equal(byCommand("services/market-feed/main.ts").length, 1);
+  });
+
+  test("services start after their dependencies are healthy", () => {
+    for (const [name, service] of Object.entries(composeServices)) {
+      for (const [dep, spec] of Object.entries(map(map(service, name).depends_on ?? {}, "depends_on"))) {
+        const condition = at(spec, "condition");
+        assert.ok(condition, `${name} -> ${dep} has a condition`);
+        const target = map(composeServices[dep], dep);
+        if (condition === "service_healthy") {
+          assert.ok(target.healthcheck && at(target.healthcheck, "disable") !== true, `${dep} healthcheck`);
+        }
+      }
+    }
+    for (const [name, gateway] of byCommand("services/gateway/main.ts")) {
+      assert.match(String(list(at(gateway, "healthcheck", "test")).at(-1)), /\/readyz/, name);
+      assert.equal(composeEnv(gateway).GATEWAY_ID, name);
+    }
+  });
+});
+
+describe("image", () => {
+  test("node:20-bookworm-slim stages, production dependencies only, a non-root user", () => {
+    const from = instructions("FROM").map((i) => i.args.split(/\s+/)[0]);
+    assert.ok(from.length >= 2 && from.every((f) => f === "node:20-bookworm-slim"), from.join());
+    assert.ok(instructions("RUN").some((i) => /npm ci\b.*--omit=dev/.test(i.args)));
+    const user = instructions("USER").at(-1)?.args;
+    assert.ok(user && user !== "root" && user !== "0", `runs as ${user}`);
+    assert.equal(instructions("HEALTHCHECK").length, 1);
+    assert.deepEqual(execForm("ENTRYPOINT"), ["node", "--import", "tsx"]);
+    const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
+    assert.ok(pkg.dependencies.tsx, "tsx is a runtime dependency");
+  });
+
+  test("the image ships the EPL data with its licence", () => {
+    assert.ok(copiedPaths().includes("data/epl"));
+    assert.ok(existsSync(join(root, "data/epl/LICENSE-CC0.md")));
+    assert.ok(!dockerIgnored("data/epl/LICENSE-CC0.md"));
+  });
+
+  test("every service the image is run with exists", () => {
+    const absent = [...new Set(entryPoints())].filter((e) => !existsSync(join(root, e)));
+    assert.deepEqual(absent, [], "service entry points that do not exist");
+  });
+
+  test("everything the services load is in the image and installed by `npm ci --omit=dev`", () => {
+    const entries = [...new Set(entryPoints())].filter((e) => existsSync(join(root, e)));
+    assert.ok(entries.length > 0, "no service entry point exists yet");
+    const loaded = runtimeFiles(root, entries);
+    assert.deepEqual(loaded.missing, [], "imports that name no file");
+    const copied = copiedPaths();
+    const outside = [...loaded.files].filter(
+      (f) => !copied.some((c) => f === c || f.startsWith(`${c}/`)) || dockerIgnored(f),
+    );
+    assert.deepEqual(outside, [], "modules the image does not contain");
+    const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
+    const notInstalled = [...loaded.packages].filter((p) => !(p in pkg.dependencies));
+    assert.deepEqual(notInstalled, [], "packages `npm ci --omit=dev` does not install");
+  });
+});
