@@ -1,3 +1,4 @@
+import { configSchema } from "../../../shared/config.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import type { AgentEvent, StopReason, Usage } from "../../../shared/protocol/agent-frames.js";
 import type { AgentName } from "../../../shared/protocol/agents.js";
@@ -50,10 +51,10 @@ export interface AgentSpec {
   tools: readonly Tool[];
   model?: string;
   maxTokens?: number;
-  temperature?: number;
 }
 
-export const defaultModel = "claude-sonnet-4-5";
+/** The configured default (`ANTHROPIC_MODEL`), for agents built without a pool. */
+export const defaultModel: string = configSchema.properties.anthropicModel.default;
 export const defaultMaxTokens = 1024;
 
 export function createAgent(spec: AgentSpec): Agent {
@@ -93,7 +94,6 @@ export function createAgent(spec: AgentSpec): Agent {
             tools: toolDefs,
             toolChoice: lastStep ? "none" : "auto",
             maxTokens: spec.maxTokens ?? defaultMaxTokens,
-            ...(spec.temperature === undefined ? {} : { temperature: spec.temperature }),
           },
           signal,
         );

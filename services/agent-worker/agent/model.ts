@@ -37,6 +37,10 @@ export interface ModelTool {
   input_schema: Record<string, unknown>;
 }
 
+/**
+ * One model call. There is no temperature: the Messages API version the SDK speaks rejects
+ * sampling parameters.
+ */
 export interface ModelRequest {
   model: string;
   system: string;
@@ -45,7 +49,6 @@ export interface ModelRequest {
   /** `none`: the model must answer in text now (the agent's last allowed step). Default `auto`. */
   toolChoice?: "auto" | "none";
   maxTokens: number;
-  temperature?: number;
 }
 
 export type ModelStopReason = "end_turn" | "tool_use" | "max_tokens";

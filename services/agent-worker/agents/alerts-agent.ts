@@ -14,5 +14,4 @@ Facts:
 - A score alert fires on a goal, half time or full time of the match you name.`,
   tools: [],
   maxTokens: 512,
-  temperature: 0,
 };

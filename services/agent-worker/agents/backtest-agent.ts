@@ -17,5 +17,4 @@ Facts:
 - A backtest is only as good as its assumed prices: there is no historical odds data, so prices come from the model.`,
   tools: [getStandingsTool, getTeamFormTool],
   maxTokens: 1024,
-  temperature: 0,
 };

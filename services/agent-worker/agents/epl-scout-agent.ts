@@ -17,5 +17,4 @@ Facts:
 - Three points for a win and one for a draw; ties in the table break on goal difference, then goals scored.`,
   tools: [getStandingsTool, getTeamFormTool],
   maxTokens: 1024,
-  temperature: 0.3,
 };

@@ -16,5 +16,4 @@ Facts:
 - The bottom three clubs are relegated at the end of a season.`,
   tools: [getStandingsTool, getTeamFormTool],
   maxTokens: 1536,
-  temperature: 0,
 };

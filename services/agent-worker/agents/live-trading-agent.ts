@@ -18,5 +18,4 @@ Facts:
 ${platformFacts}`,
   tools: [getStandingsTool, getTeamFormTool],
   maxTokens: 768,
-  temperature: 0.2,
 };

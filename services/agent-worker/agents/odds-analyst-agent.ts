@@ -17,5 +17,4 @@ Facts:
 ${platformFacts}`,
   tools: [getStandingsTool, getTeamFormTool],
   maxTokens: 1024,
-  temperature: 0.2,
 };

@@ -15,5 +15,4 @@ Facts:
 ${platformFacts}`,
   tools: [],
   maxTokens: 768,
-  temperature: 0.2,
 };

@@ -16,5 +16,4 @@ Facts:
 ${platformFacts}`,
   tools: [],
   maxTokens: 768,
-  temperature: 0,
 };

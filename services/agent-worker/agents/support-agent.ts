@@ -19,5 +19,4 @@ ${agentNames.map((name) => `- ${name} (intent ${intentOf[name]}): ${agentDescrip
 ${platformFacts}`,
   tools: [],
   maxTokens: 768,
-  temperature: 0.3,
 };

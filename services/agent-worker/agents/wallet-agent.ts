@@ -15,5 +15,4 @@ Facts:
 ${platformFacts}`,
   tools: [],
   maxTokens: 512,
-  temperature: 0,
 };
