@@ -17,10 +17,10 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const appImage = "epl-trading-platform";
 const configVariables = new Set(Object.keys(configSchema.properties).map(envName));
 
-type Map = { [key: string]: Yaml };
+type YamlMap = { [key: string]: Yaml };
 interface Manifest {
   file: string;
-  doc: Map;
+  doc: YamlMap;
 }
 
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -33,7 +33,7 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-function map(value: Yaml | undefined, what: string): Map {
+function map(value: Yaml | undefined, what: string): YamlMap {
   assert.ok(value && typeof value === "object" && !Array.isArray(value), `${what} is not a mapping`);
   return value;
 }
@@ -61,15 +61,15 @@ function kind(k: string): Manifest[] {
   return manifests.filter((m) => m.doc.kind === k);
 }
 
-function named(k: string, name: string): Map {
+function named(k: string, name: string): YamlMap {
   const found = kind(k).find((m) => at(m.doc, "metadata", "name") === name);
   assert.ok(found, `no ${k} named ${name}`);
   return found.doc;
 }
 
 const workloads = [...kind("Deployment"), ...kind("StatefulSet")];
-const podSpec = (w: Map) => map(at(w, "spec", "template", "spec"), "pod spec");
-const containers = (w: Map) => list(podSpec(w).containers).map((c) => map(c, "container"));
+const podSpec = (w: YamlMap) => map(at(w, "spec", "template", "spec"), "pod spec");
+const containers = (w: YamlMap) => list(podSpec(w).containers).map((c) => map(c, "container"));
 const appContainers = workloads.flatMap((w) => containers(w.doc).filter((c) => c.image === appImage));
 const configMap = map(at(named("ConfigMap", "epl-config"), "data"), "epl-config data");
 const secretTemplate = map(at(named("Secret", "epl-secrets"), "stringData"), "epl-secrets stringData");
@@ -92,7 +92,7 @@ const composeApps = Object.entries(composeServices)
   .map(([name, s]) => [name, map(s, name)] as const)
   .filter(([, s]) => String(s.image).startsWith(`${appImage}:`));
 
-function composeEnv(service: Map): Record<string, string> {
+function composeEnv(service: YamlMap): Record<string, string> {
   const env = service.environment;
   const pairs = Array.isArray(env)
     ? env.map((line) => String(line).split(/=(.*)/s).slice(0, 2))
@@ -203,7 +203,7 @@ describe("configuration", () => {
 });
 
 describe("kustomize", () => {
-  function kustomization(dir: string): Map {
+  function kustomization(dir: string): YamlMap {
     const found = manifests.find((m) => m.file === `${dir}/kustomization.yaml`);
     assert.ok(found, `${dir}/kustomization.yaml`);
     return found.doc;
