@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createMemoryRunQueue } from "../../../shared/bus/memory-run-queue.js";
+import type { RunJob, RunQueue } from "../../../shared/bus/run-queue.js";
+import { createLogger } from "../../../shared/logger.js";
+import type { Claims, TokenVerifier } from "../auth/claims.js";
+import { createGatewayMetrics } from "../metrics.js";
+import { createRunOwners } from "../run-owners.js";
+import { eventually } from "../testing/gateway-harness.js";
+import type { Frame } from "../testing/ws-client.js";
+import { Session, type SessionDeps } from "./session.js";
+import type { SocketLike } from "./socket-like.js";
+
+/** A socket whose unsent bytes the test controls: nothing is ever "flushed" unless it says so. */
+class FakeSocket implements SocketLike {
+  readonly sent: Frame[] = [];
+  closedWith: { code: number; reason: string } | undefined;
+  bufferedAmount = 0;
+  pings = 0;
+  holdBytes = false;
+
+  send(text: string) {
+    if (this.closedWith !== undefined) return;
+    this.sent.push(JSON.parse(text));
+    if (this.holdBytes) this.bufferedAmount += Buffer.byteLength(text);
+  }
+  close(code: number, reason: string) {
+    this.closedWith ??= { code, reason };
+  }
+  ping() {
+    this.pings += 1;
+  }
+}
+
+const claims = (sub: string): Claims => {
+  const now = Math.floor(Date.now() / 1000);
+  return { sub, tier: "free", iat: now, exp: now + 3600 };
+};
+
+const refuseAll: TokenVerifier = {
+  verify() {
+    throw new Error("not used");
+  },
+};
+
+describe("Session over a fake socket", () => {
+  let runQueue: RunQueue;
+  let deps: SessionDeps;
+  const released: (() => void)[] = [];
+  before(() => {
+    runQueue = createMemoryRunQueue();
+    deps = {
+      gatewayId: "gw-unit",
+      heartbeatMs: 1000,
+      maxBufferedBytes: 2000,
+      frameRate: { perSecond: 50, burst: 100 },
+      maxRunsPerSocket: 4,
+      tokens: refuseAll,
+      runQueue,
+      owners: createRunOwners({ ttlMs: 60_000, maxEntries: 100 }),
+      metrics: createGatewayMetrics(),
+      logger: createLogger({ logLevel: "silent" }),
+    };
+    // Each run streams 50 deltas of 100 characters once the test releases it.
+    runQueue.consume(
+      async (job: RunJob) => {
+        await new Promise<void>((resolve) => released.push(resolve));
+        for (let i = 0; i < 50; i++) await job.emit({ type: "agent.delta", text: `${i}`.padEnd(100, ".") });
+        await job.emit({
+          type: "agent.done",
+          stopReason: "end_turn",
+          usage: { inputTokens: 1, outputTokens: 50 },
+        });
+        await job.ack();
+      },
+      { concurrency: 8 },
+    );
+  });
+  after(() => runQueue.close());
+
+  test("a socket that cannot keep up gets slow_consumer and close 4008, with no agent frame skipped before", async () => {
+    const socket = new FakeSocket();
+    const session = new Session(socket, claims("slow"), deps);
+    session.start();
+    socket.holdBytes = true;
+    session.receive(
+      JSON.stringify({ type: "agent.run", id: "r", agent: "supportAgent", input: "long answer" }),
+    );
+    await eventually(() => (released.length > 0 ? true : undefined), 3000, "the run to reach the worker");
+    released.shift()?.();
+    await eventually(() => socket.closedWith, 3000, "the slow socket to close");
+    assert.equal(socket.closedWith?.code, 4008);
+    const error = socket.sent.at(-1);
+    assert.deepEqual([error?.type, error?.code], ["error", "slow_consumer"]);
+    const seqs = socket.sent.filter((f) => f.type === "agent.delta").map((f) => f.seq);
+    assert.ok(seqs.length > 0 && seqs.length < 50, `some deltas were sent before the close (${seqs.length})`);
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => i + 1),
+    );
+    assert.ok(session.isClosed);
+  });
+
+  test("the same run id sent twice while the run streams is accepted twice with one requestId and relayed once", async () => {
+    const socket = new FakeSocket();
+    const session = new Session(socket, claims("twice"), deps);
+    session.start();
+    const frame = JSON.stringify({ type: "agent.run", id: "same", intent: "help", input: "hi" });
+    session.receive(frame);
+    session.receive(frame);
+    await eventually(() => (released.length > 0 ? true : undefined), 3000, "the run to reach the worker");
+    released.shift()?.();
+    await eventually(() => socket.sent.find((f) => f.type === "agent.done"), 3000, "the run to finish");
+    const accepted = socket.sent.filter((f) => f.type === "agent.accepted");
+    assert.equal(accepted.length, 2);
+    assert.equal(accepted[0]?.requestId, accepted[1]?.requestId);
+    assert.equal(socket.sent.filter((f) => f.type === "agent.delta").length, 50);
+    assert.equal(released.length, 0, "only one run reached the worker");
+    session.close(1000, "done");
+  });
+
+  test("pings every heartbeat while the peer answers, and closes 1001 once it stops", async () => {
+    const socket = new FakeSocket();
+    const session = new Session(socket, claims("beat"), { ...deps, heartbeatMs: 100 });
+    let answering = true;
+    socket.ping = () => {
+      socket.pings += 1;
+      if (answering) session.heard();
+    };
+    session.start();
+    await eventually(() => (socket.pings >= 4 ? true : undefined), 2000, "four pings");
+    assert.equal(socket.closedWith, undefined, "an answering peer stays");
+    answering = false;
+    const stoppedAt = Date.now();
+    const closed = await eventually(() => socket.closedWith, 2000, "the silent peer to close");
+    assert.equal(closed.code, 1001);
+    assert.ok(Date.now() - stoppedAt >= 150, "not before two heartbeats of silence");
+    const pings = socket.pings;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(socket.pings, pings, "no pings after the close");
+  });
+
+  test("more agent streams than maxRunsPerSocket are refused with rate_limited", async () => {
+    const socket = new FakeSocket();
+    const session = new Session(socket, claims("many"), deps);
+    session.start();
+    for (let i = 0; i < 5; i++) {
+      session.receive(JSON.stringify({ type: "agent.run", id: `m${i}`, agent: "walletAgent", input: "x" }));
+    }
+    const refused = await eventually(() => socket.sent.find((f) => f.type === "error"), 3000, "a refusal");
+    assert.deepEqual([refused.code, refused.id], ["rate_limited", "m4"]);
+    await eventually(
+      () => (socket.sent.filter((f) => f.type === "agent.accepted").length === 4 ? true : undefined),
+      3000,
+      "four accepted runs",
+    );
+    session.close(1000, "done");
+    for (const release of released.splice(0)) release();
+  });
+});
