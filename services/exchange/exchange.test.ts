@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { AppError, type ErrorCode } from "../../shared/errors.js";
+import { createPostgresStore } from "../../shared/store/postgres-store.js";
+import type { Store } from "../../shared/store/store.js";
+import { createTempDatabase } from "../../shared/store/temp-database.js";
+import { createExchange, type Exchange, type ExchangeEvent } from "./exchange.js";
+
+const config = {
+  startingBalance: 1000,
+  liquidityMatchResult: 250,
+  liquidityOverUnder: 200,
+  liquidityBtts: 200,
+};
+const balanced = {
+  ledgerSumCents: 0,
+  accountsOffLedger: 0,
+  negativeBalances: 0,
+  underfundedMarkets: [],
+  positionsOffTrades: 0,
+};
+
+async function rejects(work: Promise<unknown>, code: ErrorCode): Promise<void> {
+  await assert.rejects(work, (err: unknown) => {
+    assert.ok(err instanceof AppError, String(err));
+    assert.equal(err.code, code, err.message);
+    return true;
+  });
+}
+
+describe("exchange on PostgreSQL", () => {
+  let db: Awaited<ReturnType<typeof createTempDatabase>>;
+  let store: Store;
+  let exchange: Exchange;
+  const events: ExchangeEvent[] = [];
+  let matchId: string;
+  let marketId: string;
+
+  before(async () => {
+    db = await createTempDatabase();
+    store = createPostgresStore(db.url, { maxConnections: 4 });
+    await store.migrate();
+    exchange = createExchange({ store, config, publish: (e) => events.push(e) });
+    const opened = await exchange.openMarkets({});
+    assert.ok(opened.opened >= 3 && opened.opened % 3 === 0, `opened ${opened.opened}`);
+    const first = (await exchange.listMarkets({ status: "open" }))[0];
+    assert.ok(first);
+    matchId = first.matchId;
+    marketId = `${matchId}.1x2`;
+  });
+  after(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  test("every unfinished fixture has its three markets at the model's prices, opened once", async () => {
+    const markets = await exchange.listMarkets({ matchId });
+    assert.deepEqual(markets.map((m) => m.kind).sort(), ["1x2", "btts", "ou25"]);
+    for (const m of markets) {
+      const total = Object.values(m.prices).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 0.001, `${m.marketId} prices sum to ${total}`);
+      assert.ok(Object.values(m.prices).every((p) => p > 0 && p < 1));
+    }
+    assert.equal(markets.find((m) => m.kind === "1x2")?.liquidity, 250);
+    const again = await exchange.openMarkets({});
+    assert.equal(again.opened, 0);
+    assert.equal((await exchange.priceHistory({ marketId })).length, 1);
+    assert.deepEqual(await store.checkBooks(), balanced);
+  });
+
+  test("a quote is what the trade then costs, and the trade answers in protocol shape", async () => {
+    const quote = await exchange.quote({ marketId, outcome: "draw", side: "buy", shares: 12.5 });
+    const trade = await exchange.trade({
+      userId: "ann",
+      marketId,
+      outcome: "draw",
+      side: "buy",
+      shares: 12.5,
+    });
+    assert.equal(trade.cost, quote.cost);
+    assert.equal(trade.balance, Math.round((1000 - trade.cost) * 100) / 100);
+    assert.deepEqual(trade.position, { shares: 12.5, avgCost: trade.avgPrice });
+    assert.equal(trade.cost, Number(trade.cost.toFixed(2)));
+    assert.equal((await exchange.getMarket({ marketId })).prices.draw, quote.priceAfter);
+    assert.deepEqual(await exchange.getWallet({ userId: "ann" }), {
+      balance: trade.balance,
+      currency: "credits",
+    });
+    const [position] = await exchange.getPositions({ userId: "ann" });
+    assert.equal(position?.shares, 12.5);
+    assert.equal((await exchange.getTrades({ userId: "ann" }))[0]?.tradeId, trade.tradeId);
+    assert.ok(
+      events.some((e) => e.kind === "fill" && e.userId === "ann" && e.trade.tradeId === trade.tradeId),
+    );
+    assert.ok(events.some((e) => e.kind === "market" && e.marketId === marketId));
+    assert.equal((await exchange.priceHistory({ marketId })).length, 2);
+  });
+
+  test("the same idempotency key twice is one trade and the same answer", async () => {
+    const request = {
+      userId: "ben",
+      marketId,
+      outcome: "home",
+      side: "buy" as const,
+      shares: 3,
+      idempotencyKey: "once",
+    };
+    const first = await exchange.trade(request);
+    const second = await exchange.trade(request);
+    assert.deepEqual(second, first);
+    assert.equal((await exchange.getTrades({ userId: "ben" })).length, 1);
+    assert.equal((await exchange.getWallet({ userId: "ben" })).balance, first.balance);
+  });
+
+  test("refused requests answer with the protocol's codes and move nothing", async () => {
+    await exchange.trade({ userId: "cat", marketId, outcome: "away", side: "buy", shares: 1 });
+    const books = await store.checkBooks();
+    const wallet = await exchange.getWallet({ userId: "cat" });
+    const trades = (await exchange.getTrades({ userId: "cat" })).length;
+    const base = { userId: "cat", marketId, outcome: "away", side: "buy" as const, shares: 1 };
+    await rejects(exchange.trade({ ...base, shares: 5000 }), "insufficient_funds");
+    await rejects(exchange.trade({ ...base, side: "sell", shares: 2 }), "invalid_shares");
+    await rejects(exchange.trade({ ...base, marketId: "no-such-market" }), "invalid_market");
+    await rejects(exchange.trade({ ...base, outcome: "over" }), "invalid_outcome");
+    await rejects(exchange.trade({ ...base, maxCost: 0.01 }), "price_moved");
+    await rejects(exchange.trade({ ...base, side: "sell", minProceeds: 0.99 }), "price_moved");
+    for (const shares of [0, -1, 0.001, 1e9])
+      await rejects(exchange.trade({ ...base, shares }), "invalid_shares");
+    await rejects(exchange.trade({ ...base, maxCost: 0.001 }), "bad_request");
+    await rejects(exchange.trade({ ...base, side: "hold" } as never), "bad_request");
+    await rejects(exchange.quote({ marketId, outcome: "away", side: "buy", shares: 0 }), "invalid_shares");
+    await rejects(exchange.getMarket({ marketId: "no-such-market" }), "not_found");
+    await store.setMarketStatus(marketId, "closed");
+    await rejects(exchange.trade(base), "market_closed");
+    await rejects(exchange.quote({ marketId, outcome: "away", side: "buy", shares: 1 }), "market_closed");
+    await store.setMarketStatus(marketId, "open");
+    assert.deepEqual(await exchange.getWallet({ userId: "cat" }), wallet);
+    assert.equal((await exchange.getTrades({ userId: "cat" })).length, trades);
+    assert.deepEqual(await store.checkBooks(), books);
+  });
+
+  test("deposits add credits once per key", async () => {
+    assert.deepEqual(await exchange.deposit({ userId: "dan", amount: 25.5, idempotencyKey: "d" }), {
+      balance: 1025.5,
+    });
+    assert.deepEqual(await exchange.deposit({ userId: "dan", amount: 25.5, idempotencyKey: "d" }), {
+      balance: 1025.5,
+    });
+    await rejects(exchange.deposit({ userId: "dan", amount: 0 }), "bad_request");
+  });
+
+  test("settlement pays 1.00 per winning share once and tells every holder", async () => {
+    const settleId = `${matchId}.btts`;
+    const yes = await exchange.trade({
+      userId: "eve",
+      marketId: settleId,
+      outcome: "yes",
+      side: "buy",
+      shares: 10,
+    });
+    const no = await exchange.trade({
+      userId: "fay",
+      marketId: settleId,
+      outcome: "no",
+      side: "buy",
+      shares: 4,
+    });
+    const first = await exchange.settle({ marketId: settleId, winner: "yes" });
+    const second = await exchange.settle({ marketId: settleId, winner: "yes" });
+    assert.deepEqual(first, { marketId: settleId, winner: "yes", paid: 10, alreadySettled: false });
+    assert.deepEqual(second, { ...first, alreadySettled: true });
+    assert.equal(
+      (await exchange.getWallet({ userId: "eve" })).balance,
+      Math.round((yes.balance + 10) * 100) / 100,
+    );
+    assert.equal((await exchange.getWallet({ userId: "fay" })).balance, no.balance);
+    const settlements = events.filter((e) => e.kind === "settlement" && e.marketId === settleId);
+    assert.deepEqual(
+      settlements.map((e) => e.kind === "settlement" && [e.userId, e.payout]),
+      [
+        ["eve", 10],
+        ["fay", 0],
+      ],
+    );
+    assert.equal((await exchange.getMarket({ marketId: settleId })).status, "settled");
+    await rejects(
+      exchange.trade({ userId: "eve", marketId: settleId, outcome: "yes", side: "sell", shares: 1 }),
+      "market_closed",
+    );
+    assert.deepEqual(await store.checkBooks(), balanced);
+  });
+});

@@ -1,0 +1,265 @@
+import type { Config } from "../../shared/config.js";
+import { type Dataset, loadDataset } from "../../shared/epl/dataset.js";
+import { fitModel } from "../../shared/epl/model.js";
+import { AppError } from "../../shared/errors.js";
+import { buy, prices, sell } from "../../shared/markets/lmsr.js";
+import type { MarketRecord, Store } from "../../shared/store/store.js";
+import { liquidityFrom, marketSpecs } from "./market-specs.js";
+import { creditsToCents, perShare, sharesToHundredths, toCredits, toPrice } from "./money.js";
+import { type ExchangeInput, type ExchangeMethod, parseInput } from "./schemas.js";
+import {
+  type MarketView,
+  marketView,
+  type PositionView,
+  type PricePointView,
+  priceMap,
+  type QuoteResult,
+  type TradeHistoryItem,
+  type TradeResult,
+  tradeHistoryItem,
+  tradeResult,
+} from "./views.js";
+
+/**
+ * The single path by which money moves. Every method takes one JSON payload (validated: callers
+ * may be other processes) and answers in the protocol's units, or throws an AppError with the
+ * protocol's code. `trade` and `deposit` are idempotent on `idempotencyKey`; `settle` on the
+ * market. A user is created and funded with `startingBalance` the first time any method names it.
+ */
+export interface Exchange {
+  quote(input: ExchangeInput<"quote">): Promise<QuoteResult>;
+  trade(input: ExchangeInput<"trade">): Promise<TradeResult>;
+  settle(input: ExchangeInput<"settle">): Promise<SettleResult>;
+  deposit(input: ExchangeInput<"deposit">): Promise<{ balance: number }>;
+  openMarkets(input: ExchangeInput<"openMarkets">): Promise<{ opened: number; existing: number }>;
+  getWallet(input: ExchangeInput<"getWallet">): Promise<{ balance: number; currency: "credits" }>;
+  getPositions(input: ExchangeInput<"getPositions">): Promise<PositionView[]>;
+  getTrades(input: ExchangeInput<"getTrades">): Promise<TradeHistoryItem[]>;
+  listMarkets(input: ExchangeInput<"listMarkets">): Promise<MarketView[]>;
+  getMarket(input: ExchangeInput<"getMarket">): Promise<MarketView>;
+  priceHistory(input: ExchangeInput<"priceHistory">): Promise<PricePointView[]>;
+}
+
+export interface SettleResult {
+  marketId: string;
+  winner: string;
+  /** Credits paid to winners (by the first settlement, when this one found it done). */
+  paid: number;
+  alreadySettled: boolean;
+}
+
+/**
+ * What the exchange tells the live stream, after the money moved: `fill`, `balance` and
+ * `settlement` for one user's `user` channel, `market` for `market.<id>` and `prices`.
+ */
+export type ExchangeEvent =
+  | { kind: "fill"; userId: string; trade: TradeResult }
+  | { kind: "balance"; userId: string; balance: number }
+  | { kind: "settlement"; userId: string; marketId: string; winner: string; payout: number; balance: number }
+  | {
+      kind: "market";
+      marketId: string;
+      status: MarketView["status"];
+      prices: Record<string, number>;
+      winner?: string;
+    };
+
+export interface ExchangeOptions {
+  store: Store;
+  config: Pick<Config, "startingBalance" | "liquidityMatchResult" | "liquidityOverUnder" | "liquidityBtts">;
+  publish?: (event: ExchangeEvent) => void;
+  /** The fixtures and results markets are opened from (default: the shipped EPL data). */
+  dataset?: Dataset;
+}
+
+/** Users known to exist, so that funding costs a query only on a user's first request here. */
+const knownUsersMax = 100_000;
+
+export function createExchange(options: ExchangeOptions): Exchange {
+  const { store } = options;
+  const publish = options.publish ?? (() => {});
+  const startingCents = creditsToCents(options.config.startingBalance, "startingBalance");
+  const knownUsers = new Set<string>();
+
+  async function ensureUser(userId: string): Promise<void> {
+    if (knownUsers.has(userId)) return;
+    await store.ensureUser(userId, startingCents);
+    if (knownUsers.size >= knownUsersMax) knownUsers.clear();
+    knownUsers.add(userId);
+  }
+
+  async function requireMarket(
+    marketId: string,
+    code: "invalid_market" | "not_found",
+  ): Promise<MarketRecord> {
+    const market = await store.market(marketId);
+    if (!market) throw new AppError(code, `no market ${marketId}`);
+    return market;
+  }
+
+  function marketEvent(
+    m: { id: string; outcomes: string[]; status: MarketView["status"]; winner?: string },
+    p: number[],
+  ) {
+    const event: ExchangeEvent = {
+      kind: "market",
+      marketId: m.id,
+      status: m.status,
+      prices: priceMap(m.outcomes, p),
+    };
+    if (m.winner !== undefined) event.winner = m.winner;
+    publish(event);
+  }
+
+  const methods: Exchange = {
+    async quote(input) {
+      const { marketId, outcome, side } = parseInput("quote", input);
+      const hundredths = sharesToHundredths(input.shares);
+      const market = await requireMarket(marketId, "invalid_market");
+      if (market.status !== "open")
+        throw new AppError("market_closed", `market ${marketId} is ${market.status}`);
+      const index = market.outcomes.indexOf(outcome);
+      if (index < 0) throw new AppError("invalid_outcome", `${marketId} has no outcome ${outcome}`);
+      if (side === "sell" && (market.lmsr.sold[index] ?? 0) < hundredths)
+        throw new AppError("invalid_shares", "more shares than the market has sold");
+      const fill =
+        side === "buy" ? buy(market.lmsr, index, hundredths) : sell(market.lmsr, index, hundredths);
+      return {
+        marketId,
+        outcome,
+        side,
+        shares: toCredits(hundredths),
+        cost: toCredits(fill.cents),
+        avgPrice: perShare(fill.cents, hundredths),
+        priceAfter: toPrice(prices(fill.after)[index] ?? 0),
+      };
+    },
+
+    async trade(input) {
+      const request = parseInput("trade", input);
+      const hundredths = sharesToHundredths(request.shares);
+      const maxCostCents =
+        request.maxCost === undefined ? undefined : creditsToCents(request.maxCost, "maxCost");
+      const minProceedsCents =
+        request.minProceeds === undefined ? undefined : creditsToCents(request.minProceeds, "minProceeds");
+      await ensureUser(request.userId);
+      const record = await store.trade({
+        userId: request.userId,
+        marketId: request.marketId,
+        outcome: request.outcome,
+        side: request.side,
+        hundredths,
+        ...(maxCostCents === undefined ? {} : { maxCostCents }),
+        ...(minProceedsCents === undefined ? {} : { minProceedsCents }),
+        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      });
+      const result = tradeResult(record);
+      if (!record.replayed) {
+        publish({ kind: "fill", userId: record.userId, trade: result });
+        publish({ kind: "balance", userId: record.userId, balance: result.balance });
+        const market = await store.market(record.marketId);
+        if (market) marketEvent(market, record.prices);
+      }
+      return result;
+    },
+
+    async settle(input) {
+      const { marketId, winner } = parseInput("settle", input);
+      const settled = await store.settle(marketId, winner);
+      if (!settled.alreadySettled) {
+        for (const h of settled.holders) {
+          publish({
+            kind: "settlement",
+            userId: h.userId,
+            marketId,
+            winner: settled.winner,
+            payout: toCredits(h.payoutCents),
+            balance: toCredits(h.balanceCents),
+          });
+        }
+        const market = await store.market(marketId);
+        if (market) marketEvent(market, prices(market.lmsr));
+      }
+      return {
+        marketId,
+        winner: settled.winner,
+        paid: toCredits(settled.paidCents),
+        alreadySettled: settled.alreadySettled,
+      };
+    },
+
+    async deposit(input) {
+      const { userId, idempotencyKey } = parseInput("deposit", input);
+      const cents = creditsToCents(input.amount, "amount");
+      if (cents === 0) throw new AppError("bad_request", "amount must be above 0");
+      await ensureUser(userId);
+      const record = await store.deposit({
+        userId,
+        cents,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+      const balance = toCredits(record.balanceCents);
+      if (!record.replayed) publish({ kind: "balance", userId, balance });
+      return { balance };
+    },
+
+    async openMarkets(input) {
+      const { matchIds } = parseInput("openMarkets", input);
+      const dataset = options.dataset ?? loadDataset();
+      const specs = marketSpecs(dataset, fitModel(dataset), liquidityFrom(options.config), matchIds);
+      let opened = 0;
+      for (const spec of specs) {
+        const { created, market } = await store.openMarket(spec);
+        if (!created) continue;
+        opened++;
+        marketEvent(market, prices(market.lmsr));
+      }
+      return { opened, existing: specs.length - opened };
+    },
+
+    async getWallet(input) {
+      const { userId } = parseInput("getWallet", input);
+      await ensureUser(userId);
+      return { balance: toCredits((await store.balance(userId)) ?? 0), currency: "credits" };
+    },
+
+    async getPositions(input) {
+      const { userId } = parseInput("getPositions", input);
+      const held = await store.positions(userId);
+      return held.map((p) => {
+        const index = p.market.outcomes.indexOf(p.outcome);
+        return {
+          marketId: p.marketId,
+          outcome: p.outcome,
+          shares: toCredits(p.hundredths),
+          avgCost: perShare(p.costCents, p.hundredths),
+          price: toPrice(prices(p.market.lmsr)[index] ?? 0),
+          payout: toCredits(p.hundredths),
+        };
+      });
+    },
+
+    async getTrades(input) {
+      const { userId, limit } = parseInput("getTrades", input);
+      return (await store.trades(userId, limit ?? 100)).map(tradeHistoryItem);
+    },
+
+    async listMarkets(input) {
+      const filter = parseInput("listMarkets", input);
+      return (await store.markets(filter)).map(marketView);
+    },
+
+    async getMarket(input) {
+      const { marketId } = parseInput("getMarket", input);
+      return marketView(await requireMarket(marketId, "not_found"));
+    },
+
+    async priceHistory(input) {
+      const { marketId, limit } = parseInput("priceHistory", input);
+      const market = await requireMarket(marketId, "not_found");
+      const points = await store.priceHistory(marketId, limit ?? 500);
+      return points.map((p) => ({ at: p.at, prices: priceMap(market.outcomes, p.prices) }));
+    },
+  };
+  return methods satisfies Record<ExchangeMethod, unknown>;
+}
