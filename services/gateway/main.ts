@@ -11,7 +11,7 @@ import { buildApp } from "./app.js";
  * (clients reconnect elsewhere and resume), then the bus connection closes.
  */
 const config = loadConfig();
-const logger = createLogger(config, { service: "gateway" });
+const logger = createLogger(config);
 const nc = await connectNats(config, "gateway");
 const natsHealth = trackNatsHealth(nc);
 const runQueue = await createNatsRunQueue(nc, {
@@ -35,15 +35,15 @@ let draining = false;
 const drain = async (signal: string) => {
   if (draining) return;
   draining = true;
-  logger.info({ signal }, "draining");
+  app.log.info({ signal }, "draining");
   try {
     await app.close();
     await runQueue.close();
     await nc.drain();
-    logger.info("drained");
+    app.log.info("drained");
     process.exit(0);
   } catch (err) {
-    logger.error({ err }, "drain failed");
+    app.log.error({ err }, "drain failed");
     process.exit(1);
   }
 };

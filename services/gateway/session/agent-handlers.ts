@@ -113,7 +113,7 @@ export function createAgentHandlers(
     try {
       started = await startRun(runQueue, request);
     } catch (err) {
-      relays.delete(frame.id);
+      if (relays.get(frame.id) === self) relays.delete(frame.id);
       rejectStarted(err);
       throw err;
     }
