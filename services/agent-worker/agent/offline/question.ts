@@ -24,7 +24,8 @@ export function readQuestion(data: Dataset, text: string, tools: ReadonlySet<str
   const lower = text.toLowerCase();
   const question: Question = {
     text,
-    teams: teamsMentioned(data, text),
+    // "Liverpool's form" names Liverpool.
+    teams: teamsMentioned(data, text.replace(/['’]s\b/g, "")),
     asksTable: tableWords.test(lower),
     asksForm: formWords.test(lower),
     tools,

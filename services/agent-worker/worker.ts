@@ -1,0 +1,164 @@
+import type { RunConsumer, RunJob, RunQueue } from "../../shared/bus/run-queue.js";
+import type { Config } from "../../shared/config.js";
+import type { Logger } from "../../shared/logger.js";
+import type { AgentEvent } from "../../shared/protocol/agent-frames.js";
+import type { ModelProvider } from "./agent/model.js";
+import type { ToolServices } from "./agent/tool.js";
+import type { AgentPool } from "./agents/pool.js";
+import { createFrameWriter } from "./frame-writer.js";
+
+export interface WorkerDeps {
+  config: Pick<
+    Config,
+    "workerConcurrency" | "coalesceMs" | "modelMaxSteps" | "agentAckWaitMs" | "agentMaxDeliver"
+  >;
+  runQueue: RunQueue;
+  pool: AgentPool;
+  provider: ModelProvider;
+  services: ToolServices;
+  logger: Logger;
+  /** Delay before a run that failed transiently, before any output, is delivered again. */
+  retryDelayMs?: number;
+}
+
+export interface Worker {
+  /** Starts taking runs from the queue. */
+  start(): void;
+  /** Takes no new runs and resolves once the running ones have finished (graceful drain). */
+  stop(): Promise<void>;
+  /** Runs in progress. */
+  readonly active: number;
+}
+
+/**
+ * The agent worker: runs agent requests from the queue on the process's shared agent pool, at
+ * most `workerConcurrency` at once. Each run's output is streamed back in order (text coalesced
+ * over `coalesceMs`) and ends with exactly one terminal frame, then the run is acked. A run that
+ * fails transiently before any output is handed back to the queue (another worker may succeed); a
+ * run that fails after output, or can never succeed, ends with `agent.error` and is dropped.
+ */
+export function createWorker(deps: WorkerDeps): Worker {
+  const { config, runQueue, pool, provider, services, logger } = deps;
+  const retryDelayMs = deps.retryDelayMs ?? 1000;
+  // Several heartbeats per ack window, so one delayed timer never costs a redelivery.
+  const workingEveryMs = Math.max(100, Math.floor(config.agentAckWaitMs / 4));
+  let consumer: RunConsumer | undefined;
+
+  async function handle(job: RunJob): Promise<void> {
+    const { request } = job;
+    const log = logger.child({
+      requestId: request.requestId,
+      userId: request.userId,
+      agentName: request.agent,
+      attempt: job.attempt,
+    });
+    const started = performance.now();
+    const finished = (success: boolean, outcome: string, extra: Record<string, unknown> = {}) => {
+      const entry = {
+        action: "agent.run",
+        duration: Math.round(performance.now() - started),
+        success,
+        outcome,
+        ...extra,
+      };
+      if (success) log.info(entry, "agent run finished");
+      else if (outcome === "retry") log.warn(entry, "agent run handed back for a retry");
+      else log.error(entry, "agent run failed");
+    };
+
+    const writer = createFrameWriter((event) => job.emit(event), config.coalesceMs);
+    const heartbeat = setInterval(() => job.working(), workingEveryMs);
+    const run = new AbortController();
+    const forward = () => run.abort(job.signal.reason);
+    if (job.signal.aborted) forward();
+    else job.signal.addEventListener("abort", forward, { once: true });
+
+    try {
+      const agent = pool.get(request.agent);
+      if (!agent) {
+        await writer.send({
+          type: "agent.error",
+          code: "not_found",
+          message: `no agent ${request.agent}`,
+          retryable: false,
+        });
+        await job.term();
+        finished(false, "unknown_agent");
+        return;
+      }
+      if (job.attempt > 1) await writer.send({ type: "agent.restart", attempt: job.attempt });
+
+      let produced = false;
+      const events = agent.run(
+        {
+          input: request.input,
+          userId: request.userId,
+          tier: request.tier,
+          ...(request.context ? { context: request.context } : {}),
+        },
+        {
+          provider,
+          ctx: { userId: request.userId, tier: request.tier, requestId: request.requestId, services },
+          maxSteps: config.modelMaxSteps,
+          signal: run.signal,
+        },
+      );
+      for await (const event of events) {
+        if (event.type === "agent.delta") {
+          writer.delta(event.text);
+          produced = true;
+          if (writer.failure !== undefined) throw writer.failure;
+        } else if (event.type === "agent.done") {
+          await writer.send(event);
+          await job.ack();
+          finished(true, event.stopReason, { usage: event.usage });
+          return;
+        } else if (event.type === "agent.error") {
+          await endWithError(event, produced);
+          return;
+        } else {
+          await writer.send(event);
+          produced = true;
+        }
+      }
+    } catch (err) {
+      // The run's stream could not be written (the bus is down): its output is incomplete, so
+      // another worker must run it again.
+      run.abort();
+      log.error(
+        { err, action: "agent.run", duration: Math.round(performance.now() - started), success: false },
+        "agent run output failed",
+      );
+      await job.nak(retryDelayMs).catch(() => undefined);
+    } finally {
+      clearInterval(heartbeat);
+      job.signal.removeEventListener("abort", forward);
+    }
+
+    async function endWithError(event: Extract<AgentEvent, { type: "agent.error" }>, produced: boolean) {
+      if (event.retryable && !produced && job.attempt < config.agentMaxDeliver) {
+        await writer.flush();
+        await job.nak(retryDelayMs);
+        finished(false, "retry", { code: event.code });
+        return;
+      }
+      await writer.send(event);
+      await job.term();
+      finished(false, "error", { code: event.code });
+    }
+  }
+
+  return {
+    start() {
+      consumer ??= runQueue.consume(handle, { concurrency: config.workerConcurrency });
+    },
+    async stop() {
+      const stopping = consumer;
+      consumer = undefined;
+      await stopping?.stop();
+    },
+    get active() {
+      return consumer?.active ?? 0;
+    },
+  };
+}
