@@ -57,8 +57,12 @@ export interface RunWatch extends AsyncIterable<AgentChunk> {
 export interface RunQueue {
   /** Gateway side. `request.requestId` is used unless the run is a duplicate. */
   submit(request: AgentRunRequest): Promise<SubmitResult>;
-  /** Chunks with `seq > after`, stored then live, ending after the terminal chunk. */
-  watch(requestId: string, after: number): RunWatch;
+  /**
+   * Chunks with `seq > after`, stored then live, ending after the terminal chunk. `fresh`: the run
+   * is not submitted yet (the gateway watches a new run before submitting it, so no chunk can be
+   * missed), so nothing is stored and the replay read is skipped.
+   */
+  watch(requestId: string, after: number, options?: { fresh?: boolean }): RunWatch;
   /** The run's last published chunk seq (0 when none). */
   lastSeq(requestId: string): Promise<number>;
   cancel(requestId: string): Promise<void>;

@@ -1,0 +1,149 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { AppError } from "../errors.js";
+import type { AgentChunk, AgentEvent } from "../protocol/agent-frames.js";
+import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
+import type { RunNames } from "./nats-run-streams.js";
+import type { RunWatch } from "./run-queue.js";
+
+/**
+ * A watch that has seen nothing for this long reads the stream once: a chunk lost on the core
+ * subscription (at most once) must not leave the reader waiting forever.
+ */
+const stallProbeMs = 3000;
+
+/**
+ * The output side of agent runs on `AGENT_OUT`: workers publish through JetStream (stored, then
+ * seen by core subscribers too); watchers listen with one core subscription and read the stream
+ * only to replay or to fill a gap.
+ */
+export function createRunOutput(
+  nc: NatsConnection,
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  names: RunNames,
+) {
+  const watches = new Set<ChunkFeed>();
+
+  async function lastChunk(requestId: string): Promise<AgentChunk | null> {
+    const stored = await unavailableOnError(
+      jsm.direct.getMessage(names.outStream, { last_by_subj: names.outSubject(requestId) }),
+    );
+    return stored === null ? null : stored.json<AgentChunk>();
+  }
+
+  /**
+   * Emits for one delivery of a run. Publishes are pipelined: each chunk is sent at once, in
+   * order, and its promise resolves when stored. A redelivered run first reads the last stored seq.
+   */
+  function writer(requestId: string, continues: boolean): (event: AgentEvent) => Promise<void> {
+    const subject = names.outSubject(requestId);
+    let seq = 0;
+    let ready: Promise<void> | undefined = continues
+      ? lastChunk(requestId).then((chunk) => {
+          seq = chunk?.seq ?? 0;
+          ready = undefined;
+        })
+      : undefined;
+    const send = async (event: AgentEvent) => {
+      seq += 1;
+      await unavailableOnError(js.publish(subject, JSON.stringify({ ...event, seq })));
+    };
+    return (event) => (ready === undefined ? send(event) : ready.then(() => send(event)));
+  }
+
+  /** Publishes a terminal chunk once per `msgID` (JetStream drops a repeat within its window). */
+  async function publishOnce(requestId: string, event: AgentEvent, msgID: string): Promise<void> {
+    const seq = ((await lastChunk(requestId))?.seq ?? 0) + 1;
+    await unavailableOnError(
+      js.publish(names.outSubject(requestId), JSON.stringify({ ...event, seq }), { msgID }),
+    );
+  }
+
+  function watch(requestId: string, after: number, fresh: boolean): RunWatch {
+    const subject = names.outSubject(requestId);
+    let streamCursor = 1;
+    let filling: Promise<void> | undefined;
+    let fillAgain = false;
+    let probe: NodeJS.Timeout | undefined;
+
+    const feed = createChunkFeed(after, () => {
+      clearTimeout(probe);
+      sub.unsubscribe();
+      watches.delete(feed);
+    });
+    const armProbe = () => {
+      clearTimeout(probe);
+      probe = setTimeout(fill, stallProbeMs);
+      probe.unref();
+    };
+
+    // Reads the run's stored chunks from where the last read stopped (chunks are stored in seq
+    // order, so stream order is run order). One read at a time; a request during one repeats it.
+    function fill() {
+      if (feed.ended) return;
+      if (filling !== undefined) {
+        fillAgain = true;
+        return;
+      }
+      filling = (async () => {
+        do {
+          fillAgain = false;
+          for (;;) {
+            const stored = await jsm.direct.getMessage(names.outStream, {
+              seq: streamCursor,
+              next_by_subj: subject,
+            });
+            if (stored === null || feed.ended) break;
+            streamCursor = stored.seq + 1;
+            feed.push(stored.json<AgentChunk>());
+          }
+        } while (fillAgain && !feed.ended);
+      })()
+        .catch((err: unknown) =>
+          feed.fail(new AppError("unavailable", "cannot read the run's output", { cause: err })),
+        )
+        .finally(() => {
+          filling = undefined;
+          if (!feed.ended) armProbe();
+        });
+    }
+
+    const sub = nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err !== null) {
+          feed.fail(new AppError("unavailable", "run output subscription failed", { cause: err }));
+          return;
+        }
+        const before = feed.nextSeq;
+        feed.push(msg.json<AgentChunk>());
+        if (feed.hasGap) fill();
+        else if (feed.nextSeq !== before) armProbe();
+      },
+    });
+    watches.add(feed);
+    // A run not yet submitted has nothing stored: the common path is this one SUB and nothing else.
+    if (fresh) armProbe();
+    else fill();
+    return feed;
+  }
+
+  return {
+    lastChunk,
+    writer,
+    publishOnce,
+    watch,
+    close() {
+      for (const feed of watches) feed.fail(new AppError("unavailable", "run queue is closed"));
+    },
+  };
+}
+
+async function unavailableOnError<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError("unavailable", "agent bus unavailable", { cause: err });
+  }
+}

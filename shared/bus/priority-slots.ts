@@ -1,0 +1,31 @@
+/**
+ * A counting semaphore whose waiters are served pro first, then free, each in arrival order: when
+ * a worker has fewer free slots than lanes wanting one, pro lanes get them.
+ */
+export interface PrioritySlots {
+  readonly free: number;
+  acquire(tier: "pro" | "free"): Promise<void>;
+  release(): void;
+}
+
+export function createPrioritySlots(count: number): PrioritySlots {
+  let free = count;
+  const waiters = { pro: [] as (() => void)[], free: [] as (() => void)[] };
+  return {
+    get free() {
+      return free;
+    },
+    acquire(tier) {
+      if (free > 0) {
+        free -= 1;
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => waiters[tier].push(resolve));
+    },
+    release() {
+      const next = waiters.pro.shift() ?? waiters.free.shift();
+      if (next !== undefined) next();
+      else free += 1;
+    },
+  };
+}
