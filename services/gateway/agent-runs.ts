@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { AgentRunRequest, RunQueue, RunWatch } from "../../shared/bus/run-queue.js";
 import { AppError } from "../../shared/errors.js";
 import { type AgentName, type Intent, intents } from "../../shared/protocol/agents.js";
@@ -42,18 +41,18 @@ export function resolveAgent(target: { agent?: AgentName; intent?: Intent }): Ag
   return agent;
 }
 
-/** A run request for the bus; the requestId is a fresh UUIDv4, unguessable by other users. */
+/** A run request for the bus; `requestId` comes from `RunIds.mint` so any gateway can verify its owner. */
 export function buildRunRequest(fields: {
   claims: Claims;
   clientId: string;
   agent: AgentName;
   input: string;
   context?: AgentRunRequest["context"];
-  requestId?: string;
+  requestId: string;
 }): AgentRunRequest {
   const request: AgentRunRequest = {
     v: 1,
-    requestId: fields.requestId ?? randomUUID(),
+    requestId: fields.requestId,
     clientId: fields.clientId,
     userId: fields.claims.sub,
     tier: fields.claims.tier,

@@ -10,7 +10,7 @@ import errorRepliesPlugin from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
-import { createRunOwners } from "./run-owners.js";
+import { createRunIds } from "./run-ids.js";
 import { wsRoutes } from "./ws/ws-routes.js";
 
 export interface GatewayDeps {
@@ -33,8 +33,6 @@ export const gatewayLimits = Object.freeze({
   maxBufferedBytes: 4 * 1024 * 1024,
   maxRunsPerSocket: 32,
   closeGraceMs: 5000,
-  /** Run owners remembered for resumes (the run output itself lives `agentOutMaxAgeMs`). */
-  maxRunOwners: 200_000,
 });
 
 /**
@@ -45,7 +43,8 @@ export const gatewayLimits = Object.freeze({
 export async function buildApp(config: Config, deps: GatewayDeps): Promise<FastifyInstance> {
   const gatewayId = deps.gatewayId ?? (config.gatewayId || `gw-${randomBytes(4).toString("hex")}`);
   const metrics = deps.metrics ?? createGatewayMetrics();
-  const owners = createRunOwners({ ttlMs: config.agentOutMaxAgeMs, maxEntries: gatewayLimits.maxRunOwners });
+  // Every gateway of a deployment shares the JWT secret, so each can verify any run id.
+  const runIds = createRunIds(config.jwtSecret);
   const app = Fastify({
     loggerInstance: deps.logger.child({ service: "gateway", gatewayId }) as FastifyBaseLogger,
     // Request ids from a client header are not trusted; ours are enough to correlate logs.
@@ -62,7 +61,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   }
   await app.register(agentsRoutes, {
     runQueue: deps.runQueue,
-    owners,
+    runIds,
     metrics,
     maxBufferedBytes: gatewayLimits.maxBufferedBytes,
   });
@@ -77,7 +76,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
       maxRunsPerSocket: gatewayLimits.maxRunsPerSocket,
       tokens: app.tokens,
       runQueue: deps.runQueue,
-      owners,
+      runIds,
       metrics,
     },
   });

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { type Static, Type as T } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { RunQueue } from "../../../shared/bus/run-queue.js";
@@ -14,7 +13,7 @@ import {
 import type { AgentStreamFrame } from "../../../shared/protocol/server-frames.js";
 import { buildRunRequest, startRun } from "../agent-runs.js";
 import type { GatewayMetrics } from "../metrics.js";
-import type { RunOwners } from "../run-owners.js";
+import type { RunIds } from "../run-ids.js";
 import { collectRun } from "./finished-run.js";
 import { openSse } from "./sse.js";
 
@@ -37,7 +36,7 @@ type RunBody = Static<typeof RunBody>;
 
 export interface AgentsRoutesOptions {
   runQueue: RunQueue;
-  owners: RunOwners;
+  runIds: RunIds;
   metrics: GatewayMetrics;
   /** Bytes an SSE response may hold unsent before the stream is ended as a slow consumer. */
   maxBufferedBytes: number;
@@ -45,7 +44,7 @@ export interface AgentsRoutesOptions {
 
 /** The agent catalogue (public) and agent runs over HTTP (PROTOCOL.md "HTTP"). */
 export async function agentsRoutes(app: FastifyInstance, options: AgentsRoutesOptions) {
-  const { runQueue, owners, metrics } = options;
+  const { runQueue, runIds, metrics } = options;
   const catalogue = {
     agents: agentNames.map((name) => ({
       name,
@@ -64,7 +63,7 @@ export async function agentsRoutes(app: FastifyInstance, options: AgentsRoutesOp
       if (!isAgentName(agent)) throw new AppError("not_found", `no agent named ${agent}`);
       const claims = request.claims!;
       // HTTP has no client frame id: the requestId doubles as the stream frames' `id`.
-      const requestId = randomUUID();
+      const requestId = runIds.mint(claims.sub);
       const started = await startRun(
         runQueue,
         buildRunRequest({
@@ -76,7 +75,6 @@ export async function agentsRoutes(app: FastifyInstance, options: AgentsRoutesOp
           ...(request.body.context === undefined ? {} : { context: request.body.context }),
         }),
       );
-      owners.record(started.requestId, claims.sub);
       metrics.agentRuns.inc({ agent, tier: claims.tier, transport: "http" });
       request.log.info(
         { userId: claims.sub, requestId, agentName: agent, action: "agent.run" },

@@ -5,7 +5,7 @@ import type { AgentName } from "../../../shared/protocol/agents.js";
 import type { ClientFrameOf } from "../../../shared/protocol/client-frames.js";
 import { buildRunRequest, resolveAgent, startRun } from "../agent-runs.js";
 import type { GatewayMetrics } from "../metrics.js";
-import type { RunOwners } from "../run-owners.js";
+import type { RunIds } from "../run-ids.js";
 import type { FrameHandlers, SessionContext } from "./session.js";
 
 /** One agent stream this socket relays, keyed by the client frame id that opened it. */
@@ -26,9 +26,9 @@ type AgentFrameHandlers = Pick<FrameHandlers, "agent.run" | "agent.cancel" | "ag
  */
 export function createAgentHandlers(
   session: SessionContext,
-  deps: { runQueue: RunQueue; owners: RunOwners; metrics: GatewayMetrics; maxRunsPerSocket: number },
+  deps: { runQueue: RunQueue; runIds: RunIds; metrics: GatewayMetrics; maxRunsPerSocket: number },
 ): { handlers: AgentFrameHandlers; close(): void } {
-  const { runQueue, owners, metrics } = deps;
+  const { runQueue, runIds, metrics } = deps;
   const relays = new Map<string, Relay>();
 
   /** Makes room for a relay under `id`: a stream already relayed under that id gives way. */
@@ -91,6 +91,7 @@ export function createAgentHandlers(
     const request = buildRunRequest({
       claims,
       clientId: frame.id,
+      requestId: runIds.mint(claims.sub),
       agent,
       input: frame.input,
       ...(frame.context === undefined ? {} : { context: frame.context }),
@@ -119,7 +120,6 @@ export function createAgentHandlers(
     }
     self.watch = started.watch;
     resolveStarted(started.requestId);
-    owners.record(started.requestId, claims.sub);
     if (self.closed || session.isClosed) {
       started.watch.close();
       return;
@@ -149,14 +149,12 @@ export function createAgentHandlers(
   };
 
   const resume = async (frame: ClientFrameOf<"agent.resume">) => {
-    const owner = owners.ownerOf(frame.requestId);
     // Someone else's run answers exactly like a run that does not exist.
-    if (owner !== undefined && owner !== session.claims.sub) {
+    if (!runIds.owns(frame.requestId, session.claims.sub)) {
       session.logger.info({ requestId: frame.requestId }, "resume of another user's run refused");
       throw new AppError("not_found", `no agent run ${frame.requestId}`);
     }
     reserve(frame.id);
-    owners.record(frame.requestId, session.claims.sub);
     const self: Relay = {
       started: Promise.resolve(frame.requestId),
       watch: runQueue.watch(frame.requestId, frame.after),

@@ -5,7 +5,7 @@ import type { RunJob, RunQueue } from "../../../shared/bus/run-queue.js";
 import { createLogger } from "../../../shared/logger.js";
 import type { Claims, TokenVerifier } from "../auth/claims.js";
 import { createGatewayMetrics } from "../metrics.js";
-import { createRunOwners } from "../run-owners.js";
+import { createRunIds } from "../run-ids.js";
 import { eventually } from "../testing/gateway-harness.js";
 import type { Frame } from "../testing/ws-client.js";
 import { Session, type SessionDeps } from "./session.js";
@@ -57,7 +57,7 @@ describe("Session over a fake socket", () => {
       maxRunsPerSocket: 4,
       tokens: refuseAll,
       runQueue,
-      owners: createRunOwners({ ttlMs: 60_000, maxEntries: 100 }),
+      runIds: createRunIds("session-test-secret"),
       metrics: createGatewayMetrics(),
       logger: createLogger({ logLevel: "silent" }),
     };

@@ -11,7 +11,7 @@ import {
 import type { ErrorFrame, ServerFrame } from "../../../shared/protocol/server-frames.js";
 import { type Claims, expiresAt, type TokenVerifier } from "../auth/claims.js";
 import type { GatewayMetrics } from "../metrics.js";
-import type { RunOwners } from "../run-owners.js";
+import type { RunIds } from "../run-ids.js";
 import { createAgentHandlers } from "./agent-handlers.js";
 import { liveHandlers } from "./live-handlers.js";
 import { closeCodes, type SocketLike } from "./socket-like.js";
@@ -29,7 +29,7 @@ export interface SessionDeps {
   maxRunsPerSocket: number;
   tokens: TokenVerifier;
   runQueue: RunQueue;
-  owners: RunOwners;
+  runIds: RunIds;
   metrics: GatewayMetrics;
   logger: Logger;
 }

@@ -11,7 +11,7 @@ import {
 } from "../testing/gateway-harness.js";
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const runId = /^[0-9a-f]{48}$/;
 
 /** Collects a run's frames after `agent.accepted` up to its terminal frame. */
 async function streamOf(client: TestClient, id: string): Promise<Frame[]> {
@@ -47,7 +47,7 @@ describe("agent runs over WebSocket", () => {
     const accepted = await client.take((f) => f.id === "run-1");
     assert.equal(accepted.type, "agent.accepted");
     assert.equal(accepted.agent, "eplScoutAgent");
-    assert.match(accepted.requestId, uuid);
+    assert.match(accepted.requestId, runId);
     const frames = await streamOf(client, "run-1");
     assert.deepEqual(
       frames.map((f) => [f.type, f.seq, f.requestId, f.text]),
