@@ -55,7 +55,7 @@ export interface AgentSpec {
 
 /** The configured default (`ANTHROPIC_MODEL`), for agents built without a pool. */
 export const defaultModel: string = configSchema.properties.anthropicModel.default;
-export const defaultMaxTokens = 1024;
+const defaultMaxTokens = 1024;
 
 export function createAgent(spec: AgentSpec): Agent {
   const byName = new Map(spec.tools.map((t) => [t.name, t]));

@@ -192,7 +192,7 @@ function toStopReason(reason: string | null): ModelStopReason {
 }
 
 /** SDK and network failures as the port's errors: transient ones `unavailable`, the rest `internal`. */
-export function toModelError(err: unknown): AppError {
+function toModelError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const transient =
     err instanceof APIConnectionError ||

@@ -15,7 +15,7 @@ import { walletAgent } from "./wallet-agent.js";
 
 export type AgentPool = ReadonlyMap<AgentName, Agent>;
 
-export const agentSpecs: readonly AgentSpec[] = [
+const agentSpecs: readonly AgentSpec[] = [
   eplTradingAgent,
   eplScoutAgent,
   liveTradingAgent,
