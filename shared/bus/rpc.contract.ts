@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, describe, test } from "node:test";
+import { AppError } from "../errors.js";
+import type { Rpc } from "./rpc.js";
+
+/** Two processes' views of one bus (the same instance in memory); `dispose` closes both. */
+export interface TestRpcBus {
+  client: Rpc;
+  server: Rpc;
+  /** Resolves once the server's subscriptions so far are known to the bus. */
+  settled(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** The `Rpc` contract (rpc.ts), run against an adapter. */
+export function rpcContract(name: string, makeBus: () => Promise<TestRpcBus>): void {
+  describe(`Rpc contract: ${name}`, () => {
+    const buses: TestRpcBus[] = [];
+    after(async () => {
+      await Promise.all(buses.map((b) => b.dispose()));
+    });
+    async function open(): Promise<TestRpcBus> {
+      const bus = await makeBus();
+      buses.push(bus);
+      return bus;
+    }
+
+    test("a request gets the handler's reply, with payload and headers carried across", async () => {
+      const { client, server, settled } = await open();
+      const subject = `quote.${randomUUID()}`;
+      server.serve(subject, "exchange", async (payload, headers) => ({
+        echo: payload,
+        trace: headers.traceparent,
+      }));
+      await settled();
+      const reply = await client.request(
+        subject,
+        { shares: 5 },
+        { headers: { traceparent: "00-abc-def-01" } },
+      );
+      assert.deepEqual(reply, { echo: { shares: 5 }, trace: "00-abc-def-01" });
+    });
+
+    test("an AppError thrown by the handler arrives typed; other faults arrive as internal", async () => {
+      const { client, server, settled } = await open();
+      const subject = `trade.${randomUUID()}`;
+      server.serve(subject, "exchange", async (payload) => {
+        if ((payload as { fail: string }).fail === "price") {
+          throw new AppError("price_moved", "the price moved", { retryAfterMs: 250 });
+        }
+        throw new Error("database password is hunter2");
+      });
+      await settled();
+      await assert.rejects(client.request(subject, { fail: "price" }), (err: unknown) => {
+        assert.ok(err instanceof AppError);
+        assert.equal(err.code, "price_moved");
+        assert.equal(err.message, "the price moved");
+        assert.equal(err.retryAfterMs, 250);
+        return true;
+      });
+      await assert.rejects(client.request(subject, { fail: "crash" }), (err: unknown) => {
+        assert.ok(err instanceof AppError);
+        assert.equal(err.code, "internal");
+        assert.ok(!err.message.includes("hunter2"), "internal details stay in the serving process");
+        return true;
+      });
+    });
+
+    test("no handler serving the subject, or none answering in time, is unavailable", async () => {
+      const { client, server, settled } = await open();
+      await assert.rejects(client.request(`nobody.${randomUUID()}`, {}), isCode("unavailable"));
+      const slow = `slow.${randomUUID()}`;
+      server.serve(slow, "exchange", () => new Promise((resolve) => setTimeout(() => resolve("late"), 300)));
+      await settled();
+      await assert.rejects(client.request(slow, {}, { timeoutMs: 50 }), isCode("unavailable"));
+    });
+
+    test("each request reaches one handler of a queue group", async () => {
+      const { client, server, settled } = await open();
+      const subject = `settle.${randomUUID()}`;
+      const handledBy: string[] = [];
+      for (const id of ["a", "b"]) {
+        server.serve(subject, "exchange", async (payload) => {
+          handledBy.push(id);
+          return payload;
+        });
+      }
+      await settled();
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => client.request(subject, i)));
+      assert.deepEqual(
+        replies,
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      assert.equal(handledBy.length, 20);
+      assert.ok(handledBy.includes("a") && handledBy.includes("b"), "the group shares the load");
+    });
+
+    test("stop finishes the requests in flight, then the subject is no longer served", async () => {
+      const { client, server, settled } = await open();
+      const subject = `deposit.${randomUUID()}`;
+      let started = false;
+      const stop = server.serve(subject, "exchange", async () => {
+        started = true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return "done";
+      });
+      await settled();
+      const reply = client.request(subject, {});
+      while (!started) await new Promise((resolve) => setTimeout(resolve, 2));
+      await stop();
+      assert.equal(await reply, "done");
+      await settled();
+      await assert.rejects(client.request(subject, {}, { timeoutMs: 500 }), isCode("unavailable"));
+    });
+  });
+}
+
+function isCode(code: string) {
+  return (err: unknown) => err instanceof AppError && err.code === code;
+}
