@@ -120,7 +120,7 @@ export const configSchema = T.Object(
       description: "Messages API base URL (a local fake in tests).",
     }),
     anthropicModel: T.String({
-      default: "claude-sonnet-4-5",
+      default: "claude-sonnet-5-5",
       description: "Model of every agent unless the agent sets its own.",
     }),
     modelStallMs: T.Integer({
@@ -152,6 +152,40 @@ export const configSchema = T.Object(
       minimum: 0,
       default: 1000,
       description: "Credits a new user receives from the house.",
+    }),
+    liveMaxAgeMs: T.Integer({
+      minimum: 1000,
+      default: 86_400_000,
+      description: "How long live events are kept for `since` recovery.",
+    }),
+    liveMaxMsgsPerTopic: T.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: "Live events kept per match, market or user topic.",
+    }),
+    feedEnabled: T.Boolean({
+      default: true,
+      description: "Runs the match clock (market-feed) in this process or deployment.",
+    }),
+    feedMatchDurationMs: T.Integer({
+      minimum: 1000,
+      default: 180_000,
+      description: "Wall-clock length of a simulated 90-minute match (the clock's speed).",
+    }),
+    feedRoundGapMs: T.Integer({
+      minimum: 0,
+      default: 30_000,
+      description: "Pause between one round of fixtures ending and the next kicking off.",
+    }),
+    feedGoalSuspendMs: T.Integer({
+      minimum: 0,
+      default: 2_000,
+      description: "How long a match's markets stay suspended after a goal before reopening.",
+    }),
+    feedLeaseMs: T.Integer({
+      minimum: 500,
+      default: 5_000,
+      description: "Leader lease of the active market-feed; another takes over this long after it dies.",
     }),
   },
   { additionalProperties: false },
