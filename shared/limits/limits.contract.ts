@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, describe, test } from "node:test";
+import type { RateLimiter } from "./rate-limiter.js";
+import type { Semaphore } from "./semaphore.js";
+
+/** Two processes' views of one limits store (the same instance in memory); `dispose` cleans up. */
+export interface TestLimits {
+  a: { rate: RateLimiter; semaphore: Semaphore };
+  b: { rate: RateLimiter; semaphore: Semaphore };
+  dispose(): Promise<void>;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 3000, what = "condition") {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The RateLimiter and Semaphore contracts (rate-limiter.ts, semaphore.ts), run against an adapter. */
+export function limitsContract(name: string, open: () => Promise<TestLimits>): void {
+  describe(`limits contract: ${name}`, () => {
+    let limits: TestLimits;
+    after(() => limits?.dispose());
+    const setup = async () => {
+      limits ??= await open();
+      return limits;
+    };
+
+    test("a key admits `limit` per window, then refuses with the wait until a slot frees", async () => {
+      const { a } = await setup();
+      const key = randomUUID();
+      const rule = { limit: 3, windowMs: 400 };
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push(await a.rate.take(key, rule));
+      assert.deepEqual(
+        answers.slice(0, 3),
+        [2, 1, 0].map((remaining) => ({ allowed: true, remaining })),
+      );
+      for (const refused of answers.slice(3)) {
+        assert.equal(refused.allowed, false);
+        if (refused.allowed) continue;
+        assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 400, `${refused.retryAfterMs}`);
+      }
+      assert.equal((await a.rate.take(randomUUID(), rule)).allowed, true, "other keys are independent");
+      await eventually(async () => (await a.rate.take(key, rule)).allowed, 2000, "the window to slide");
+    });
+
+    test("refusals do not count: waiting retryAfterMs is enough", async () => {
+      const { a } = await setup();
+      const key = randomUUID();
+      const rule = { limit: 1, windowMs: 300 };
+      assert.equal((await a.rate.take(key, rule)).allowed, true);
+      let wait = 0;
+      for (let i = 0; i < 10; i++) {
+        const refused = await a.rate.take(key, rule);
+        assert.equal(refused.allowed, false);
+        if (!refused.allowed) wait = refused.retryAfterMs;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait + 20));
+      assert.equal((await a.rate.take(key, rule)).allowed, true);
+    });
+
+    test("concurrent callers in two processes never exceed the limit together", async () => {
+      const { a, b } = await setup();
+      const key = randomUUID();
+      const rule = { limit: 5, windowMs: 5000 };
+      const answers = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? a : b).rate.take(key, rule)),
+      );
+      assert.equal(answers.filter((d) => d.allowed).length, 5);
+    });
+
+    test("a semaphore holds at most `limit` leases; a release frees a slot", async () => {
+      const { a, b } = await setup();
+      const key = randomUUID();
+      const first = await a.semaphore.acquire(key, 2, 5000);
+      const second = await b.semaphore.acquire(key, 2, 5000);
+      assert.ok(first.acquired && second.acquired);
+      assert.notEqual(first.leaseId, second.leaseId);
+      assert.deepEqual(await a.semaphore.acquire(key, 2, 5000), { acquired: false, held: 2 });
+      await b.semaphore.release(key, first.leaseId);
+      assert.equal((await a.semaphore.acquire(key, 2, 5000)).acquired, true);
+      assert.equal((await a.semaphore.acquire(randomUUID(), 2, 5000)).acquired, true, "keys are independent");
+    });
+
+    test("concurrent acquires in two processes never hold more than the limit", async () => {
+      const { a, b } = await setup();
+      const key = randomUUID();
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).semaphore.acquire(key, 3, 5000)),
+      );
+      assert.equal(answers.filter((x) => x.acquired).length, 3);
+    });
+
+    test("an unrenewed lease expires and frees its slot; a renewed one is kept", async () => {
+      const { a } = await setup();
+      const key = randomUUID();
+      const kept = await a.semaphore.acquire(key, 2, 300);
+      const dropped = await a.semaphore.acquire(key, 2, 300);
+      assert.ok(kept.acquired && dropped.acquired);
+      const renewer = setInterval(() => void a.semaphore.renew(key, kept.leaseId, 300), 50);
+      try {
+        await eventually(async () => (await a.semaphore.acquire(key, 2, 5000)).acquired, 2000, "expiry");
+        assert.deepEqual(await a.semaphore.acquire(key, 2, 5000), { acquired: false, held: 2 });
+      } finally {
+        clearInterval(renewer);
+      }
+      assert.equal(await a.semaphore.renew(key, dropped.leaseId, 300), false, "an expired lease stays gone");
+      await a.semaphore.release(key, kept.leaseId);
+      assert.equal(await a.semaphore.renew(key, kept.leaseId, 300), false, "a released lease stays gone");
+    });
+  });
+}

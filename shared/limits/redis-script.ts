@@ -1,0 +1,32 @@
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import { AppError } from "../errors.js";
+
+/**
+ * A Lua script run atomically on Redis: by its SHA1 (`EVALSHA`), sending the source again only
+ * when the server does not have it (first use, or after a restart or `SCRIPT FLUSH`). Redis
+ * failures reject as `AppError("unavailable")`.
+ */
+export function redisScript(
+  source: string,
+): (redis: Redis, keys: string[], args: (string | number)[]) => Promise<unknown> {
+  const sha = createHash("sha1").update(source).digest("hex");
+  return async (redis, keys, args) => {
+    try {
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
+        return await redis.eval(source, keys.length, ...keys, ...args);
+      }
+    } catch (err) {
+      throw redisUnavailable(err);
+    }
+  };
+}
+
+/** Any Redis failure as the protocol's retryable `unavailable`, keeping the cause for logs. */
+export function redisUnavailable(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  return new AppError("unavailable", "limits and cache store unreachable", { cause: err });
+}

@@ -1,0 +1,25 @@
+/**
+ * The counting-semaphore port: at most `limit` leases held at once per `key` (PROTOCOL.md
+ * "Limits": concurrent agent runs per user). Adapters: `createRedisSemaphore` (shared by every
+ * process of a deployment) and `createMemorySemaphore` (one process). One contract suite runs
+ * against both.
+ *
+ * Contract:
+ * - `acquire` is atomic: concurrent callers (in any process sharing the adapter) never hold more
+ *   than `limit` unexpired leases of one key.
+ * - A lease expires `ttlMs` after it was acquired or last renewed, so a holder that dies frees
+ *   its slot without a release. Holders of long work call `renew` well within `ttlMs`.
+ * - `release` and `renew` of an expired or unknown lease do nothing (`renew` answers false: the
+ *   slot may have been taken by someone else meanwhile).
+ * - The Redis adapter reads Redis's clock; when Redis cannot be reached every method rejects
+ *   with `AppError("unavailable")`.
+ */
+export interface Semaphore {
+  acquire(key: string, limit: number, ttlMs: number): Promise<Acquired>;
+  release(key: string, leaseId: string): Promise<void>;
+  renew(key: string, leaseId: string, ttlMs: number): Promise<boolean>;
+}
+
+export type Acquired =
+  | { acquired: true; leaseId: string }
+  | { acquired: false /** Leases currently held (≥ limit). */; held: number };
