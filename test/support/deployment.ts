@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+
+/**
+ * A distributed deployment made of real processes for end-to-end tests: each service is
+ * `node --import tsx services/<service>/main.ts` with its own environment. Every deployment has
+ * its own stream and subject prefixes, so runs never collide on the shared NATS server, and
+ * `stop()` deletes what it created.
+ */
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+export const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+
+export type ServiceName = "gateway" | "agent-worker" | "exchange" | "market-feed";
+
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly child: ChildProcess;
+  /** The port a gateway listens on (read from its log). */
+  readonly port?: number;
+  /** Everything the process printed, for assertions and failure messages. */
+  output(): string;
+  /** Resolves when a log line matching `pattern` has been printed. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  kill(signal: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
+
+export interface Deployment {
+  readonly env: Record<string, string>;
+  start(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export function createDeployment(env: Record<string, string> = {}): Deployment {
+  const id = randomBytes(4).toString("hex");
+  const base: Record<string, string> = {
+    NATS_URL: natsUrl,
+    STREAM_PREFIX: `E2E_${id}_`,
+    SUBJECT_PREFIX: `e2e${id}.`,
+    LOG_LEVEL: "info",
+    JWT_SECRET: "e2e-secret-0123456789abcdef",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    ...env,
+  };
+  const processes: ServiceProcess[] = [];
+
+  return {
+    env: base,
+    async start(name, extra = {}) {
+      const service = launch(name, { ...base, ...extra });
+      processes.push(service);
+      if (name === "gateway") {
+        await service.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+        const port = Number(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(service.output())![1]);
+        Object.assign(service, { port });
+      } else {
+        await service.waitFor(readyLine[name]);
+      }
+      return service;
+    },
+    async stop() {
+      for (const p of processes) p.kill("SIGTERM");
+      await Promise.all(
+        processes.map((p) =>
+          Promise.race([p.exited, new Promise((r) => setTimeout(r, 5000))]).then(() => p.kill("SIGKILL")),
+        ),
+      );
+      await deleteStreams(base.STREAM_PREFIX!);
+    },
+  };
+}
+
+const readyLine: Record<Exclude<ServiceName, "gateway">, RegExp> = {
+  "agent-worker": /agent worker started/,
+  exchange: /"msg":"serving"/,
+  "market-feed": /market feed started/,
+};
+
+function launch(name: ServiceName, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", `services/${name}/main.ts`], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const w of waiters) w();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    name,
+    child,
+    output: () => text,
+    exited,
+    kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    waitFor(pattern, timeoutMs = 15_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(text)) {
+            cleanup();
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(
+              `${name} did not print ${pattern} within ${timeoutMs} ms; output:\n${text.slice(-4000)}`,
+            ),
+          );
+        }, timeoutMs);
+        const onExit = () => {
+          cleanup();
+          reject(new Error(`${name} exited before printing ${pattern}; output:\n${text.slice(-4000)}`));
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          child.off("exit", onExit);
+        };
+        waiters.add(check);
+        child.once("exit", onExit);
+        check();
+      });
+    },
+  };
+}
+
+/** Deletes every JetStream stream (and so its consumers) and KV bucket whose name starts with `prefix`. */
+export async function deleteStreams(prefix: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(prefix) || name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
