@@ -1,0 +1,83 @@
+import type { Redis } from "ioredis";
+import { redisScript, redisUnavailable } from "../limits/redis-script.js";
+import type { Cache } from "./cache.js";
+
+/**
+ * Each key has a generation counter beside it, bumped by every delete. A load remembers the
+ * generation it started under and stores its value only if that is still current, so a load that
+ * raced an invalidation (here or on another gateway) cannot put stale data back.
+ */
+const storeIfCurrent = redisScript(`
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`);
+
+/** Generations outlive any load by far; an expired one only makes an older load skip storing. */
+const generationTtlMs = 10 * 60_000;
+
+/** The Cache on Redis; `prefix` namespaces its keys (a deployment, a test suite). */
+export function createRedisCache(redis: Redis, options: { prefix: string }): Cache {
+  const valueKey = (key: string) => `${options.prefix}cache:${key}`;
+  const generationKey = (key: string) => `${options.prefix}cache-gen:${key}`;
+  /** Loads in flight in this process per key; a delete from here forgets them. */
+  const loads = new Map<string, Promise<unknown>>();
+
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      throw redisUnavailable(err);
+    }
+  };
+
+  const cache: Cache = {
+    async get<T>(key: string) {
+      const json = await guard(() => redis.get(valueKey(key)));
+      return json === null ? undefined : (JSON.parse(json) as T);
+    },
+    async set(key, value, ttlMs) {
+      await guard(() => redis.set(valueKey(key), JSON.stringify(value), "PX", ttlMs));
+    },
+    async delete(...keys) {
+      if (keys.length === 0) return;
+      for (const key of keys) loads.delete(key);
+      const batch = redis.multi();
+      for (const key of keys) {
+        batch.del(valueKey(key));
+        batch.incr(generationKey(key));
+        batch.pexpire(generationKey(key), generationTtlMs);
+      }
+      const results = await guard(() => batch.exec());
+      const failed = results?.find(([err]) => err !== null);
+      if (results === null || failed !== undefined) throw redisUnavailable(failed?.[0]);
+    },
+    async wrap<T>(key: string, ttlMs: number, load: () => Promise<T>) {
+      let cached: [string | null, string | null];
+      try {
+        cached = (await redis.mget(valueKey(key), generationKey(key))) as [string | null, string | null];
+      } catch {
+        return load();
+      }
+      if (cached[0] !== null) return JSON.parse(cached[0]) as T;
+      const shared = loads.get(key);
+      if (shared !== undefined) return JSON.parse(JSON.stringify(await shared)) as T;
+      const promise = load();
+      loads.set(key, promise);
+      try {
+        const value = await promise;
+        if (loads.get(key) === promise) {
+          await storeIfCurrent(
+            redis,
+            [valueKey(key), generationKey(key)],
+            [cached[1] ?? "", JSON.stringify(value), ttlMs],
+          ).catch(() => {});
+        }
+        return value;
+      } finally {
+        if (loads.get(key) === promise) loads.delete(key);
+      }
+    },
+  };
+  return cache;
+}
