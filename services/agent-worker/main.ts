@@ -1,6 +1,6 @@
 import { connectNats } from "../../shared/bus/nats-connection.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
-import { defaultRunQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadConfig } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
@@ -18,12 +18,7 @@ const config = loadConfig();
 const logger = createLogger(config, { service: "agent-worker" });
 const nc = await connectNats(config, "agent-worker");
 const runQueue = await createNatsRunQueue(nc, {
-  // The dedupe window is the protocol's two minutes, not a setting.
-  dedupeWindowMs: defaultRunQueueOptions.dedupeWindowMs,
-  ackWaitMs: config.agentAckWaitMs,
-  maxDeliver: config.agentMaxDeliver,
-  queueMax: config.agentQueueMax,
-  outMaxAgeMs: config.agentOutMaxAgeMs,
+  ...runQueueOptions(config),
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
 });

@@ -1,6 +1,6 @@
 import { connectNats, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
-import { defaultRunQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadConfig } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
 import { buildApp } from "./app.js";
@@ -15,12 +15,7 @@ const logger = createLogger(config);
 const nc = await connectNats(config, "gateway");
 const natsHealth = trackNatsHealth(nc);
 const runQueue = await createNatsRunQueue(nc, {
-  // The dedupe window is the protocol's two minutes, not a setting.
-  dedupeWindowMs: defaultRunQueueOptions.dedupeWindowMs,
-  ackWaitMs: config.agentAckWaitMs,
-  maxDeliver: config.agentMaxDeliver,
-  queueMax: config.agentQueueMax,
-  outMaxAgeMs: config.agentOutMaxAgeMs,
+  ...runQueueOptions(config),
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
 });

@@ -1,3 +1,4 @@
+import type { Config } from "../config.js";
 import type { AgentErrorEvent } from "../protocol/agent-frames.js";
 import type { RunQueueOptions } from "./run-queue.js";
 
@@ -9,6 +10,19 @@ export const defaultRunQueueOptions: Readonly<RunQueueOptions> = Object.freeze({
   queueMax: 100_000,
   outMaxAgeMs: 600_000,
 });
+
+/** The run-queue options of a deployment; the dedupe window is the protocol's two minutes, not a setting. */
+export function runQueueOptions(
+  config: Pick<Config, "agentAckWaitMs" | "agentMaxDeliver" | "agentQueueMax" | "agentOutMaxAgeMs">,
+): RunQueueOptions {
+  return {
+    dedupeWindowMs: defaultRunQueueOptions.dedupeWindowMs,
+    ackWaitMs: config.agentAckWaitMs,
+    maxDeliver: config.agentMaxDeliver,
+    queueMax: config.agentQueueMax,
+    outMaxAgeMs: config.agentOutMaxAgeMs,
+  };
+}
 
 /** The terminal chunk an adapter publishes for a run that used up its deliveries. */
 export function deliveriesExhausted(maxDeliver: number): AgentErrorEvent {
