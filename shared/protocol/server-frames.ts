@@ -61,6 +61,39 @@ export interface SnapshotFrame {
   epoch: string;
   data: unknown;
 }
+export interface QuoteResultFrame {
+  type: "quote.result";
+  id: string;
+  marketId: string;
+  outcome: string;
+  side: "buy" | "sell";
+  shares: number;
+  cost: number;
+  avgPrice: number;
+  priceAfter: number;
+}
+export interface TradeFilledFrame {
+  type: "trade.filled";
+  id: string;
+  trade: {
+    tradeId: string;
+    marketId: string;
+    outcome: string;
+    side: "buy" | "sell";
+    shares: number;
+    cost: number;
+    avgPrice: number;
+    balance: number;
+    position: { shares: number; avgCost: number };
+  };
+}
+export interface TradeRejectedFrame {
+  type: "trade.rejected";
+  id: string;
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
 export interface AgentAcceptedFrame {
   type: "agent.accepted";
   id: string;
@@ -94,5 +127,8 @@ export type ServerFrame =
   | UnsubscribedFrame
   | EventFrame
   | SnapshotFrame
+  | QuoteResultFrame
+  | TradeFilledFrame
+  | TradeRejectedFrame
   | AgentAcceptedFrame
   | AgentStreamFrame;

@@ -1,0 +1,36 @@
+import { type Static, Type as T } from "@sinclair/typebox";
+import { clientFrameSchemas } from "./client-frames.js";
+
+/**
+ * Trading and market data over HTTP (PROTOCOL.md "HTTP"): request bodies are the WebSocket
+ * frames without `type` and `id`, derived from them so the two transports cannot drift.
+ */
+export const QuoteBody = T.Omit(clientFrameSchemas.quote, ["type", "id"]);
+export type QuoteBody = Static<typeof QuoteBody>;
+
+export const TradeBody = T.Omit(clientFrameSchemas.trade, ["type", "id"]);
+export type TradeBody = Static<typeof TradeBody>;
+
+export const IdempotencyKey = T.String({ minLength: 1, maxLength: 128 });
+
+export const MarketStatus = T.Union([
+  T.Literal("open"),
+  T.Literal("suspended"),
+  T.Literal("closed"),
+  T.Literal("settled"),
+]);
+
+export const MarketsQuery = T.Object(
+  {
+    matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+    status: T.Optional(MarketStatus),
+  },
+  { additionalProperties: false },
+);
+export type MarketsQuery = Static<typeof MarketsQuery>;
+
+export const MarketParams = T.Object(
+  { marketId: clientFrameSchemas.quote.properties.marketId },
+  { additionalProperties: false },
+);
+export type MarketParams = Static<typeof MarketParams>;
