@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs every `*.test.ts` under services/, shared/, test/ and loadtest/ with Node's test runner
+// Runs every `*.test.ts` under services/, shared/, test/, loadtest/ and scripts/ with Node's test runner
 // (through tsx). Node 20's `--test` takes no globs, so the files are listed here.
 // Usage: node scripts/run-tests.mjs [path-substring …]
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["services", "shared", "test", "loadtest"];
+const roots = ["services", "shared", "test", "loadtest", "scripts"];
 const filters = process.argv.slice(2);
 
 function collect(dir, out) {
