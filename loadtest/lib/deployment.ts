@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { createTempDatabase } from "../../shared/store/temp-database.js";
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+export type ServiceRole = "gateway" | "agent-worker" | "exchange";
+
+export interface DeploymentOptions {
+  gateways?: number;
+  workers?: number;
+  /** Environment of every service on top of the benchmark defaults (e.g. `WORKER_CONCURRENCY`). */
+  env?: Record<string, string>;
+  /** Extra node flags per role, e.g. `{ "agent-worker": ["--cpu-prof", "--cpu-prof-dir=…"] }`. */
+  nodeArgs?: Partial<Record<ServiceRole, string[]>>;
+  natsUrl?: string;
+  /** How long gateways may take to answer `/readyz` 200. */
+  readyTimeoutMs?: number;
+}
+
+export interface Deployment {
+  /** The STREAM_PREFIX of this deployment (its SUBJECT_PREFIX is the lower-case form plus "."). */
+  readonly prefix: string;
+  /** `http://127.0.0.1:<port>` of each gateway. */
+  readonly gatewayUrls: readonly string[];
+  /** Folder of the services' logs (one file per process). */
+  readonly logDir: string;
+  /** Services that exited while the deployment was meant to be up, as "name (code)". */
+  unexpectedExits(): string[];
+  /**
+   * SIGTERM to every service (they drain), SIGKILL after `timeoutMs`, then deletes the
+   * deployment's JetStream streams (with their consumers) and KV buckets and its database.
+   */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+interface Service {
+  name: string;
+  child: ChildProcess;
+  log: string;
+  exited: Promise<void>;
+}
+
+/**
+ * A distributed deployment of its own for one benchmark, as child processes started like
+ * `infra/local/dist-up.sh` does (`node --import tsx services/<role>/main.ts`): gateways on free
+ * ports, agent workers and one exchange, on the local NATS/Redis/PostgreSQL. A random prefix
+ * isolates its streams, subjects and database from every other deployment on the machine. The
+ * offline model streams at zero token delay and services log at `warn`, so the benchmark
+ * measures the platform, not the model or the logger.
+ */
+export async function startDeployment(options: DeploymentOptions = {}): Promise<Deployment> {
+  const id = randomBytes(4).toString("hex");
+  const prefix = `LT_${id}_`;
+  const natsUrl = options.natsUrl ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+  const logDir = join(tmpdir(), `epl-loadtest-${id}`);
+  await mkdir(logDir, { recursive: true });
+  const database = await createTempDatabase();
+  const base: Record<string, string> = {
+    NATS_URL: natsUrl,
+    DATABASE_URL: database.url,
+    STREAM_PREFIX: prefix,
+    SUBJECT_PREFIX: `lt${id}.`,
+    LOG_LEVEL: "warn",
+    DEV_TOKENS: "true",
+    OFFLINE_TOKEN_DELAY_MS: "0",
+    ANTHROPIC_API_KEY: "",
+    HOST: "127.0.0.1",
+    ...options.env,
+  };
+  const services: Service[] = [];
+  let stopping = false;
+  const launch = (role: ServiceRole, name: string, env: Record<string, string> = {}) => {
+    const log = join(logDir, `${name}.log`);
+    const fd = openSync(log, "a");
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeArgs?.[role] ?? []), "--import", "tsx", `services/${role}/main.ts`],
+      { cwd: repoRoot, env: { ...process.env, ...base, ...env }, stdio: ["ignore", fd, fd] },
+    );
+    closeSync(fd);
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    services.push({ name, child, log, exited });
+  };
+
+  const deployment: Deployment = {
+    prefix,
+    gatewayUrls: [],
+    logDir,
+    unexpectedExits: () =>
+      stopping
+        ? []
+        : services
+            .filter((s) => s.child.exitCode !== null || s.child.signalCode !== null)
+            .map((s) => `${s.name} (${s.child.signalCode ?? s.child.exitCode})`),
+    async stop(timeoutMs = 10_000) {
+      stopping = true;
+      for (const s of services) if (s.child.exitCode === null) s.child.kill("SIGTERM");
+      const deadline = sleep(timeoutMs);
+      await Promise.all(
+        services.map(async (s) => {
+          await Promise.race([s.exited, deadline]);
+          if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
+          await s.exited;
+        }),
+      );
+      await deleteStreams(natsUrl, prefix);
+      await database.drop();
+    },
+  };
+
+  try {
+    launch("exchange", "exchange-1");
+    for (let i = 1; i <= (options.workers ?? 2); i++) launch("agent-worker", `worker-${i}`);
+    const urls: string[] = [];
+    for (let i = 1; i <= (options.gateways ?? 2); i++) {
+      const port = await freePort();
+      launch("gateway", `gateway-${i}`, { PORT: String(port), GATEWAY_ID: `gateway-${i}` });
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    await Promise.all(urls.map((url) => waitReady(url, options.readyTimeoutMs ?? 30_000, deployment)));
+    (deployment.gatewayUrls as string[]).push(...urls);
+    return deployment;
+  } catch (err) {
+    const logs = services.map((s) => `--- ${s.name}\n${tail(s.log)}`).join("\n");
+    await deployment.stop();
+    throw new Error(`deployment did not start: ${(err as Error).message}\n${logs}`);
+  }
+}
+
+async function waitReady(url: string, timeoutMs: number, deployment: Deployment): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const dead = deployment.unexpectedExits();
+    if (dead.length > 0) throw new Error(`exited while starting: ${dead.join(", ")}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return;
+    await sleep(200);
+  }
+  throw new Error(`${url}/readyz not 200 within ${timeoutMs} ms`);
+}
+
+/** A port nothing listens on right now (the OS picks it; a race with other binders is unlikely). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Deletes every JetStream stream (and so its consumers) and KV bucket whose name starts with `prefix`. */
+export async function deleteStreams(natsUrl: string, prefix: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(prefix) || name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+function tail(path: string, bytes = 2000): string {
+  try {
+    return readFileSync(path, "utf8").slice(-bytes);
+  } catch {
+    return "(no log)";
+  }
+}
