@@ -1,16 +1,22 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { RunQueue } from "../../shared/bus/run-queue.js";
+import type { Cache } from "../../shared/cache/cache.js";
 import type { Config } from "../../shared/config.js";
+import type { RateLimiter } from "../../shared/limits/rate-limiter.js";
 import type { Logger } from "../../shared/logger.js";
+import type { Exchange } from "../exchange/exchange.js";
 import authPlugin from "./auth/auth-plugin.js";
 import { devTokenRoutes } from "./auth/dev-token-routes.js";
 import { agentsRoutes } from "./http/agents-routes.js";
 import errorRepliesPlugin from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
+import { marketRoutes } from "./http/market-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
+import { walletRoutes } from "./http/wallet-routes.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { createRunIds } from "./run-ids.js";
+import { createTrading } from "./trading/trading.js";
 import { wsRoutes } from "./ws/ws-routes.js";
 
 export interface GatewayDeps {
@@ -23,6 +29,12 @@ export interface GatewayDeps {
   readiness?: ReadinessCheck;
   /** A metrics set to share (embedded mode); a fresh registry otherwise. */
   metrics?: GatewayMetrics;
+  /** Quotes, trades, markets and wallets (in process or an RPC client); absent: `unavailable`. */
+  exchange?: Exchange;
+  /** Trade limits shared by every gateway (Redis); absent: counted in this process. */
+  limiter?: RateLimiter;
+  /** Read cache shared by every gateway (Redis); absent: held in this process. */
+  cache?: Cache;
 }
 
 /** Per-socket and per-response bounds that have no config entry of their own. */
@@ -45,6 +57,12 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   const metrics = deps.metrics ?? createGatewayMetrics();
   // Every gateway of a deployment shares the JWT secret, so each can verify any run id.
   const runIds = createRunIds(config.jwtSecret);
+  const trading = createTrading({
+    exchange: deps.exchange,
+    limiter: deps.limiter,
+    cache: deps.cache,
+    logger: deps.logger,
+  });
   const app = Fastify({
     loggerInstance: deps.logger.child({ service: "gateway", gatewayId }) as FastifyBaseLogger,
     // Request ids from a client header are not trusted; ours are enough to correlate logs.
@@ -65,6 +83,8 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     metrics,
     maxBufferedBytes: gatewayLimits.maxBufferedBytes,
   });
+  await app.register(marketRoutes, { reads: trading.reads });
+  await app.register(walletRoutes, trading);
   await app.register(wsRoutes, {
     maxFrameBytes: config.maxFrameBytes,
     closeGraceMs: gatewayLimits.closeGraceMs,
@@ -78,6 +98,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
       runQueue: deps.runQueue,
       runIds,
       metrics,
+      tradeDesk: trading.desk,
     },
   });
   return app;

@@ -1,12 +1,12 @@
 import { AppError } from "../../../shared/errors.js";
 import type { FrameHandlers, SessionContext } from "./session.js";
 
-type LiveFrameHandlers = Pick<FrameHandlers, "subscribe" | "unsubscribe" | "quote" | "trade">;
+type LiveFrameHandlers = Pick<FrameHandlers, "subscribe" | "unsubscribe">;
 
 /**
- * Live channels and direct trading are not served by this gateway yet: each frame gets a clear
- * `unavailable` answer so clients can tell "not here" from a bad frame. Channel fan-out and the
- * exchange client replace these entries of the session's dispatch table.
+ * Live channels are not served by this gateway yet: each frame gets a clear `unavailable` answer
+ * so clients can tell "not here" from a bad frame. Channel fan-out replaces these entries of the
+ * session's dispatch table.
  */
 export function liveHandlers(session: SessionContext): LiveFrameHandlers {
   const refuse = (frame: { id: string }) =>
@@ -14,5 +14,5 @@ export function liveHandlers(session: SessionContext): LiveFrameHandlers {
       frame.id,
       new AppError("unavailable", "live channels are not enabled on this gateway yet"),
     );
-  return { subscribe: refuse, unsubscribe: refuse, quote: refuse, trade: refuse };
+  return { subscribe: refuse, unsubscribe: refuse };
 }

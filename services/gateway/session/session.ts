@@ -12,6 +12,8 @@ import type { ErrorFrame, ServerFrame } from "../../../shared/protocol/server-fr
 import { type Claims, expiresAt, type TokenVerifier } from "../auth/claims.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RunIds } from "../run-ids.js";
+import type { TradeDesk } from "../trading/trade-desk.js";
+import { createTradingHandlers } from "../trading/trading-handlers.js";
 import { createAgentHandlers } from "./agent-handlers.js";
 import { liveHandlers } from "./live-handlers.js";
 import { closeCodes, type SocketLike } from "./socket-like.js";
@@ -32,6 +34,8 @@ export interface SessionDeps {
   runIds: RunIds;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Quotes and trades; absent: those frames answer `unavailable`. */
+  tradeDesk?: TradeDesk;
 }
 
 /** What frame handlers may use of their session. */
@@ -85,6 +89,7 @@ export class Session implements SessionContext {
       auth: (frame) => this.#refresh(frame),
       ...this.#agents.handlers,
       ...liveHandlers(this),
+      ...createTradingHandlers(this, deps.tradeDesk),
     };
   }
 

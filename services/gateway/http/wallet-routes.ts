@@ -1,0 +1,56 @@
+import { Type as T } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { AppError } from "../../../shared/errors.js";
+import { IdempotencyKey, QuoteBody, TradeBody } from "../../../shared/protocol/trading-bodies.js";
+import type { MarketReads } from "../trading/market-reads.js";
+import type { TradeDesk } from "../trading/trade-desk.js";
+import { typeboxValidator } from "./typebox-validator.js";
+
+const TradeHeaders = T.Object({ "idempotency-key": T.Optional(IdempotencyKey) });
+
+/**
+ * The token user's money over HTTP (PROTOCOL.md "HTTP"), all behind bearer auth:
+ * `GET /api/wallet` → `{"balance","currency":"credits"}`, `GET /api/positions` →
+ * `{"positions":[…]}`, `GET /api/trades` → `{"trades":[…]}` (newest first, the latest 100),
+ * `POST /api/quotes` → the quote, `POST /api/trades` → 201 and the filled trade. A trade's
+ * `Idempotency-Key` header (or body `idempotencyKey`; both must then agree) makes a retry answer
+ * the first fill instead of trading again. Rejections carry the registry's status (402, 409, 422,
+ * 429 with Retry-After).
+ */
+export async function walletRoutes(app: FastifyInstance, options: { reads: MarketReads; desk: TradeDesk }) {
+  const { reads, desk } = options;
+  app.setValidatorCompiler(typeboxValidator);
+  app.addHook("onRequest", app.authenticate);
+
+  app.get("/api/wallet", async (request) => reads.wallet(request.claims!.sub));
+
+  app.get("/api/positions", async (request) => ({ positions: await reads.positions(request.claims!.sub) }));
+
+  app.get("/api/trades", async (request) => ({ trades: await reads.trades(request.claims!.sub) }));
+
+  app.post<{ Body: QuoteBody }>("/api/quotes", { schema: { body: QuoteBody } }, async (request) =>
+    desk.quote(request.body),
+  );
+
+  app.post<{ Body: TradeBody; Headers: { "idempotency-key"?: string } }>(
+    "/api/trades",
+    { schema: { body: TradeBody, headers: TradeHeaders } },
+    async (request, reply) => {
+      const header = request.headers["idempotency-key"];
+      const { body } = request;
+      if (header !== undefined && body.idempotencyKey !== undefined && header !== body.idempotencyKey) {
+        throw new AppError("bad_request", "Idempotency-Key header and body idempotencyKey differ");
+      }
+      const idempotencyKey = header ?? body.idempotencyKey;
+      const trade = await desk.trade(request.claims!, {
+        ...body,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+      request.log.info(
+        { userId: request.claims!.sub, tradeId: trade.tradeId, marketId: trade.marketId },
+        "trade filled",
+      );
+      return reply.code(201).send(trade);
+    },
+  );
+}
