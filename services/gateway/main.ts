@@ -1,14 +1,20 @@
+import { Redis } from "ioredis";
 import { connectNats, trackNatsHealth } from "../../shared/bus/nats-connection.js";
+import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { createRedisCache } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
+import { createRedisRateLimiter } from "../../shared/limits/redis-rate-limiter.js";
 import { createLogger } from "../../shared/logger.js";
+import { createExchangeClient } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
 
 /**
- * The gateway as its own process (distributed mode): NATS for agent runs, listening on
- * HOST/PORT. SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012
- * (clients reconnect elsewhere and resume), then the bus connection closes.
+ * The gateway as its own process (distributed mode): NATS for agent runs and the exchange, Redis
+ * for trade limits and read caches (keys prefixed with STREAM_PREFIX), listening on HOST/PORT.
+ * SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012 (clients
+ * reconnect elsewhere and resume), then the bus and Redis connections close.
  */
 const config = loadConfig();
 const logger = createLogger(config);
@@ -19,10 +25,17 @@ const runQueue = await createNatsRunQueue(nc, {
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
 });
+// Commands fail fast while Redis is down (trades answer `unavailable`, reads skip the cache).
+const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 const app = await buildApp(config, {
   runQueue,
   logger,
-  readiness: async () => ({ nats: natsHealth.connected }),
+  readiness: async () => ({ nats: natsHealth.connected, redis: redis.status === "ready" }),
+  exchange: createExchangeClient(rpc),
+  limiter: createRedisRateLimiter(redis, { prefix: config.streamPrefix }),
+  cache: createRedisCache(redis, { prefix: config.streamPrefix }),
 });
 await app.listen({ host: config.host, port: config.port });
 
@@ -34,7 +47,9 @@ const drain = async (signal: string) => {
   try {
     await app.close();
     await runQueue.close();
+    await rpc.close();
     await nc.drain();
+    redis.disconnect();
     app.log.info("drained");
     process.exit(0);
   } catch (err) {
