@@ -163,6 +163,16 @@ export const configSchema = T.Object(
       default: 10_000,
       description: "Live events kept per match, market or user topic.",
     }),
+    liveConflateAboveBytes: T.Integer({
+      minimum: 1024,
+      default: 262_144,
+      description: "Unsent bytes on a socket above which its market events are conflated (latest per market).",
+    }),
+    liveSlowConsumerBytes: T.Integer({
+      minimum: 1024,
+      default: 1_048_576,
+      description: "Unsent bytes on a socket above which a live event that must not be dropped closes it (4008).",
+    }),
     feedEnabled: T.Boolean({
       default: true,
       description: "Runs the match clock (market-feed) in this process or deployment.",

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { LiveStream } from "../../shared/bus/live-stream.js";
 import type { RunQueue } from "../../shared/bus/run-queue.js";
 import type { Cache } from "../../shared/cache/cache.js";
 import type { Config } from "../../shared/config.js";
@@ -12,8 +13,10 @@ import { agentsRoutes } from "./http/agents-routes.js";
 import errorRepliesPlugin from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
 import { marketRoutes } from "./http/market-routes.js";
+import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
 import { walletRoutes } from "./http/wallet-routes.js";
+import { createLiveService } from "./live/live-service.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { createRunIds } from "./run-ids.js";
 import { createTrading } from "./trading/trading.js";
@@ -35,6 +38,11 @@ export interface GatewayDeps {
   limiter?: RateLimiter;
   /** Read cache shared by every gateway (Redis); absent: held in this process. */
   cache?: Cache;
+  /**
+   * The LIVE stream the gateway fans out (channels, match state); owned by the caller. Absent:
+   * `subscribe` answers `unavailable` and the match routes show fixtures without live state.
+   */
+  live?: LiveStream;
 }
 
 /** Per-socket and per-response bounds that have no config entry of their own. */
@@ -63,6 +71,11 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     cache: deps.cache,
     logger: deps.logger,
   });
+  const live = createLiveService(config, {
+    live: deps.live,
+    exchange: deps.exchange,
+    registry: metrics.registry,
+  });
   const app = Fastify({
     loggerInstance: deps.logger.child({ service: "gateway", gatewayId }) as FastifyBaseLogger,
     // Request ids from a client header are not trusted; ours are enough to correlate logs.
@@ -85,6 +98,9 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   });
   await app.register(marketRoutes, { reads: trading.reads });
   await app.register(walletRoutes, trading);
+  await app.register(matchesRoutes, { matches: live.matches });
+  app.addHook("onReady", () => live.start(app.log as Logger));
+  app.addHook("onClose", async () => live.close());
   await app.register(wsRoutes, {
     maxFrameBytes: config.maxFrameBytes,
     closeGraceMs: gatewayLimits.closeGraceMs,
@@ -99,6 +115,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
       runIds,
       metrics,
       tradeDesk: trading.desk,
+      channels: live.channels,
     },
   });
   return app;

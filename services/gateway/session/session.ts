@@ -10,6 +10,7 @@ import {
 } from "../../../shared/protocol/client-frames.js";
 import type { ErrorFrame, ServerFrame } from "../../../shared/protocol/server-frames.js";
 import { type Claims, expiresAt, type TokenVerifier } from "../auth/claims.js";
+import { type ChannelDeps, createChannelHandlers } from "../live/channel-handlers.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RunIds } from "../run-ids.js";
 import type { TradeDesk } from "../trading/trade-desk.js";
@@ -36,6 +37,8 @@ export interface SessionDeps {
   logger: Logger;
   /** Quotes and trades; absent: those frames answer `unavailable`. */
   tradeDesk?: TradeDesk;
+  /** Live channels; absent: `subscribe` and `unsubscribe` answer `unavailable`. */
+  channels?: ChannelDeps;
 }
 
 /** What frame handlers may use of their session. */
@@ -46,6 +49,12 @@ export interface SessionContext {
   readonly logger: Logger;
   send(frame: ServerFrame): void;
   sendError(id: string | undefined, error: AppError): void;
+  /** Bytes sent but not yet handed to the network. */
+  readonly bufferedAmount: number;
+  /** Sends a frame already serialised (live fan-out serialises once for every socket). */
+  sendText(text: string): void;
+  /** Ends the session as a slow consumer: `error` `slow_consumer`, then close 4008. */
+  closeSlow(): void;
 }
 
 /** One handler per client frame type: the session's whole dispatch table. */
@@ -73,6 +82,7 @@ export class Session implements SessionContext {
   /** Frames refused in a row by the rate limit; beyond one more burst the socket is closed. */
   #refusedInARow = 0;
   readonly #agents: ReturnType<typeof createAgentHandlers>;
+  readonly #channels: ReturnType<typeof createChannelHandlers> | undefined;
   readonly #handlers: FrameHandlers;
 
   constructor(
@@ -84,11 +94,12 @@ export class Session implements SessionContext {
     this.logger = deps.logger.child({ sessionId: this.id, userId: claims.sub });
     this.#bucket = createTokenBucket(deps.frameRate);
     this.#agents = createAgentHandlers(this, deps);
+    this.#channels = deps.channels === undefined ? undefined : createChannelHandlers(this, deps.channels);
     this.#handlers = {
       ping: (frame) => this.send({ type: "pong", id: frame.id, serverTime: new Date().toISOString() }),
       auth: (frame) => this.#refresh(frame),
       ...this.#agents.handlers,
-      ...liveHandlers(this),
+      ...(this.#channels?.handlers ?? liveHandlers(this)),
       ...createTradingHandlers(this, deps.tradeDesk),
     };
   }
@@ -144,15 +155,26 @@ export class Session implements SessionContext {
   }
 
   send(frame: ServerFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  sendText(text: string): void {
     if (this.#closed) return;
-    this.socket.send(JSON.stringify(frame));
+    this.socket.send(text);
     // Agent frames must not be dropped, so a socket that cannot keep up is closed instead.
-    if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) {
-      this.deps.metrics.errors.inc({ code: "slow_consumer", transport: "ws" });
-      this.logger.info({ bufferedBytes: this.socket.bufferedAmount }, "slow consumer");
-      this.socket.send(JSON.stringify({ type: "error", code: "slow_consumer", message: "socket too slow" }));
-      this.close(closeCodes.slowConsumer, "slow consumer");
-    }
+    if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) this.closeSlow();
+  }
+
+  closeSlow(): void {
+    if (this.#closed) return;
+    this.deps.metrics.errors.inc({ code: "slow_consumer", transport: "ws" });
+    this.logger.info({ bufferedBytes: this.socket.bufferedAmount }, "slow consumer");
+    this.socket.send(JSON.stringify({ type: "error", code: "slow_consumer", message: "socket too slow" }));
+    this.close(closeCodes.slowConsumer, "slow consumer");
   }
 
   sendError(id: string | undefined, error: AppError): void {
@@ -183,6 +205,7 @@ export class Session implements SessionContext {
     clearInterval(this.#heartbeat);
     clearTimeout(this.#expiry);
     this.#agents.close();
+    this.#channels?.close();
     this.deps.metrics.socketClosed(this.#claims.sub);
   }
 

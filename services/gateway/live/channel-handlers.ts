@@ -1,0 +1,200 @@
+import type { LiveEvent } from "../../../shared/bus/live-stream.js";
+import { AppError, toAppError } from "../../../shared/errors.js";
+import type { ClientFrameOf } from "../../../shared/protocol/client-frames.js";
+import type { ChannelState, SnapshotFrame } from "../../../shared/protocol/server-frames.js";
+import type { SessionContext } from "../session/session.js";
+import { type ChannelRoute, eventText, parseChannel } from "./channels.js";
+import type { FanoutListener, LiveHub } from "./live-hub.js";
+import type { LiveMetrics } from "./live-metrics.js";
+import { conflationKey, createOutbox, type OutboxLimits, type OutboxSocket } from "./outbox.js";
+import { readSnapshot, type SnapshotSources } from "./snapshots.js";
+
+/** What a session needs to serve channels; one hub and its sources per gateway process. */
+export interface ChannelDeps extends SnapshotSources {
+  hub: LiveHub;
+  metrics: LiveMetrics;
+  limits: OutboxLimits & {
+    /** Channels one socket may hold at once. */
+    maxChannelsPerSocket: number;
+    /** Live events one channel may hold back while its history or snapshot is read. */
+    maxHeldEvents: number;
+  };
+}
+
+export interface ChannelHandlers {
+  handlers: {
+    subscribe(frame: ClientFrameOf<"subscribe">): Promise<void>;
+    unsubscribe(frame: ClientFrameOf<"unsubscribe">): void;
+  };
+  /** The session ended: every channel is detached. */
+  close(): void;
+}
+
+interface Prepared {
+  state: ChannelState;
+  frames: string[];
+}
+
+/**
+ * `subscribe` and `unsubscribe` for one session (PROTOCOL.md "Channels"). A new channel joins
+ * the fan-out at once but holds its live events back while its history (`since`) or snapshot is
+ * read; then, in one turn, `subscribed`, the missed events or the snapshot, and the held events
+ * newer than those go out, and the channel is live. Nothing between the read and the live
+ * stream is lost or sent twice.
+ */
+export function createChannelHandlers(
+  session: SessionContext & OutboxSocket,
+  deps: ChannelDeps,
+): ChannelHandlers {
+  const { hub, limits } = deps;
+  const outbox = createOutbox(session, limits, deps.metrics);
+  const channels = new Map<string, ChannelSubscription>();
+
+  class ChannelSubscription implements FanoutListener {
+    held: { event: LiveEvent; text: string; key: string | undefined }[] | undefined = [];
+    seq = -1;
+    epoch = "";
+    readonly attached: { ready: Promise<unknown>; detach(): void };
+
+    constructor(readonly route: ChannelRoute) {
+      this.attached = hub.attach(route, this);
+    }
+
+    deliver(event: LiveEvent, text: string, key: string | undefined) {
+      if (this.held === undefined) {
+        this.forward(event, text, key);
+      } else if (this.held.length < limits.maxHeldEvents) {
+        this.held.push({ event, text, key });
+      } else {
+        session.logger.info({ channel: this.route.name }, "live events outran the subscription read");
+        deps.metrics.slowConsumers.inc();
+        session.closeSlow();
+      }
+    }
+
+    /** The channel goes live after its history or snapshot, which covered up to `seq`. */
+    goLive(seq: number, epoch: string) {
+      this.seq = seq;
+      this.epoch = epoch;
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const { event, text, key } of held) this.forward(event, text, key);
+    }
+
+    end() {
+      this.attached.detach();
+      outbox.forget(this.route.name);
+    }
+
+    forward(event: LiveEvent, text: string, key: string | undefined) {
+      if (event.epoch === this.epoch && event.seq <= this.seq) return;
+      this.seq = event.seq;
+      this.epoch = event.epoch;
+      if (key === undefined) outbox.send(text);
+      else outbox.sendConflatable(conflationKey(this.route.name, key), text);
+    }
+  }
+
+  async function prepare(
+    subscription: ChannelSubscription,
+    since: { seq: number; epoch: string } | undefined,
+  ): Promise<() => Prepared> {
+    const { route } = subscription;
+    // Reads start only once the channel's live events are sure to reach the subscription.
+    await subscription.attached.ready;
+    if (since !== undefined) {
+      const missed = await hub.live.history(route.source, since.seq, since.epoch);
+      if (missed.recovered) {
+        const last = missed.events.at(-1);
+        const state: ChannelState = {
+          channel: route.name,
+          seq: last?.seq ?? since.seq,
+          epoch: since.epoch,
+          recovered: true,
+        };
+        const frames = missed.events.map((e) => eventText(route.name, e, JSON.stringify(e.data)));
+        return () => ({ state, frames });
+      }
+    }
+    const read = await readSnapshot(hub, deps, route);
+    return () => {
+      const { seq, epoch, data } = read();
+      const state: ChannelState = { channel: route.name, seq, epoch };
+      if (since !== undefined) state.recovered = false;
+      const frame: SnapshotFrame = { type: "snapshot", channel: route.name, seq, epoch, data };
+      return { state, frames: [JSON.stringify(frame)] };
+    };
+  }
+
+  async function subscribe(frame: ClientFrameOf<"subscribe">) {
+    const routes = [...new Set(frame.channels)].map((name) =>
+      parseChannel(name, session.claims.sub, hub.dataset),
+    );
+    const adding = routes.filter((route) => !channels.has(route.name)).length;
+    if (channels.size + adding > limits.maxChannelsPerSocket) {
+      throw new AppError("bad_request", `at most ${limits.maxChannelsPerSocket} channels per socket`);
+    }
+    try {
+      await hub.ready();
+    } catch (err) {
+      session.logger.error({ err }, "live stream unavailable");
+      throw new AppError("unavailable", "live channels are unavailable; retry later", { cause: err });
+    }
+    if (session.isClosed) return;
+    const subscriptions = routes.map((route) => {
+      channels.get(route.name)?.end();
+      const subscription = new ChannelSubscription(route);
+      channels.set(route.name, subscription);
+      return subscription;
+    });
+    const reads = await Promise.allSettled(subscriptions.map((s) => prepare(s, frame.since?.[s.route.name])));
+    if (session.isClosed) return;
+    // From here to the end nothing awaits: the answer, the catch-up and going live are one turn.
+    const ready: { subscription: ChannelSubscription; prepared: Prepared }[] = [];
+    const failed: AppError[] = [];
+    reads.forEach((read, i) => {
+      const subscription = subscriptions[i]!;
+      const name = subscription.route.name;
+      // Unsubscribed, or subscribed again, while this read was in flight.
+      if (channels.get(name) !== subscription) return;
+      if (read.status === "fulfilled") {
+        ready.push({ subscription, prepared: read.value() });
+        return;
+      }
+      subscription.end();
+      channels.delete(name);
+      const error = toAppError(read.reason);
+      if (error.code === "internal")
+        session.logger.error({ err: read.reason, channel: name }, "channel read failed");
+      failed.push(
+        error.code === "internal" ? new AppError("unavailable", `${name}: channel state unavailable`) : error,
+      );
+    });
+    if (ready.length > 0) {
+      session.send({ type: "subscribed", id: frame.id, channels: ready.map((r) => r.prepared.state) });
+    }
+    for (const { subscription, prepared } of ready) {
+      for (const text of prepared.frames) outbox.send(text);
+      subscription.goLive(prepared.state.seq, prepared.state.epoch);
+    }
+    for (const error of failed) session.sendError(frame.id, error);
+  }
+
+  return {
+    handlers: {
+      subscribe,
+      unsubscribe(frame) {
+        for (const name of frame.channels) {
+          channels.get(name)?.end();
+          channels.delete(name);
+        }
+        session.send({ type: "unsubscribed", id: frame.id, channels: frame.channels });
+      },
+    },
+    close() {
+      for (const subscription of channels.values()) subscription.end();
+      channels.clear();
+      outbox.close();
+    },
+  };
+}
