@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { connectNats, trackNatsHealth } from "../../shared/bus/nats-connection.js";
+import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
@@ -11,8 +12,9 @@ import { createExchangeClient } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
 
 /**
- * The gateway as its own process (distributed mode): NATS for agent runs and the exchange, Redis
- * for trade limits and read caches (keys prefixed with STREAM_PREFIX), listening on HOST/PORT.
+ * The gateway as its own process (distributed mode): NATS for agent runs, the exchange and the
+ * LIVE stream it fans out, Redis for trade limits and read caches (keys prefixed with
+ * STREAM_PREFIX), listening on HOST/PORT.
  * SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012 (clients
  * reconnect elsewhere and resume), then the bus and Redis connections close.
  */
@@ -25,6 +27,12 @@ const runQueue = await createNatsRunQueue(nc, {
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
 });
+const live = await createNatsLiveStream(nc, {
+  streamPrefix: config.streamPrefix,
+  subjectPrefix: config.subjectPrefix,
+  maxAgeMs: config.liveMaxAgeMs,
+  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
+});
 // Commands fail fast while Redis is down (trades answer `unavailable`, reads skip the cache).
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
 redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
@@ -36,6 +44,7 @@ const app = await buildApp(config, {
   exchange: createExchangeClient(rpc),
   limiter: createRedisRateLimiter(redis, { prefix: config.streamPrefix }),
   cache: createRedisCache(redis, { prefix: config.streamPrefix }),
+  live,
 });
 await app.listen({ host: config.host, port: config.port });
 
@@ -47,6 +56,7 @@ const drain = async (signal: string) => {
   try {
     await app.close();
     await runQueue.close();
+    await live.close();
     await rpc.close();
     await nc.drain();
     redis.disconnect();
