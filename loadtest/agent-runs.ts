@@ -13,6 +13,7 @@ import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, startDeployment } from "./lib/deployment.js";
 import { fetchDevTokens, loadUsers } from "./lib/dev-tokens.js";
 import { epochNow } from "./lib/open-loop.js";
+import { cpuDelta, sampleCpu } from "./lib/proc-cpu.js";
 import { formatMs, formatTable, resultsDir, writeResults } from "./lib/report.js";
 import { ratio, summarize } from "./lib/stats.js";
 
@@ -185,7 +186,13 @@ try {
   for (const rate of rates) {
     const base = flags["skip-baseline"] ? undefined : await baselinePhase(baseline, rate, durationMs);
     await pause(500);
+    const watched = [
+      ...deployment.processes(),
+      ...clients.map((c) => ({ name: `client-${c.index + 1}`, pid: c.pid })),
+    ];
+    const cpuBefore = sampleCpu(watched);
     const dist = await distributedPhase(clients, `${runTag}-r${rate}`, rate, durationMs);
+    const cpu = cpuDelta(cpuBefore, sampleCpu(watched));
     const distributed = figures(dist.measurements, dist.startAt);
     const inProcess = base === undefined ? undefined : figures(base.measurements, base.startAt);
     const phase = {
@@ -196,6 +203,11 @@ try {
         firstDeltaP50: ratio(distributed.firstDeltaMs.p50, inProcess?.firstDeltaMs.p50 ?? Number.NaN),
         firstDeltaP99: ratio(distributed.firstDeltaMs.p99, inProcess?.firstDeltaMs.p99 ?? Number.NaN),
       },
+      /** CPU ms each process used during the distributed phase, and per completed run. */
+      cpuMs: cpu,
+      cpuMsPerRun: Object.fromEntries(
+        Object.entries(cpu).map(([name, ms]) => [name, ms / Math.max(1, distributed.completed)]),
+      ),
       unexpectedExits: deployment.unexpectedExits(),
       loadavg: loadavg(),
     };
@@ -247,6 +259,17 @@ try {
       `\ntarget 500 runs/s, every run complete, p99 first delta < 50 ms: ${targetMet ? "met" : "MISSED"}`,
     );
   }
+  const roles = Object.keys(phases[0]?.cpuMsPerRun ?? {});
+  console.log("\nCPU ms per completed run, by process, during each distributed phase:\n");
+  console.log(
+    formatTable(
+      ["offered/s", ...roles],
+      phases.map((p) => [
+        String(p.offeredPerS),
+        ...roles.map((r) => (p.cpuMsPerRun[r] ?? Number.NaN).toFixed(2)),
+      ]),
+    ),
+  );
   const path = await writeResults("agent-runs", {
     benchmark: "agent-runs",
     command: `npx tsx loadtest/agent-runs.ts ${process.argv.slice(2).join(" ")}`.trim(),

@@ -8,6 +8,7 @@ import { type ChildProcess, fork } from "node:child_process";
  */
 export interface ClientProcess {
   readonly index: number;
+  readonly pid: number | undefined;
   /** Calls `method` in the child; rejects with the child's error, or when the child dies. */
   call<T>(method: string, params?: unknown): Promise<T>;
   /** Disconnects and waits for the child to exit (killed after `timeoutMs`). */
@@ -49,6 +50,7 @@ function forkClient(modulePath: string, index: number): ClientProcess {
 
   return {
     index,
+    pid: child.pid,
     call<T>(method: string, params?: unknown) {
       if (exited) return Promise.reject(new Error(`client ${index} has exited`));
       const callId = nextId++;

@@ -34,6 +34,8 @@ export interface Deployment {
   readonly gatewayUrls: readonly string[];
   /** Folder of the services' logs (one file per process). */
   readonly logDir: string;
+  /** Every service process, for CPU accounting (`proc-cpu.ts`). */
+  processes(): { name: string; pid: number | undefined }[];
   /** Services that exited while the deployment was meant to be up, as "name (code)". */
   unexpectedExits(): string[];
   /**
@@ -96,6 +98,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     prefix,
     gatewayUrls: [],
     logDir,
+    processes: () => services.map((s) => ({ name: s.name, pid: s.child.pid })),
     unexpectedExits: () =>
       stopping
         ? []
