@@ -30,6 +30,13 @@ export interface Exchange {
   quote(input: ExchangeInput<"quote">): Promise<QuoteResult>;
   trade(input: ExchangeInput<"trade">): Promise<TradeResult>;
   settle(input: ExchangeInput<"settle">): Promise<SettleResult>;
+  /** Opens, suspends or closes trading on a market (the market feed's in-play control). */
+  setMarketStatus(input: ExchangeInput<"setMarketStatus">): Promise<MarketView>;
+  /**
+   * Moves a market's prices to `prices` in play, keeping every position; the house tops the
+   * escrow up (or takes the excess back) so every outcome's payout stays covered.
+   */
+  reprice(input: ExchangeInput<"reprice">): Promise<MarketView>;
   deposit(input: ExchangeInput<"deposit">): Promise<{ balance: number }>;
   openMarkets(input: ExchangeInput<"openMarkets">): Promise<{ opened: number; existing: number }>;
   getWallet(input: ExchangeInput<"getWallet">): Promise<{ balance: number; currency: "credits" }>;
@@ -186,6 +193,30 @@ export function createExchange(options: ExchangeOptions): Exchange {
         paid: toCredits(settled.paidCents),
         alreadySettled: settled.alreadySettled,
       };
+    },
+
+    async setMarketStatus(input) {
+      const { marketId, status } = parseInput("setMarketStatus", input);
+      const market = await store.setMarketStatus(marketId, status);
+      marketEvent(market, prices(market.lmsr));
+      return marketView(market);
+    },
+
+    async reprice(input) {
+      const { marketId, prices: target } = parseInput("reprice", input);
+      const market = await requireMarket(marketId, "invalid_market");
+      for (const outcome of Object.keys(target)) {
+        if (!market.outcomes.includes(outcome))
+          throw new AppError("invalid_outcome", `${marketId} has no outcome ${outcome}`);
+      }
+      const missing = market.outcomes.find((o) => target[o] === undefined);
+      if (missing !== undefined) throw new AppError("bad_request", `reprice: no price for ${missing}`);
+      const repriced = await store.reprice(
+        marketId,
+        market.outcomes.map((o) => target[o] ?? 0),
+      );
+      marketEvent(repriced, prices(repriced.lmsr));
+      return marketView(repriced);
     },
 
     async deposit(input) {

@@ -31,6 +31,18 @@ export const exchangeSchemas = {
     strict,
   ),
   settle: T.Object({ marketId: MarketId, winner: Outcome }, strict),
+  setMarketStatus: T.Object(
+    {
+      marketId: MarketId,
+      status: T.Union([T.Literal("open"), T.Literal("suspended"), T.Literal("closed")]),
+    },
+    strict,
+  ),
+  /** Outcome → target probability; every outcome of the market, each finite and ≥ 0. */
+  reprice: T.Object(
+    { marketId: MarketId, prices: T.Record(Outcome, T.Number({ minimum: 0, maximum: 1 })) },
+    strict,
+  ),
   deposit: T.Object(
     {
       userId: UserId,

@@ -2,6 +2,7 @@ import { AppError } from "../errors.js";
 import { openLmsr, prices, worstCaseLossCents } from "../markets/lmsr.js";
 import { escrowAccount, houseAccount, storeAnswer, storedAnswer, transfer, userAccount } from "./ledger.js";
 import { isoTime, json, type MarketRow, marketColumns, marketFrom, toMarket } from "./market-rows.js";
+import { repriceInTransaction } from "./reprice-transaction.js";
 import { settleInTransaction } from "./settle-transaction.js";
 import { asStoreError, inTransaction, isUniqueViolation, migrate, type SqlDatabase } from "./sql.js";
 import type { BooksReport, DepositRecord, MarketRecord, Store, TradeRecord } from "./store.js";
@@ -174,6 +175,8 @@ export function buildSqlStore(db: SqlDatabase): Store {
       if (rows.length === 0) throw new AppError("market_closed", `market ${marketId} is settled`);
       return found;
     },
+
+    reprice: (marketId, target) => inTransaction(db, (tx) => repriceInTransaction(tx, marketId, target)),
 
     trade: (request) =>
       afterKeyConflict<TradeRecord>(request.idempotencyKey, () =>

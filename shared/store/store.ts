@@ -38,6 +38,13 @@ export interface Store {
   markets(filter?: { matchId?: string; status?: MarketStatus }): Promise<MarketRecord[]>;
   /** Opens, suspends or closes trading (a settled market stays settled). */
   setMarketStatus(marketId: string, status: Exclude<MarketStatus, "settled">): Promise<MarketRecord>;
+  /**
+   * Moves an open or suspended market's LMSR to `prices` (one per outcome, clamped as at opening)
+   * keeping every holding, and in the same transaction (row lock on the market) sets its escrow to
+   * what guarantees every future payout, moving the difference between the house and the escrow
+   * (reprice-transaction.ts). A closed or settled market is `market_closed`.
+   */
+  reprice(marketId: string, prices: readonly number[]): Promise<MarketRecord>;
   trade(request: TradeRequest): Promise<TradeRecord>;
   /** Pays one cent per winning hundredth from escrow, returns the rest to the house, closes the market. */
   settle(marketId: string, winner: string): Promise<SettlementRecord>;
@@ -45,7 +52,7 @@ export interface Store {
   positions(userId: string): Promise<PositionRecord[]>;
   /** The user's trades, newest first. */
   trades(userId: string, limit: number): Promise<TradeSummary[]>;
-  /** Prices at opening and after every trade, oldest first (the latest `limit`). */
+  /** Prices at opening and after every trade and reprice, oldest first (the latest `limit`). */
   priceHistory(marketId: string, limit: number): Promise<PricePoint[]>;
   /** Invariants of the books, for audits and tests. */
   checkBooks(): Promise<BooksReport>;
