@@ -13,14 +13,20 @@
  * Contract:
  * - Every stored event gets a `seq` from one log-wide counter: strictly increasing in publish
  *   order across all topics, hence strictly increasing within every channel (not contiguous).
+ *   `publish` resolves once the event is stored, with its seq.
  * - `epoch` names the log's history: it changes only when history was lost (the stream was
  *   recreated, or the in-process log restarted). A (seq, epoch) from another epoch is unknown.
- * - `subscribe` delivers every event published after it was set up, exactly once, in seq
- *   order, including across reconnects of the adapter (a gap is filled from the log before later
- *   events are delivered).
+ * - `subscribe` delivers, once `ready` resolved with a position P, every event of the channel
+ *   with seq > P exactly once, in seq order, synchronously to `onEvent` (which must not throw),
+ *   including across reconnects of the adapter and restarts of the server (a gap is filled from
+ *   the log before later events are delivered). Only an event the log discarded (age, per-topic
+ *   limit) before the gap was filled is missing. Subscriptions are meant to be few and shared: a
+ *   process subscribes once per channel and fans out itself.
  * - `history(channel, after, epoch)` returns every stored event of the channel with seq > after,
  *   in order, with `recovered: true` when the log still holds all of them (same epoch, nothing
- *   after `after` aged out); otherwise `recovered: false` and no events.
+ *   after `after` discarded); otherwise `recovered: false` and no events. An adapter may answer
+ *   `recovered: false` when it cannot prove nothing was discarded (the NATS adapter's rule is in
+ *   nats-live-history.ts); it never answers `recovered: true` with an event missing.
  * - Events are kept `liveMaxAgeMs` and at most `liveMaxMsgsPerTopic` per topic.
  */
 export type LiveTopic = `match.${string}` | `market.${string}` | `user.${string}`;
@@ -32,7 +38,7 @@ export interface LiveEvent {
   topic: LiveTopic;
   seq: number;
   epoch: string;
-  /** ISO-8601 time the event was stored. */
+  /** ISO-8601 time the event was published (the same on the live path and in history). */
   time: string;
   data: unknown;
 }
@@ -44,6 +50,11 @@ export interface LivePosition {
 }
 
 export interface LiveSubscription {
+  /**
+   * Resolves once the subscription is in place, with the position P after which every event is
+   * delivered (see the contract); an adapter that cannot reach its log keeps trying meanwhile.
+   */
+  readonly ready: Promise<LivePosition>;
   close(): void;
 }
 
@@ -60,4 +71,11 @@ export interface LiveStream {
   last(topic: LiveTopic): Promise<LiveEvent | undefined>;
   position(channel: LiveChannel): Promise<LivePosition>;
   close(): Promise<void>;
+}
+
+/** Whether `channel` carries the events of `topic`. */
+export function channelHas(channel: LiveChannel, topic: LiveTopic): boolean {
+  if (channel === "match.*") return topic.startsWith("match.");
+  if (channel === "market.*") return topic.startsWith("market.");
+  return channel === topic;
 }

@@ -1,0 +1,120 @@
+import { randomBytes } from "node:crypto";
+import {
+  channelHas,
+  type LiveChannel,
+  type LiveEvent,
+  type LivePosition,
+  type LiveStream,
+  type LiveTopic,
+} from "./live-stream.js";
+
+export interface MemoryLiveStreamOptions {
+  maxAgeMs?: number;
+  maxMsgsPerTopic?: number;
+}
+
+interface TopicLog {
+  /** The topic's stored events, oldest first. */
+  events: LiveEvent[];
+  /** The highest seq of this topic the limits discarded (0: none), for exact recovery answers. */
+  discardedThrough: number;
+}
+
+/**
+ * The LIVE port in one process. Data goes through JSON as on the wire; subscribers get the stored
+ * event objects (they must not mutate them). The epoch is random per instance: a restarted process
+ * has lost its history. Recovery answers are exact: each topic remembers the last seq it discarded.
+ */
+export function createMemoryLiveStream(options: MemoryLiveStreamOptions = {}): LiveStream {
+  const maxAgeMs = options.maxAgeMs ?? 86_400_000;
+  const maxMsgsPerTopic = options.maxMsgsPerTopic ?? 10_000;
+  const epoch = randomBytes(9).toString("base64url");
+  const topics = new Map<LiveTopic, TopicLog>();
+  /** Every stored event in seq order, so age expiry pops from the front. */
+  const byAge: { topic: TopicLog; event: LiveEvent; storedAtMs: number }[] = [];
+  const subscribers = new Set<{ channel: LiveChannel; onEvent: (event: LiveEvent) => void }>();
+  let seq = 0;
+  let closed = false;
+
+  function expire(now: number) {
+    while (byAge.length > 0 && byAge[0]!.storedAtMs <= now - maxAgeMs) {
+      const { topic, event } = byAge.shift()!;
+      // The per-topic limit may have dropped it already.
+      if (topic.events[0] === event) {
+        topic.events.shift();
+        topic.discardedThrough = event.seq;
+      }
+    }
+  }
+
+  function channelEvents(channel: LiveChannel, after: number): LiveEvent[] {
+    const logs = channel.endsWith("*") ? matchingLogs(channel) : [topics.get(channel as LiveTopic)];
+    return logs
+      .flatMap((log) => log?.events.filter((e) => e.seq > after) ?? [])
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  function matchingLogs(channel: LiveChannel): TopicLog[] {
+    return [...topics].filter(([topic]) => channelHas(channel, topic)).map(([, log]) => log);
+  }
+
+  return {
+    async publish(topic, data) {
+      if (closed) throw new Error("live stream is closed");
+      const now = Date.now();
+      expire(now);
+      seq += 1;
+      const event: LiveEvent = {
+        topic,
+        seq,
+        epoch,
+        time: new Date(now).toISOString(),
+        data: JSON.parse(JSON.stringify(data ?? null)),
+      };
+      let log = topics.get(topic);
+      if (log === undefined) {
+        log = { events: [], discardedThrough: 0 };
+        topics.set(topic, log);
+      }
+      log.events.push(event);
+      if (log.events.length > maxMsgsPerTopic) log.discardedThrough = log.events.shift()!.seq;
+      byAge.push({ topic: log, event, storedAtMs: now });
+      for (const sub of subscribers) if (channelHas(sub.channel, topic)) sub.onEvent(event);
+      return { seq, epoch };
+    },
+
+    subscribe(channel, onEvent) {
+      const sub = { channel, onEvent };
+      subscribers.add(sub);
+      return {
+        ready: Promise.resolve({ seq, epoch }),
+        close: () => subscribers.delete(sub),
+      };
+    },
+
+    async history(channel, after, askedEpoch) {
+      expire(Date.now());
+      if (askedEpoch !== epoch) return { recovered: false, events: [] };
+      const logs = channel.endsWith("*") ? matchingLogs(channel) : [topics.get(channel as LiveTopic)];
+      if (logs.some((log) => log !== undefined && log.discardedThrough > after)) {
+        return { recovered: false, events: [] };
+      }
+      return { recovered: true, events: channelEvents(channel, after) };
+    },
+
+    async last(topic) {
+      expire(Date.now());
+      return topics.get(topic)?.events.at(-1);
+    },
+
+    async position(channel): Promise<LivePosition> {
+      expire(Date.now());
+      return { seq: channelEvents(channel, 0).at(-1)?.seq ?? 0, epoch };
+    },
+
+    async close() {
+      closed = true;
+      subscribers.clear();
+    },
+  };
+}
