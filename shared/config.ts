@@ -133,6 +133,11 @@ export const configSchema = T.Object(
       default: 8,
       description: "Model calls in one agent run's tool loop.",
     }),
+    agentStakeCapCredits: T.Number({
+      exclusiveMinimum: 0,
+      default: 100,
+      description: "Most credits one agent run may stake on trades (the risk check's per-run cap).",
+    }),
     liquidityMatchResult: T.Number({
       exclusiveMinimum: 0,
       default: 250,

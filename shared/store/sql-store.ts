@@ -5,6 +5,7 @@ import { isoTime, json, type MarketRow, marketColumns, marketFrom, toMarket } fr
 import { repriceInTransaction } from "./reprice-transaction.js";
 import { settleInTransaction } from "./settle-transaction.js";
 import { asStoreError, inTransaction, isUniqueViolation, migrate, type SqlDatabase } from "./sql.js";
+import { buildSqlAgentRecords } from "./sql-agent-records.js";
 import type { BooksReport, DepositRecord, MarketRecord, Store, TradeRecord } from "./store.js";
 import { tradeInTransaction } from "./trade-transaction.js";
 
@@ -36,6 +37,7 @@ export function buildSqlStore(db: SqlDatabase): Store {
   }
 
   return {
+    ...buildSqlAgentRecords(db),
     migrate: () => read(() => migrate(db)),
 
     ensureUser: (userId, startingCents) =>

@@ -1,4 +1,5 @@
 import type { LmsrState } from "../markets/lmsr.js";
+import type { AgentRecordStore } from "./agent-records.js";
 
 /**
  * The money store: users, the double-entry ledger, markets with their LMSR state, trades,
@@ -23,7 +24,7 @@ import type { LmsrState } from "../markets/lmsr.js";
  *   `unavailable` when the database cannot be reached (the operation may or may not have
  *   committed: retry with the same idempotency key).
  */
-export interface Store {
+export interface Store extends AgentRecordStore {
   /** Applies the migrations not yet applied (safe to call from several processes at once). */
   migrate(): Promise<string[]>;
   /** Creates the user and funds it with `startingCents` from the house, unless it exists. */
