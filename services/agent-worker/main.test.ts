@@ -12,6 +12,7 @@ import { defaultRunQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { teamForm } from "../../shared/epl/standings.js";
 import type { AgentChunk } from "../../shared/protocol/agent-frames.js";
+import { createTempDatabase } from "../../shared/store/temp-database.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const id = randomBytes(4).toString("hex");
@@ -20,14 +21,17 @@ const subjectPrefix = `w${id}.`;
 let nc: NatsConnection;
 let runQueue: RunQueue;
 let worker: ChildProcess;
+let database: Awaited<ReturnType<typeof createTempDatabase>>;
 
 before(async () => {
   nc = await connectNats({ natsUrl }, `agent-worker-test-${id}`);
   runQueue = await createNatsRunQueue(nc, { ...defaultRunQueueOptions, streamPrefix, subjectPrefix });
+  database = await createTempDatabase();
   worker = spawn(process.execPath, ["--import", "tsx", "services/agent-worker/main.ts"], {
     env: {
       ...process.env,
       NATS_URL: natsUrl,
+      DATABASE_URL: database.url,
       STREAM_PREFIX: streamPrefix,
       SUBJECT_PREFIX: subjectPrefix,
       ANTHROPIC_API_KEY: "",
@@ -50,6 +54,7 @@ after(async () => {
     await jsm.streams.delete(stream).catch(() => false);
   }
   await nc.close();
+  await database.drop();
 });
 
 test("the worker process answers runs over JetStream and finishes its run before exiting on SIGTERM", async () => {

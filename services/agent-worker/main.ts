@@ -1,17 +1,23 @@
 import { connectNats } from "../../shared/bus/nats-connection.js";
+import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadConfig } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
+import { createPostgresStore } from "../../shared/store/postgres-store.js";
+import { createExchangeClient } from "../exchange/rpc.js";
 import { createAgentPool } from "./agents/pool.js";
 import { createModelProvider } from "./provider.js";
+import { createToolServices } from "./tool-services.js";
 import { createWorker } from "./worker.js";
 
 /**
  * The agent worker as its own process (distributed mode): a competing consumer of `AGENT_REQ`
- * running the shared pool of eleven agents. SIGTERM/SIGINT drain: no new runs are taken, the
- * running ones finish and are acked, then the bus connection closes. A run cut off by a hard
+ * running the shared pool of eleven agents, whose tools reach the exchange over NATS
+ * request/reply and keep the trade journal and alerts in PostgreSQL (DATABASE_URL). SIGTERM/SIGINT
+ * drain: no new runs are taken, the running ones finish and are acked, then the bus connection
+ * and the database close. A run cut off by a hard
  * kill is redelivered to another worker after `AGENT_ACK_WAIT_MS`.
  */
 const config = loadConfig();
@@ -23,12 +29,16 @@ const runQueue = await createNatsRunQueue(nc, {
   subjectPrefix: config.subjectPrefix,
 });
 const epl = loadDataset();
+// Agents trade through the exchange service; the journal and alerts are rows of the same database.
+const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
+const store = createPostgresStore(config.databaseUrl, { maxConnections: 4 });
+await store.migrate();
 const worker = createWorker({
   config,
   runQueue,
   pool: createAgentPool(config),
   provider: createModelProvider(config, epl),
-  services: { epl },
+  services: createToolServices({ epl, exchange: createExchangeClient(rpc), records: store, config }),
   logger,
 });
 worker.start();
@@ -48,7 +58,9 @@ const drain = async (signal: string) => {
   try {
     await worker.stop();
     await runQueue.close();
+    await rpc.close();
     await nc.drain();
+    await store.close();
     logger.info("drained");
     process.exit(0);
   } catch (err) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { Type as T } from "@sinclair/typebox";
 import { createMemoryRunQueue } from "../../shared/bus/memory-run-queue.js";
 import type { AgentRunRequest, RunQueue, RunQueueOptions } from "../../shared/bus/run-queue.js";
@@ -18,7 +18,12 @@ import { createOfflineProvider } from "./agent/offline-provider.js";
 import { createTool } from "./agent/tool.js";
 import { getTeamFormTool } from "./agent/tools/team-form.js";
 import { type AgentPool, createAgentPool } from "./agents/pool.js";
+import { createTestPlatform } from "./testing/test-platform.js";
 import { createWorker } from "./worker.js";
+
+// The tools' services over an in-memory store, shared by the file's tests.
+const platform = await createTestPlatform();
+after(() => platform.close());
 
 const epl = loadDataset();
 const logger = createLogger({ logLevel: "silent" });
@@ -46,7 +51,7 @@ function setup(
     pool: options.pool ?? createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),
     provider:
       options.provider ?? createOfflineProvider({ dataset: epl, tokenDelayMs: options.tokenDelayMs ?? 0 }),
-    services: { epl },
+    services: platform.services,
     logger,
     retryDelayMs: 10,
   });

@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { standings, teamForm } from "../../../shared/epl/standings.js";
 import { AppError } from "../../../shared/errors.js";
 import type { AgentEvent } from "../../../shared/protocol/agent-frames.js";
+import { createTestPlatform } from "../testing/test-platform.js";
 import { type AgentRunDeps, createAgent } from "./agent.js";
 import type { ModelEvent, ModelProvider, ModelRequest } from "./model.js";
 import { createOfflineProvider } from "./offline-provider.js";
 import { getStandingsTool } from "./tools/standings.js";
 import { getTeamFormTool } from "./tools/team-form.js";
+
+// The tools' services over an in-memory store, shared by the file's tests.
+const platform = await createTestPlatform();
+after(() => platform.close());
 
 const epl = loadDataset();
 const scout = createAgent({
@@ -20,7 +25,7 @@ const scout = createAgent({
 function deps(provider: ModelProvider, overrides: Partial<AgentRunDeps> = {}): AgentRunDeps {
   return {
     provider,
-    ctx: { userId: "u1", tier: "free", requestId: "r1", services: { epl } },
+    ctx: { userId: "u1", tier: "free", requestId: "r1", services: platform.services },
     maxSteps: 4,
     signal: new AbortController().signal,
     ...overrides,

@@ -10,7 +10,7 @@ import type {
   ModelTool,
   ToolResultBlock,
 } from "./model.js";
-import type { Tool, ToolContext, ToolOutcome } from "./tool.js";
+import type { RunContext, Tool, ToolContext, ToolOutcome } from "./tool.js";
 
 /** One user's request to an agent. Everything user-specific arrives here, never in the agent. */
 export interface AgentInput {
@@ -22,8 +22,8 @@ export interface AgentInput {
 
 export interface AgentRunDeps {
   provider: ModelProvider;
-  /** The run's tool context; its `signal` is the run's `signal`. */
-  ctx: Omit<ToolContext, "signal">;
+  /** Who asked and the process's services; the loop adds the signal, call id and run state. */
+  ctx: RunContext;
   /** Model calls allowed; the last one must answer in text (tool choice `none`). */
   maxSteps: number;
   signal: AbortSignal;
@@ -33,7 +33,8 @@ export interface AgentRunDeps {
  * A configured agent, shared by every run of a process: it holds instructions and tools only.
  *
  * `run` streams the protocol's agent frames: `agent.delta` text as the model writes it, an
- * `agent.tool` `started` then `finished` or `failed` per tool call, and exactly one terminal frame
+ * `agent.tool` `started` then `finished` or `failed` per tool call (a long call may repeat
+ * `started` with `output: { progress }` in between), and exactly one terminal frame
  * last: `agent.done` (usage summed over every model call) or `agent.error`. A cancelled run ends
  * with `agent.done` `cancelled`. A model that still asks for tools on its last allowed step ends
  * the run with `max_tokens`: the step cap is the run's budget.
@@ -67,7 +68,7 @@ export function createAgent(spec: AgentSpec): Agent {
 
   async function* run(input: AgentInput, deps: AgentRunDeps): AsyncGenerator<AgentEvent> {
     const { provider, maxSteps, signal } = deps;
-    const ctx: ToolContext = { ...deps.ctx, signal };
+    const run = { stakedCredits: 0 };
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
     const done = (stopReason: StopReason): AgentEvent => ({
       type: "agent.done",
@@ -137,9 +138,46 @@ export function createAgent(spec: AgentSpec): Agent {
       for (const call of calls) {
         yield { type: "agent.tool", callId: call.id, name: call.name, status: "started", input: call.input };
         const tool = byName.get(call.name);
-        const outcome: ToolOutcome = tool
-          ? await tool.call(call.input, ctx)
-          : { ok: false, error: new AppError("not_found", `no tool named ${call.name}`) };
+        let outcome: ToolOutcome = {
+          ok: false,
+          error: new AppError("not_found", `no tool named ${call.name}`),
+        };
+        if (tool) {
+          const progress: AgentEvent[] = [];
+          let settled = false;
+          let wake: (() => void) | undefined;
+          const ctx: ToolContext = {
+            ...deps.ctx,
+            signal,
+            callId: call.id,
+            run,
+            progress(update) {
+              if (settled) return;
+              progress.push({
+                type: "agent.tool",
+                callId: call.id,
+                name: call.name,
+                status: "started",
+                output: { progress: update },
+              });
+              wake?.();
+            },
+          };
+          const calling = tool.call(call.input, ctx).finally(() => {
+            settled = true;
+            wake?.();
+          });
+          // Progress streams while the call runs; the loop ends once it settled and all was sent.
+          for (;;) {
+            while (progress.length > 0) yield progress.shift()!;
+            if (settled) break;
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            wake = undefined;
+          }
+          outcome = await calling;
+        }
         if (signal.aborted) {
           yield done("cancelled");
           return;

@@ -16,10 +16,15 @@ import {
   textReply,
   toolUseBlock,
 } from "../../../test/fakes/fake-anthropic.js";
+import { createTestPlatform } from "../testing/test-platform.js";
 import { createAgent } from "./agent.js";
 import { createAnthropicProvider } from "./anthropic-provider.js";
 import type { ModelEvent, ModelProvider, ModelRequest } from "./model.js";
 import { getTeamFormTool } from "./tools/team-form.js";
+
+// The tools' services over an in-memory store, shared by the file's tests.
+const platform = await createTestPlatform();
+after(() => platform.close());
 
 const request: ModelRequest = {
   model: "claude-sonnet-5-5",
@@ -119,7 +124,7 @@ describe("Anthropic provider over a local Messages API", () => {
       { input: "How is Arsenal doing?", userId: "u1", tier: "free" },
       {
         provider,
-        ctx: { userId: "u1", tier: "free", requestId: "r1", services: { epl } },
+        ctx: { userId: "u1", tier: "free", requestId: "r1", services: platform.services },
         maxSteps: 4,
         signal: new AbortController().signal,
       },

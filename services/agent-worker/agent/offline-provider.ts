@@ -22,8 +22,9 @@ export interface OfflineProviderOptions {
 
 /**
  * The model without a network: deterministic, and grounded in the same tools as the real one.
- * On a fresh question it calls the agent's tools the question needs (teams named, table or form
- * words); once tool results are in the conversation it writes an answer from them. An agent with
+ * Each turn it calls the agent's tools the question needs that it has not called yet (a tool
+ * that needs another's answer — a trade needs its market — comes a turn later); when there is
+ * none left, or on the last allowed step, it writes an answer from what the tools returned. An agent with
  * no relevant tool answers from the facts in its instructions. Text streams word by word; usage
  * counts words.
  */
@@ -44,10 +45,15 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
       const offered = new Set(request.tools.map((t) => t.name));
       const question = readQuestion(options.dataset, conversation.question, offered);
 
-      if (!conversation.consulted && request.toolChoice !== "none") {
-        const calls = request.tools.flatMap((tool) =>
-          (skills.get(tool.name)?.plan(question) ?? []).map((input) => ({ name: tool.name, input })),
-        );
+      if (request.toolChoice !== "none") {
+        const calls = request.tools
+          .flatMap((tool) =>
+            (skills.get(tool.name)?.plan(question, conversation.findings) ?? []).map((input) => ({
+              name: tool.name,
+              input,
+            })),
+          )
+          .filter((call) => !conversation.called.has(callKey(call.name, call.input)));
         if (calls.length > 0) {
           let outputTokens = 0;
           for (const [i, call] of calls.entries()) {
@@ -85,8 +91,8 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
 interface Conversation {
   /** The user's words: the newest user text in the conversation. */
   question: string;
-  /** Whether tools were already called (their results are in the conversation). */
-  consulted: boolean;
+  /** Every tool call already made in the conversation (`callKey`), failed ones included. */
+  called: Set<string>;
   findings: Map<string, Finding[]>;
   failures: ToolFailure[];
   /** Number of this model turn, for deterministic tool-call ids. */
@@ -97,7 +103,7 @@ function readConversation(messages: readonly ModelMessage[]): Conversation {
   const calls = new Map<string, { name: string; input: unknown }>();
   const conversation: Conversation = {
     question: "",
-    consulted: false,
+    called: new Set(),
     findings: new Map(),
     failures: [],
     turn: messages.filter((m) => m.role === "assistant").length + 1,
@@ -109,9 +115,10 @@ function readConversation(messages: readonly ModelMessage[]): Conversation {
     }
     for (const block of message.content) {
       if (block.type === "text" && message.role === "user") conversation.question = block.text;
-      else if (block.type === "tool_use") calls.set(block.id, { name: block.name, input: block.input });
-      else if (block.type === "tool_result") {
-        conversation.consulted = true;
+      else if (block.type === "tool_use") {
+        calls.set(block.id, { name: block.name, input: block.input });
+        conversation.called.add(callKey(block.name, block.input));
+      } else if (block.type === "tool_result") {
         const call = calls.get(block.tool_use_id);
         if (!call) continue;
         if (block.is_error) {
@@ -125,4 +132,9 @@ function readConversation(messages: readonly ModelMessage[]): Conversation {
     }
   }
   return conversation;
+}
+
+/** A call's identity: its tool and input (the offline model builds inputs in a fixed key order). */
+function callKey(name: string, input: unknown): string {
+  return `${name}:${JSON.stringify(input)}`;
 }

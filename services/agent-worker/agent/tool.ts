@@ -1,8 +1,14 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { AgentRunRequest } from "../../../shared/bus/run-queue.js";
+import type { Config } from "../../../shared/config.js";
 import type { Dataset } from "../../../shared/epl/dataset.js";
+import type { Model } from "../../../shared/epl/model.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
+import type { AlertBook } from "../../../shared/journal/alert-book.js";
+import type { TradeJournal } from "../../../shared/journal/trade-journal.js";
+import type { Exchange } from "../../exchange/exchange.js";
+import type { LiveScores } from "../platform/live-scores.js";
 
 /**
  * What tools may use, filled once per process by whoever builds the worker and shared by every
@@ -11,15 +17,41 @@ import { AppError, toAppError } from "../../../shared/errors.js";
 export interface ToolServices {
   /** Real Premier League results. */
   epl: Dataset;
+  /** Team strengths fitted once per process from `epl`. */
+  model: Model;
+  /** The in-process exchange (embedded) or its client over the bus (distributed). */
+  exchange: Exchange;
+  live: LiveScores;
+  journal: TradeJournal;
+  alerts: AlertBook;
+  limits: Pick<Config, "agentStakeCapCredits">;
 }
 
-/** Per-run context: who asked. Tools read user data only through `userId`, never from input. */
-export interface ToolContext {
+/** What the worker knows of a run before it starts: who asked, and the process's services. */
+export interface RunContext {
   userId: string;
   tier: AgentRunRequest["tier"];
   requestId: string;
-  signal: AbortSignal;
   services: ToolServices;
+}
+
+/** State one run's tool calls share (the agent loop makes it fresh for every run). */
+export interface RunState {
+  /** Credits this run has committed to buys, counted against the per-run stake cap. */
+  stakedCredits: number;
+}
+
+/** Per-call context: who asked (tools read user data only through `userId`, never from input). */
+export interface ToolContext extends RunContext {
+  signal: AbortSignal;
+  /** The model's id of this call; a deterministic model repeats it when a run is redelivered. */
+  callId: string;
+  run: RunState;
+  /**
+   * Reports progress of a long call. The agent streams each update as an `agent.tool` frame of
+   * this call with `status: "started"` and `output: { progress: update }` before its final frame.
+   */
+  progress(update: unknown): void;
 }
 
 export type ToolOutcome = { ok: true; output: unknown } | { ok: false; error: AppError };

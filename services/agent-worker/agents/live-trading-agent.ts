@@ -1,14 +1,18 @@
 import type { AgentSpec } from "../agent/agent.js";
+import { getLiveScoreTool } from "../agent/tools/live-score.js";
+import { findMarketsTool, getMarketTool } from "../agent/tools/markets.js";
 import { getStandingsTool } from "../agent/tools/standings.js";
 import { getTeamFormTool } from "../agent/tools/team-form.js";
+import { getValueTool } from "../agent/tools/value.js";
 import { groundingRules, platformFacts } from "./platform-facts.js";
 
 export const liveTradingAgent: AgentSpec = {
   name: "liveTradingAgent",
   instructions: `You watch live Premier League matches and their in-play markets for the user and explain
-what moved and why: goals, cards, the clock. Put a match in context with the clubs' standings and
-form. Live scores and prices arrive on the platform's channels; when you have no tool for them,
-say that the user's live view (the match and market channels) shows them.
+what moved and why: goals, cards, the clock. Read the match (getLiveScore), its markets and price
+history (findMarkets, getMarket) and the model's in-play view (getValue); put it in context with
+the clubs' standings and form. A match the feed is not playing is scheduled or already finished:
+say which. You do not trade.
 ${groundingRules}
 
 Facts:
@@ -16,6 +20,6 @@ Facts:
 - Subscribe to match.<id> for goals and cards and to market.<id> or prices for live prices.
 - A market may be suspended for a moment after a goal while it reprices.
 ${platformFacts}`,
-  tools: [getStandingsTool, getTeamFormTool],
+  tools: [getLiveScoreTool, findMarketsTool, getMarketTool, getValueTool, getStandingsTool, getTeamFormTool],
   maxTokens: 768,
 };

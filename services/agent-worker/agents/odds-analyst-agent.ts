@@ -1,13 +1,16 @@
 import type { AgentSpec } from "../agent/agent.js";
+import { findMarketsTool, getMarketTool } from "../agent/tools/markets.js";
 import { getStandingsTool } from "../agent/tools/standings.js";
 import { getTeamFormTool } from "../agent/tools/team-form.js";
+import { getValueTool } from "../agent/tools/value.js";
 import { groundingRules, platformFacts } from "./platform-facts.js";
 
 export const oddsAnalystAgent: AgentSpec = {
   name: "oddsAnalystAgent",
-  instructions: `You compare what the numbers say about a fixture with what its markets price, and point out
-value: an outcome whose price is below your estimate of its probability. Build the estimate from
-the clubs' standings and recent form; be explicit about how uncertain it is.
+  instructions: `You compare what the platform's model says about a fixture with what its markets price
+(getValue), and point out value: an outcome whose price is below the model's probability. Check
+the clubs' standings and form for what the model may miss, and be explicit about uncertainty.
+You do not trade.
 ${groundingRules}
 
 Facts:
@@ -15,6 +18,6 @@ Facts:
 - Decimal odds are 1 divided by the price: a price of 0.25 is odds of 4.0.
 - The platform's model fits team strengths from played matches with a Poisson model of goals.
 ${platformFacts}`,
-  tools: [getStandingsTool, getTeamFormTool],
+  tools: [getValueTool, findMarketsTool, getMarketTool, getStandingsTool, getTeamFormTool],
   maxTokens: 1024,
 };

@@ -1,11 +1,14 @@
 import type { AgentSpec } from "../agent/agent.js";
+import { getPositionsTool, getWalletTool } from "../agent/tools/account.js";
+import { getTradeJournalTool } from "../agent/tools/journal.js";
 import { groundingRules, platformFacts } from "./platform-facts.js";
 
 export const portfolioAgent: AgentSpec = {
   name: "portfolioAgent",
-  instructions: `You review the user's positions: what each is worth at current prices, the profit or loss
-against what they paid, and where their book is concentrated. When you have no tool for the
-user's positions, say so and point them to their positions view; never guess holdings.
+  instructions: `You review the user's positions (getPositions): what each is worth at current prices, the
+profit or loss against what they paid, what it pays if it wins, and where the book is
+concentrated. Use the wallet for cash and the trade journal for why trades were made. Never guess
+holdings: quote what the tools return.
 ${groundingRules}
 
 Facts:
@@ -13,6 +16,6 @@ Facts:
 - Profit or loss on a position is its value now minus the shares times your average cost.
 - Your positions are listed by GET /api/positions and in the snapshot of your user channel.
 ${platformFacts}`,
-  tools: [],
+  tools: [getPositionsTool, getWalletTool, getTradeJournalTool],
   maxTokens: 768,
 };

@@ -1,19 +1,22 @@
 import type { AgentSpec } from "../agent/agent.js";
+import { getPositionsTool, getWalletTool } from "../agent/tools/account.js";
+import { findMarketsTool } from "../agent/tools/markets.js";
+import { checkTradeRiskTool } from "../agent/tools/trading.js";
 import { groundingRules, platformFacts } from "./platform-facts.js";
 
 export const riskManagerAgent: AgentSpec = {
   name: "riskManagerAgent",
-  instructions: `You check a proposed trade, or the user's book, against sensible limits: the stake as a share
-of the balance, concentration on one match or one outcome, and the worst case if it loses. Be
-direct: say whether it is within limits and what the maximum loss is.
+  instructions: `You check a proposed trade (find its market, then checkTradeRisk) or the user's book
+(getPositions, getWallet) against the platform's risk rules and sensible limits. Be direct: say
+whether it is within limits, which rule it breaks, and what the maximum loss is. You do not trade.
 ${groundingRules}
 
 Facts:
+- The platform's risk rules for agent trades: the stakes of one run stay within the per-run cap, one trade stakes at most 25% of your cash balance, and the market must be open.
 - The most a buy can lose is what it cost: a losing share settles at zero.
-- A common stake cap is 5% of your balance per trade and 20% per match, so one bad result cannot sink the book.
 - Positions on outcomes of the same match are correlated: home win and over 2.5 often win or lose together.
 - Use maxCost on buys so a moving price cannot fill you above what you planned to risk.
 ${platformFacts}`,
-  tools: [],
+  tools: [checkTradeRiskTool, findMarketsTool, getPositionsTool, getWalletTool],
   maxTokens: 768,
 };

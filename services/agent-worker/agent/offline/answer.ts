@@ -35,7 +35,7 @@ export function writeAnswer(input: {
   const paragraphs: string[] = [];
   for (const [tool, found] of findings) {
     const skill = skills.get(tool);
-    if (skill) paragraphs.push(...skill.write(found, question));
+    if (skill) paragraphs.push(...skill.write(found, question, findings));
   }
   for (const failure of failures) {
     paragraphs.push(`I couldn't use ${failure.tool}: ${failure.message}.`);
@@ -57,9 +57,7 @@ export function writeAnswer(input: {
   const ordered = chosen.sort((a, b) => a.index - b.index).map((f) => f.fact);
   const topics = [...question.tools].flatMap((t) => skills.get(t)?.topic ?? []);
   if (topics.length > 0) {
-    ordered.push(
-      `Ask me about ${listing(topics)}, naming the clubs you mean, and I'll answer from the real results.`,
-    );
+    ordered.push(`Ask me about ${listing(topics)} and I'll answer from the platform's real data.`);
   }
   return ordered.length > 0 ? ordered.join(" ") : "I have nothing to go on for that question.";
 }

@@ -1,6 +1,7 @@
 import type { Dataset, Season } from "../../../../shared/epl/dataset.js";
 import { seasons } from "../../../../shared/epl/dataset.js";
 import { teamsMentioned } from "../../../../shared/epl/teams.js";
+import { readTradeAsk, type TradeAsk } from "./trade-words.js";
 
 /** What the offline model understood of the user's message. */
 export interface Question {
@@ -14,6 +15,12 @@ export interface Question {
   asksForm: boolean;
   /** Names of the tools the agent offers. */
   tools: ReadonlySet<string>;
+  /** The text in lower case, for the skills' own keyword tests. */
+  lower: string;
+  /** From the run's context line ("Context: match …, market …"). */
+  matchId?: string;
+  marketId?: string;
+  trade?: TradeAsk;
 }
 
 const tableWords =
@@ -29,7 +36,14 @@ export function readQuestion(data: Dataset, text: string, tools: ReadonlySet<str
     asksTable: tableWords.test(lower),
     asksForm: formWords.test(lower),
     tools,
+    lower,
   };
+  const matchId = /\bcontext: .*\bmatch ([a-z0-9.-]+)/.exec(lower);
+  if (matchId) question.matchId = matchId[1]!.replace(/[.,]$/, "");
+  const marketId = /\bcontext: .*\bmarket ([a-z0-9.-]+)/.exec(lower);
+  if (marketId) question.marketId = marketId[1]!.replace(/,$/, "");
+  const trade = readTradeAsk(lower.replace(/\n\ncontext: .*$/s, ""), question.teams);
+  if (trade) question.trade = trade;
   const season = readSeason(lower);
   if (season !== undefined) question.season = season;
   const count = /\blast (\d{1,2})\b|\b(\d{1,2}) (games|matches)\b/.exec(lower);

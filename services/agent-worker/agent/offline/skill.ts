@@ -8,15 +8,24 @@ export interface Finding {
 
 /**
  * What the offline model knows about one tool: when to call it and how to write up what it
- * returned. A tool without a skill is never called offline; adding a tool's skill to
+ * returned. Tools that need another's answer (a trade needs the market found) plan on a later
+ * turn, once that answer is among the findings. A tool without a skill is never called offline; adding a tool's skill to
  * `offlineSkills` is what makes the offline model use it.
  */
 export interface OfflineSkill {
   tool: string;
   /** What the tool answers, for "ask me about …" (e.g. "a team's recent form"). */
   topic: string;
-  /** Inputs to call the tool with for this question; empty when the tool is no help. */
-  plan(question: Question): Record<string, unknown>[];
-  /** Paragraphs grounded in the tool's outputs. */
-  write(findings: readonly Finding[], question: Question): string[];
+  /**
+   * Inputs to call the tool with for this question, given what earlier calls of this run found
+   * (tool name → findings, in call order); empty when the tool is no help or still waits for
+   * another tool's answer. A call made before is not made again, so a skill may keep planning it.
+   */
+  plan(question: Question, findings: ReadonlyMap<string, readonly Finding[]>): Record<string, unknown>[];
+  /** Paragraphs grounded in the tool's outputs (`all`: every tool's findings, for context). */
+  write(
+    findings: readonly Finding[],
+    question: Question,
+    all: ReadonlyMap<string, readonly Finding[]>,
+  ): string[];
 }

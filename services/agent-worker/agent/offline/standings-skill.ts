@@ -15,6 +15,8 @@ export const standingsSkill: OfflineSkill = {
   tool: "getStandings",
   topic: "the league table of any season since 2023-24",
   plan(q) {
+    // An order to trade is carried out, not analysed.
+    if (q.trade?.instructed) return [];
     const about = q.asksTable || q.teams.length >= 2 || (q.teams.length === 1 && !q.asksForm);
     if (!about) return [];
     return [q.season === undefined ? {} : { season: q.season }];

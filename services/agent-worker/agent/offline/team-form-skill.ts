@@ -16,7 +16,7 @@ export const teamFormSkill: OfflineSkill = {
     const onlyTable = q.asksTable && !q.asksForm && q.teams.length === 1 && q.tools.has("getStandings");
     // "Recent form" says nothing about a past season asked after.
     const pastSeason = q.season !== undefined && q.season !== currentSeason && !q.asksForm;
-    if (onlyTable || pastSeason) return [];
+    if (onlyTable || pastSeason || q.trade?.instructed) return [];
     return q.teams.slice(0, maxTeams).map((team) => ({
       team: shortName(team),
       ...(q.count === undefined ? {} : { count: q.count }),

@@ -1,0 +1,97 @@
+import type { Dataset, Match } from "../../../shared/epl/dataset.js";
+import { findTeam, teamsMentioned } from "../../../shared/epl/teams.js";
+import { AppError } from "../../../shared/errors.js";
+import type { Exchange } from "../../exchange/exchange.js";
+
+export interface MarketSummary {
+  marketId: string;
+  kind: string;
+  status: string;
+  prices: Record<string, number>;
+  winner?: string;
+}
+
+export interface FixtureView {
+  matchId: string;
+  home: string;
+  away: string;
+  kickoff: string;
+  /** In the results data: scheduled, postponed or finished. */
+  status: Match["status"];
+  score?: string;
+  markets: MarketSummary[];
+}
+
+/**
+ * The teams a person named: each name of the text the dataset recognises ("Arsenal v Man City"),
+ * else each part of it resolved alone, so misspelt or partial names ("Brighton", "Forest") work.
+ */
+export function resolveTeams(data: Dataset, text: string): string[] {
+  const named = teamsMentioned(data, text.replace(/['’]s\b/g, ""));
+  if (named.length > 0) return named;
+  const parts = text.split(/\s+(?:v|vs|versus|against|and|at)\.?\s+|\s*[,/]\s*|\s+-\s+/i);
+  return [...new Set(parts.flatMap((part) => findTeam(data, part) ?? []))];
+}
+
+/**
+ * Fixtures of the named teams (their meetings when two are named, else the first one's matches),
+ * most tradeable first: those with open markets by kick-off, then the next to be played, then the
+ * latest played. Each comes with its markets on the exchange (none for a fixture never opened).
+ */
+export async function findFixtures(
+  services: { epl: Dataset; exchange: Exchange },
+  query: { teams?: string | undefined; matchId?: string | undefined },
+  limit: number,
+): Promise<{ teams: string[]; fixtures: FixtureView[] }> {
+  const { epl, exchange } = services;
+  let teams: string[] = [];
+  let candidates: readonly Match[];
+  if (query.matchId !== undefined) {
+    const match = epl.byId.get(query.matchId);
+    if (!match) throw new AppError("not_found", `no fixture ${query.matchId}`);
+    candidates = [match];
+    teams = [match.home, match.away];
+  } else {
+    teams = resolveTeams(epl, query.teams ?? "");
+    if (teams.length === 0) {
+      throw new AppError("not_found", `no Premier League team recognised in "${query.teams ?? ""}"`);
+    }
+    const [a, b] = teams as [string, string | undefined];
+    candidates = epl.matches.filter((m) =>
+      b === undefined
+        ? m.home === a || m.away === a
+        : (m.home === a && m.away === b) || (m.home === b && m.away === a),
+    );
+  }
+  const open = new Set((await exchange.listMarkets({ status: "open" })).map((m) => m.matchId));
+  const rank = (m: Match) => (open.has(m.id) ? 0 : m.status === "finished" ? 2 : 1);
+  const chosen = [...candidates]
+    .sort(
+      (x, y) =>
+        rank(x) - rank(y) ||
+        (rank(x) === 2 ? y.kickoff.localeCompare(x.kickoff) : x.kickoff.localeCompare(y.kickoff)),
+    )
+    .slice(0, limit);
+  const fixtures = await Promise.all(
+    chosen.map(async (m): Promise<FixtureView> => {
+      const markets = await exchange.listMarkets({ matchId: m.id });
+      const view: FixtureView = {
+        matchId: m.id,
+        home: m.home,
+        away: m.away,
+        kickoff: m.kickoff,
+        status: m.status,
+        markets: markets.map((k) => ({
+          marketId: k.marketId,
+          kind: k.kind,
+          status: k.status,
+          prices: k.prices,
+          ...(k.winner === undefined ? {} : { winner: k.winner }),
+        })),
+      };
+      if (m.fullTime) view.score = `${m.fullTime.home}-${m.fullTime.away}`;
+      return view;
+    }),
+  );
+  return { teams, fixtures };
+}

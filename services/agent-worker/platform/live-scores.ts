@@ -1,0 +1,102 @@
+import type { LiveStream, LiveTopic } from "../../../shared/bus/live-stream.js";
+import type { Dataset, Score } from "../../../shared/epl/dataset.js";
+
+export interface MatchEventView {
+  kind: string;
+  minute: number;
+  score: Score;
+  team?: string;
+  player?: string;
+}
+
+/** A match as the agents see it: live from the match feed when it runs, else from the results. */
+export interface MatchState {
+  matchId: string;
+  home: string;
+  away: string;
+  kickoff: string;
+  status: "scheduled" | "postponed" | "live" | "halftime" | "finished";
+  minute?: number;
+  score?: Score;
+  halfTime?: Score;
+  /** Goals, cards, half and full time, oldest first (the latest `maxEvents`). */
+  events: MatchEventView[];
+  /** `live`: read from the match channel; `results`: the shipped results (no feed has run it). */
+  source: "live" | "results";
+}
+
+/**
+ * A read view of live match state for agents' tools. Answers from the LIVE port's match topic
+ * when it has events for the match, else from the results data, so it answers with no feed
+ * running: scheduled fixtures as scheduled, played ones with their real half- and full-time
+ * scores. Undefined for an unknown match id.
+ */
+export interface LiveScores {
+  match(matchId: string): Promise<MatchState | undefined>;
+}
+
+const maxEvents = 30;
+/** Per-minute clock ticks carry no news; an agent reads the minute from the latest event. */
+const newsKinds = new Set(["kickoff", "goal", "card", "halftime", "second_half", "fulltime"]);
+
+export function createLiveScores(options: {
+  dataset: Dataset;
+  stream?: Pick<LiveStream, "last" | "position" | "history">;
+}): LiveScores {
+  const { dataset, stream } = options;
+  return {
+    async match(matchId) {
+      const match = dataset.byId.get(matchId);
+      if (!match) return undefined;
+      const base = { matchId, home: match.home, away: match.away, kickoff: match.kickoff };
+      const topic: LiveTopic = `match.${matchId}`;
+      const latest = stream && (await stream.last(topic));
+      const now = latest && readEvent(latest.data);
+      if (stream && now) {
+        const position = await stream.position(topic);
+        const { events } = await stream.history(topic, 0, position.epoch);
+        const news = events
+          .map((e) => readEvent(e.data))
+          .filter((e): e is MatchEventView => e !== undefined && newsKinds.has(e.kind));
+        return {
+          ...base,
+          status: now.kind === "fulltime" ? "finished" : now.kind === "halftime" ? "halftime" : "live",
+          minute: now.minute,
+          score: now.score,
+          events: news.slice(-maxEvents),
+          source: "live",
+        };
+      }
+      if (match.status !== "finished")
+        return { ...base, status: match.status, events: [], source: "results" };
+      const state: MatchState = {
+        ...base,
+        status: "finished",
+        minute: 90,
+        score: match.fullTime!,
+        events: [
+          { kind: "halftime", minute: 45, score: match.halfTime! },
+          { kind: "fulltime", minute: 90, score: match.fullTime! },
+        ],
+        source: "results",
+      };
+      state.halfTime = match.halfTime!;
+      return state;
+    },
+  };
+}
+
+function readEvent(data: unknown): MatchEventView | undefined {
+  const d = data as Partial<MatchEventView> | undefined;
+  if (typeof d?.kind !== "string" || typeof d.minute !== "number" || typeof d.score?.home !== "number") {
+    return undefined;
+  }
+  const event: MatchEventView = {
+    kind: d.kind,
+    minute: d.minute,
+    score: { home: d.score.home, away: d.score.away },
+  };
+  if (typeof d.team === "string") event.team = d.team;
+  if (typeof d.player === "string") event.player = d.player;
+  return event;
+}
