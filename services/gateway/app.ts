@@ -10,6 +10,7 @@ import type { Exchange } from "../exchange/exchange.js";
 import authPlugin from "./auth/auth-plugin.js";
 import { devTokenRoutes } from "./auth/dev-token-routes.js";
 import { agentsRoutes } from "./http/agents-routes.js";
+import { eplTradeRoute } from "./http/epl-trade-route.js";
 import errorRepliesPlugin from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
 import { marketRoutes } from "./http/market-routes.js";
@@ -91,6 +92,12 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     await app.register(devTokenRoutes, { issuer: app.tokenIssuer });
   }
   await app.register(agentsRoutes, {
+    runQueue: deps.runQueue,
+    runIds,
+    metrics,
+    maxBufferedBytes: gatewayLimits.maxBufferedBytes,
+  });
+  await app.register(eplTradeRoute, {
     runQueue: deps.runQueue,
     runIds,
     metrics,
