@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "../../shared/bus/nats-connection.js";
+import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { AppError } from "../../shared/errors.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import type { Store } from "../../shared/store/store.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
 import { createExchange, type Exchange } from "./exchange.js";
+import { createExchangeClient, serveExchange } from "./rpc.js";
 import type { TradeResult } from "./views.js";
 
 const config = { startingBalance: 100, liquidityMatchResult: 50, liquidityOverUnder: 50, liquidityBtts: 50 };
@@ -27,13 +32,18 @@ function random(seed: number): () => number {
 const cents = (credits: number) => Math.round(credits * 100);
 
 /**
- * Two exchange instances, each with its own connection pool (two exchange processes as far as
- * PostgreSQL can tell), trading on one database at once.
+ * Two exchanges, each with its own PostgreSQL pool and its own NATS connection serving the
+ * "exchange" queue group (two exchange processes, as far as PostgreSQL and NATS can tell), and
+ * two clients calling them over NATS, as two gateways would.
  */
-describe("exchange under concurrency on PostgreSQL", () => {
+describe("exchange under concurrency on PostgreSQL and NATS", () => {
+  const subjectPrefix = `t${randomBytes(4).toString("hex")}.`;
   let db: Awaited<ReturnType<typeof createTempDatabase>>;
   let stores: Store[];
+  let connections: NatsConnection[];
+  let stops: (() => Promise<void>)[];
   let exchanges: Exchange[];
+  const fills = [0, 0];
   const markets: { id: string; outcomes: string[] }[] = [];
 
   before(async () => {
@@ -43,7 +53,23 @@ describe("exchange under concurrency on PostgreSQL", () => {
       createPostgresStore(db.url, { maxConnections: 5 }),
     ];
     await Promise.all(stores.map((s) => s.migrate()));
-    exchanges = stores.map((store) => createExchange({ store, config }));
+    connections = await Promise.all(
+      [0, 1, 2, 3].map((i) => connectNats({ natsUrl: "nats://127.0.0.1:4222" }, `ex${i}`)),
+    );
+    stops = stores.map((store, i) => {
+      const publish = (e: { kind: string }) => {
+        if (e.kind === "fill") fills[i] = (fills[i] ?? 0) + 1;
+      };
+      return serveExchange(
+        createExchange({ store, config, publish }),
+        createNatsRpc(connections[i] as NatsConnection, { subjectPrefix }),
+      );
+    });
+    exchanges = [2, 3].map((i) =>
+      createExchangeClient(createNatsRpc(connections[i] as NatsConnection, { subjectPrefix }), {
+        timeoutMs: 20_000,
+      }),
+    );
     const rand = random(7);
     for (let i = 0; i < 20; i++) {
       const outcomes = i % 2 === 0 ? ["home", "draw", "away"] : ["yes", "no"];
@@ -61,6 +87,8 @@ describe("exchange under concurrency on PostgreSQL", () => {
     }
   });
   after(async () => {
+    await Promise.all(stops.map((stop) => stop()));
+    await Promise.all(connections.map((nc) => nc.drain()));
     await Promise.all(stores.map((s) => s.close()));
     await db.drop();
   });
@@ -113,6 +141,7 @@ describe("exchange under concurrency on PostgreSQL", () => {
       }),
     );
     assert.ok(filled > 500, `${filled} trades filled, ${refused} refused`);
+    assert.ok((fills[0] ?? 0) > 100 && (fills[1] ?? 0) > 100, `fills per exchange: ${fills}`);
 
     assert.deepEqual(await stores[0]?.checkBooks(), balanced);
     for (const [userId, mine] of expected) {
@@ -160,5 +189,81 @@ describe("exchange under concurrency on PostgreSQL", () => {
     const books = await stores[1]?.checkBooks();
     assert.deepEqual(books, balanced);
     for (const m of markets) assert.equal((await stores[0]?.market(m.id))?.escrowCents, 0);
+  });
+});
+
+describe("exchange over NATS", () => {
+  const subjectPrefix = `t${randomBytes(4).toString("hex")}.`;
+  let db: Awaited<ReturnType<typeof createTempDatabase>>;
+  let store: Store;
+  let connections: NatsConnection[];
+  let stop: () => Promise<void>;
+  let client: Exchange;
+
+  before(async () => {
+    db = await createTempDatabase();
+    store = createPostgresStore(db.url, { maxConnections: 2 });
+    await store.migrate();
+    await store.openMarket({
+      id: "m",
+      matchId: "x",
+      kind: "btts",
+      title: "m",
+      outcomes: ["yes", "no"],
+      prices: [0.5, 0.5],
+      liquidity: 50,
+    });
+    connections = await Promise.all(
+      [0, 1].map((i) => connectNats({ natsUrl: "nats://127.0.0.1:4222" }, `ex${i}`)),
+    );
+    stop = serveExchange(
+      createExchange({ store, config }),
+      createNatsRpc(connections[0] as NatsConnection, { subjectPrefix }),
+    );
+    client = createExchangeClient(createNatsRpc(connections[1] as NatsConnection, { subjectPrefix }));
+  });
+  after(async () => {
+    await stop();
+    await Promise.all(connections.map((nc) => nc.drain()));
+    await store.close();
+    await db.drop();
+  });
+
+  test("a retried request with the same key is one trade with the same answer", async () => {
+    const request = {
+      userId: "ann",
+      marketId: "m",
+      outcome: "yes",
+      side: "buy" as const,
+      shares: 10,
+      idempotencyKey: "a",
+    };
+    const [first, second] = await Promise.all([client.trade(request), client.trade(request)]);
+    assert.deepEqual(second, first);
+    assert.equal((await client.getTrades({ userId: "ann" })).length, 1);
+  });
+
+  test("refusals arrive typed, with the protocol's codes", async () => {
+    const base = { userId: "bob", marketId: "m", outcome: "yes", side: "buy" as const, shares: 1 };
+    const codes: string[] = [];
+    for (const request of [
+      { ...base, shares: 10_000 },
+      { ...base, side: "sell" as const },
+      { ...base, marketId: "nope" },
+      { ...base, shares: 0.001 },
+      { ...base, maxCost: 0.01 },
+    ]) {
+      await client
+        .trade(request)
+        .catch((err: unknown) => codes.push(err instanceof AppError ? err.code : String(err)));
+    }
+    assert.deepEqual(codes, [
+      "insufficient_funds",
+      "invalid_shares",
+      "invalid_market",
+      "invalid_shares",
+      "price_moved",
+    ]);
+    assert.deepEqual(await client.getWallet({ userId: "bob" }), { balance: 100, currency: "credits" });
   });
 });

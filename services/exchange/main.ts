@@ -1,0 +1,45 @@
+import { connectNats } from "../../shared/bus/nats-connection.js";
+import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
+import { loadConfig } from "../../shared/config.js";
+import { createLogger } from "../../shared/logger.js";
+import { createPostgresStore } from "../../shared/store/postgres-store.js";
+import { createExchange } from "./exchange.js";
+import { serveExchange } from "./rpc.js";
+
+/**
+ * The exchange as its own process (distributed mode): PostgreSQL at DATABASE_URL, requests on
+ * NATS in the "exchange" queue group, so any number of these run side by side. At start it
+ * applies migrations and opens the markets of unfinished fixtures (both idempotent, safe when
+ * several start at once). SIGTERM/SIGINT stop taking requests, finish those in flight, then close.
+ */
+const config = loadConfig();
+const logger = createLogger(config, { service: "exchange" });
+const store = createPostgresStore(config.databaseUrl);
+const applied = await store.migrate();
+if (applied.length > 0) logger.info({ applied }, "migrations applied");
+const nc = await connectNats(config, "exchange");
+const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
+const exchange = createExchange({ store, config });
+const opened = await exchange.openMarkets({});
+logger.info(opened, "markets ready");
+const stop = serveExchange(exchange, rpc);
+logger.info("serving");
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping");
+  try {
+    await stop();
+    await rpc.close();
+    await nc.drain();
+    await store.close();
+    process.exit(0);
+  } catch (err) {
+    logger.error({ err }, "stop failed");
+    process.exit(1);
+  }
+};
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));
