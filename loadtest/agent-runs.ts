@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -6,9 +8,11 @@ import { createOfflineProvider } from "../services/agent-worker/agent/offline-pr
 import { createAgentPool } from "../services/agent-worker/agents/pool.js";
 import { loadConfig } from "../shared/config.js";
 import { loadDataset } from "../shared/epl/dataset.js";
+import { type AgentName, agentNames } from "../shared/protocol/agents.js";
 import { type BaselineDeps, baselineServices, runBaselinePhase } from "./agent-runs/baseline.js";
 import type { OpenParams, PhaseParams } from "./agent-runs/client.js";
 import { mergeMeasurements, type PhaseMeasurements } from "./agent-runs/run-tracker.js";
+import { defaultAgents } from "./agent-runs/workload.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, startDeployment } from "./lib/deployment.js";
 import { fetchDevTokens, loadUsers } from "./lib/dev-tokens.js";
@@ -25,7 +29,7 @@ import { ratio, summarize } from "./lib/stats.js";
  *
  *   npx tsx loadtest/agent-runs.ts [--rates 50,200,500,1000] [--duration 10] [--sockets 200]
  *     [--clients 2] [--users 50] [--drain 15] [--warmup 3] [--skip-baseline]
- *     [--env KEY=VALUE]… [--profile gateway|agent-worker]
+ *     [--env KEY=VALUE]… [--profile gateway|agent-worker] [--agents eplScoutAgent,leagueStatsAgent]
  */
 const { values: flags } = parseArgs({
   options: {
@@ -41,6 +45,7 @@ const { values: flags } = parseArgs({
     "skip-baseline": { type: "boolean", default: false },
     env: { type: "string", multiple: true, default: [] },
     profile: { type: "string" },
+    agents: { type: "string", default: defaultAgents.join(",") },
   },
 });
 const rates = flags.rates.split(",").map(Number);
@@ -62,6 +67,10 @@ const serviceEnv = Object.fromEntries(
 );
 const profileDir = `${resultsDir}profiles-${Date.now()}`;
 const runTag = randomBytes(3).toString("hex");
+const agents = flags.agents.split(",").map((name) => {
+  if (!(agentNames as readonly string[]).includes(name)) throw new Error(`--agents: no agent ${name}`);
+  return name as AgentName;
+});
 
 interface Figures {
   offered: number;
@@ -104,6 +113,7 @@ async function distributedPhase(clients: ClientProcess[], tag: string, ratePerS:
         startAt,
         share: { index: client.index, of: clients.length },
         drainMs,
+        agents,
       } satisfies PhaseParams),
     ),
   );
@@ -113,9 +123,20 @@ async function distributedPhase(clients: ClientProcess[], tag: string, ratePerS:
 async function baselinePhase(deps: BaselineDeps, ratePerS: number, phaseMs: number) {
   const startAt = epochNow() + 100;
   return {
-    measurements: await runBaselinePhase(deps, { ratePerS, durationMs: phaseMs, startAt, drainMs }),
+    measurements: await runBaselinePhase(deps, { ratePerS, durationMs: phaseMs, startAt, drainMs, agents }),
     startAt,
   };
+}
+
+/** The pid of the nats-server listening on NATS_URL's port, when it runs here (for CPU accounting). */
+function natsServerPid(): number | undefined {
+  const port = new URL(process.env.NATS_URL ?? "nats://127.0.0.1:4222").port || "4222";
+  try {
+    const pids = execFileSync("pidof", ["nats-server"], { encoding: "utf8" }).trim().split(" ").map(Number);
+    return pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(port));
+  } catch {
+    return undefined;
+  }
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -189,6 +210,8 @@ try {
     const watched = [
       ...deployment.processes(),
       ...clients.map((c) => ({ name: `client-${c.index + 1}`, pid: c.pid })),
+      // Shared with everything else on the machine that uses NATS: an upper bound of its share.
+      { name: "nats-server", pid: natsServerPid() },
     ];
     const cpuBefore = sampleCpu(watched);
     const dist = await distributedPhase(clients, `${runTag}-r${rate}`, rate, durationMs);
@@ -281,6 +304,7 @@ try {
       sockets: socketCount,
       clients: clientCount,
       users: users.length,
+      agents,
       durationMs,
       drainMs,
       serviceEnv,

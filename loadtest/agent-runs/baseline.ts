@@ -4,6 +4,7 @@ import type { AgentPool } from "../../services/agent-worker/agents/pool.js";
 import type { Dataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
 import { AppError } from "../../shared/errors.js";
+import type { AgentName } from "../../shared/protocol/agents.js";
 import { epochNow, runOpenLoop } from "../lib/open-loop.js";
 import { createRunTracker, drained, type PhaseMeasurements } from "./run-tracker.js";
 import { runSpec } from "./workload.js";
@@ -40,13 +41,19 @@ export function baselineServices(epl: Dataset): ToolServices {
  */
 export async function runBaselinePhase(
   deps: BaselineDeps,
-  params: { ratePerS: number; durationMs: number; startAt: number; drainMs: number },
+  params: {
+    ratePerS: number;
+    durationMs: number;
+    startAt: number;
+    drainMs: number;
+    agents: readonly AgentName[];
+  },
 ): Promise<PhaseMeasurements> {
   const tracker = createRunTracker();
   const offered = await runOpenLoop({
     ...params,
     fire(arrival, scheduledAt) {
-      const { agent: name, input } = runSpec(arrival);
+      const { agent: name, input } = runSpec(arrival, params.agents);
       const agent = deps.pool.get(name)!;
       const probe = tracker.start(scheduledAt);
       const requestId = `baseline-${arrival}`;

@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import type { AgentName } from "../../shared/protocol/agents.js";
 import { serveParent } from "../lib/client-processes.js";
 import { epochNow, runOpenLoop } from "../lib/open-loop.js";
 import { createRunTracker, drained, type PhaseMeasurements, type RunProbe } from "./run-tracker.js";
@@ -25,6 +26,7 @@ export interface PhaseParams {
   startAt: number;
   share: { index: number; of: number };
   drainMs: number;
+  agents: AgentName[];
 }
 
 interface Connection {
@@ -100,7 +102,9 @@ serveParent(
             return;
           }
           connection.runs.set(id, probe);
-          connection.socket.send(JSON.stringify({ type: "agent.run", id, ...runSpec(arrival) }));
+          connection.socket.send(
+            JSON.stringify({ type: "agent.run", id, ...runSpec(arrival, params.agents) }),
+          );
         },
       });
       await drained(tracker, epochNow() + params.drainMs);

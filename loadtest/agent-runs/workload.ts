@@ -1,17 +1,25 @@
 import type { AgentName } from "../../shared/protocol/agents.js";
 
+/** The agents runs go to unless `--agents` says otherwise: both read results data only. */
+export const defaultAgents: readonly AgentName[] = ["eplScoutAgent", "leagueStatsAgent"];
+
 /**
- * The runs both sides of the benchmark make, in rotation: short questions that make the offline
- * model call tools (team form, standings) before it answers, so a run is a realistic two-step
- * agent loop rather than a bare echo.
+ * Short questions that make the offline model call tools (team form, standings) before it
+ * answers, so a run is a realistic two-step agent loop rather than a bare echo.
  */
-const runSpecs: readonly { agent: AgentName; input: string }[] = [
-  { agent: "eplScoutAgent", input: "Arsenal form" },
-  { agent: "leagueStatsAgent", input: "Arsenal form" },
-  { agent: "eplScoutAgent", input: "Liverpool v Chelsea: who do the numbers favour?" },
-  { agent: "leagueStatsAgent", input: "Show me the league table" },
+const inputs = [
+  "Arsenal form",
+  "Liverpool v Chelsea: who do the numbers favour?",
+  "Show me the league table",
 ];
 
-export function runSpec(arrival: number): { agent: AgentName; input: string } {
-  return runSpecs[arrival % runSpecs.length]!;
+/** Arrival `i`'s run: the agents in rotation, each cycling through the inputs. */
+export function runSpec(
+  arrival: number,
+  agents: readonly AgentName[] = defaultAgents,
+): { agent: AgentName; input: string } {
+  return {
+    agent: agents[arrival % agents.length]!,
+    input: inputs[Math.floor(arrival / agents.length) % inputs.length]!,
+  };
 }
