@@ -50,6 +50,7 @@ after(async () => {
     `${streamPrefix}AGENT_REQ`,
     `${streamPrefix}AGENT_OUT`,
     `KV_${streamPrefix}AGENT_RUNS`,
+    `${streamPrefix}LIVE`,
   ]) {
     await jsm.streams.delete(stream).catch(() => false);
   }

@@ -1,4 +1,5 @@
 import { connectNats } from "../../shared/bus/nats-connection.js";
+import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
@@ -33,12 +34,19 @@ const epl = loadDataset();
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 const store = createPostgresStore(config.databaseUrl, { maxConnections: 4 });
 await store.migrate();
+// Live match state for the live-monitor agent's tools; matches no feed plays read from the results.
+const live = await createNatsLiveStream(nc, {
+  streamPrefix: config.streamPrefix,
+  subjectPrefix: config.subjectPrefix,
+  maxAgeMs: config.liveMaxAgeMs,
+  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
+});
 const worker = createWorker({
   config,
   runQueue,
   pool: createAgentPool(config),
   provider: createModelProvider(config, epl),
-  services: createToolServices({ epl, exchange: createExchangeClient(rpc), records: store, config }),
+  services: createToolServices({ epl, exchange: createExchangeClient(rpc), records: store, live, config }),
   logger,
 });
 worker.start();
@@ -59,6 +67,7 @@ const drain = async (signal: string) => {
     await worker.stop();
     await runQueue.close();
     await rpc.close();
+    await live.close();
     await nc.drain();
     await store.close();
     logger.info("drained");
