@@ -8,6 +8,7 @@ import type { Logger } from "../../shared/logger.js";
 import { createPgliteStore } from "../../shared/store/pglite-store.js";
 import { createAgentPool } from "../agent-worker/agents/pool.js";
 import { createModelProvider } from "../agent-worker/provider.js";
+import { createToolServices } from "../agent-worker/tool-services.js";
 import { createWorker } from "../agent-worker/worker.js";
 import { createExchange } from "../exchange/exchange.js";
 import { buildApp } from "../gateway/app.js";
@@ -39,7 +40,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     runQueue,
     pool: createAgentPool(config),
     provider: createModelProvider(config, epl),
-    services: { epl },
+    services: createToolServices({ epl, exchange, records: store, config }),
     logger: logger.child({ service: "agent-worker" }),
   });
   worker.start();
