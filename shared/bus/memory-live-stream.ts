@@ -48,13 +48,13 @@ export function createMemoryLiveStream(options: MemoryLiveStreamOptions = {}): L
   }
 
   function channelEvents(channel: LiveChannel, after: number): LiveEvent[] {
-    const logs = channel.endsWith("*") ? matchingLogs(channel) : [topics.get(channel as LiveTopic)];
-    return logs
+    return logsOf(channel)
       .flatMap((log) => log?.events.filter((e) => e.seq > after) ?? [])
       .sort((a, b) => a.seq - b.seq);
   }
 
-  function matchingLogs(channel: LiveChannel): TopicLog[] {
+  function logsOf(channel: LiveChannel): (TopicLog | undefined)[] {
+    if (!channel.endsWith(".*")) return [topics.get(channel as LiveTopic)];
     return [...topics].filter(([topic]) => channelHas(channel, topic)).map(([, log]) => log);
   }
 
@@ -95,8 +95,7 @@ export function createMemoryLiveStream(options: MemoryLiveStreamOptions = {}): L
     async history(channel, after, askedEpoch) {
       expire(Date.now());
       if (askedEpoch !== epoch) return { recovered: false, events: [] };
-      const logs = channel.endsWith("*") ? matchingLogs(channel) : [topics.get(channel as LiveTopic)];
-      if (logs.some((log) => log !== undefined && log.discardedThrough > after)) {
+      if (logsOf(channel).some((log) => log !== undefined && log.discardedThrough > after)) {
         return { recovered: false, events: [] };
       }
       return { recovered: true, events: channelEvents(channel, after) };
@@ -109,7 +108,8 @@ export function createMemoryLiveStream(options: MemoryLiveStreamOptions = {}): L
 
     async position(channel): Promise<LivePosition> {
       expire(Date.now());
-      return { seq: channelEvents(channel, 0).at(-1)?.seq ?? 0, epoch };
+      const latest = logsOf(channel).map((log) => log?.events.at(-1)?.seq ?? 0);
+      return { seq: Math.max(0, ...latest), epoch };
     },
 
     async close() {

@@ -11,6 +11,8 @@ import {
 } from "./nats-live-log.js";
 
 const retryMs = 500;
+/** Pull expiry of kind consumers; a stalled one is noticed after two missed heartbeats (expiry / 2). */
+const consumeExpiresMs = 10_000;
 /** Live events held while a gap is filled; past this they are dropped and read from the log. */
 const heldMax = 10_000;
 
@@ -63,6 +65,13 @@ export function followKind(
     }
   }
 
+  function restartAfter(seq: () => number): Promise<void> {
+    const stale = messages;
+    messages = undefined;
+    stale?.stop();
+    return resumeAfter(seq());
+  }
+
   async function consumeAfter(seq: number) {
     cursor = seq;
     const consumer = await log.js.consumers.get(log.names.stream, {
@@ -72,6 +81,7 @@ export function followKind(
     });
     if (closed) return;
     const current = await consumer.consume({
+      expires: consumeExpiresMs,
       callback: (m) => {
         // The library resumes from the stream seq after the last delivered one; never repeat.
         if (m.seq <= cursor) return;
@@ -90,13 +100,10 @@ export function followKind(
 
   return {
     ready: start(),
-    reconnected: async () => undefined,
-    restarted() {
-      const stale = messages;
-      messages = undefined;
-      stale?.stop();
-      void resumeAfter(0);
-    },
+    // The library recovers its consumer by itself, but a pull lost in a server restart waits for
+    // two missed heartbeats first; after a reconnect a fresh consumer from the cursor is faster.
+    reconnected: () => restartAfter(() => cursor),
+    restarted: () => void restartAfter(() => 0),
     close() {
       closed = true;
       messages?.stop();
