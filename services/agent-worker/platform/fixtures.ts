@@ -22,6 +22,9 @@ export interface FixtureView {
   markets: MarketSummary[];
 }
 
+/** Fixtures whose markets one search looks up: the next ones to play and the latest played. */
+const maxCandidates = 12;
+
 /**
  * The teams a person named: each name of the text the dataset recognises ("Arsenal v Man City"),
  * else each part of it resolved alone, so misspelt or partial names ("Brighton", "Forest") work.
@@ -35,8 +38,9 @@ export function resolveTeams(data: Dataset, text: string): string[] {
 
 /**
  * Fixtures of the named teams (their meetings when two are named, else the first one's matches),
- * most tradeable first: those with open markets by kick-off, then the next to be played, then the
- * latest played. Each comes with its markets on the exchange (none for a fixture never opened).
+ * most tradeable first: those with open markets by kick-off (a replayed match may have them), then
+ * the next to be played, then the latest played. Each comes with its markets on the exchange
+ * (none for a fixture never opened).
  */
 export async function findFixtures(
   services: { epl: Dataset; exchange: Exchange },
@@ -63,18 +67,27 @@ export async function findFixtures(
         : (m.home === a && m.away === b) || (m.home === b && m.away === a),
     );
   }
-  const open = new Set((await exchange.listMarkets({ status: "open" })).map((m) => m.matchId));
-  const rank = (m: Match) => (open.has(m.id) ? 0 : m.status === "finished" ? 2 : 1);
-  const chosen = [...candidates]
+  // The next fixtures and the latest played ones are the only candidates worth a market lookup.
+  const upcoming = candidates.filter((m) => m.status !== "finished").slice(0, maxCandidates / 2);
+  const played = candidates.filter((m) => m.status === "finished").slice(-maxCandidates / 2);
+  const looked = await Promise.all(
+    [...upcoming, ...played].map(async (m) => ({
+      match: m,
+      markets: await exchange.listMarkets({ matchId: m.id }),
+    })),
+  );
+  const rank = ({ match, markets }: (typeof looked)[number]) =>
+    markets.some((k) => k.status === "open") ? 0 : match.status === "finished" ? 2 : 1;
+  const fixtures = looked
     .sort(
       (x, y) =>
         rank(x) - rank(y) ||
-        (rank(x) === 2 ? y.kickoff.localeCompare(x.kickoff) : x.kickoff.localeCompare(y.kickoff)),
+        (rank(x) === 2
+          ? y.match.kickoff.localeCompare(x.match.kickoff)
+          : x.match.kickoff.localeCompare(y.match.kickoff)),
     )
-    .slice(0, limit);
-  const fixtures = await Promise.all(
-    chosen.map(async (m): Promise<FixtureView> => {
-      const markets = await exchange.listMarkets({ matchId: m.id });
+    .slice(0, limit)
+    .map(({ match: m, markets }): FixtureView => {
       const view: FixtureView = {
         matchId: m.id,
         home: m.home,
@@ -91,7 +104,6 @@ export async function findFixtures(
       };
       if (m.fullTime) view.score = `${m.fullTime.home}-${m.fullTime.away}`;
       return view;
-    }),
-  );
+    });
   return { teams, fixtures };
 }
