@@ -68,7 +68,7 @@ export function createAgent(spec: AgentSpec): Agent {
 
   async function* run(input: AgentInput, deps: AgentRunDeps): AsyncGenerator<AgentEvent> {
     const { provider, maxSteps, signal } = deps;
-    const run = { stakedCredits: 0 };
+    const run = { stakedCredits: 0, tradeCalls: 0 };
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
     const done = (stopReason: StopReason): AgentEvent => ({
       type: "agent.done",

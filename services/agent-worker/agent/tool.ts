@@ -39,6 +39,8 @@ export interface RunContext {
 export interface RunState {
   /** Credits this run has committed to buys, counted against the per-run stake cap. */
   stakedCredits: number;
+  /** `placeTrade` calls so far in this attempt: the nth call of a redelivered run is the nth of the first. */
+  tradeCalls: number;
 }
 
 /** Per-call context: who asked (tools read user data only through `userId`, never from input). */

@@ -21,7 +21,7 @@ function ctx(userId: string, callId = "call-1"): ToolContext {
     services: platform.services,
     signal: new AbortController().signal,
     callId,
-    run: { stakedCredits: 0 },
+    run: { stakedCredits: 0, tradeCalls: 0 },
     progress: () => {},
   };
 }

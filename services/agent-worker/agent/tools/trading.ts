@@ -39,6 +39,7 @@ export const placeTradeTool = createTool({
     "stake cap, 25% of the balance, market not open). Returns the fill and the balance after it.",
   input: T.Object(TradeInput, { additionalProperties: false }),
   async run(input, ctx) {
+    ctx.run.tradeCalls += 1;
     const key = idempotencyKey(ctx);
     const { journal, exchange } = ctx.services;
     // A redelivered run repeats the decision its first attempt stored, never a new one.
@@ -90,8 +91,12 @@ export const placeTradeTool = createTool({
   },
 });
 
-/** `${requestId}:${callId}`, hashed when it would exceed the exchange's 128-character key. */
+/**
+ * `${requestId}:trade:${n}` for the run's nth `placeTrade` call, hashed when it would exceed the
+ * exchange's 128-character key. Not the model's call id: a real model names its calls afresh when
+ * a run is redelivered, and the key must still find the first attempt's decision.
+ */
 function idempotencyKey(ctx: ToolContext): string {
-  const key = `${ctx.requestId}:${ctx.callId}`;
+  const key = `${ctx.requestId}:trade:${ctx.run.tradeCalls}`;
   return key.length <= 128 ? key : `agent:${createHash("sha256").update(key).digest("hex")}`;
 }
