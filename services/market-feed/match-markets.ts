@@ -1,0 +1,163 @@
+import type { Score } from "../../shared/epl/dataset.js";
+import { inPlayProbabilities } from "../../shared/epl/in-play.js";
+import {
+  type MarketKind,
+  marketId,
+  marketKinds,
+  marketPrices,
+  winningOutcome,
+} from "../../shared/epl/markets.js";
+import { AppError } from "../../shared/errors.js";
+import type { Exchange } from "../exchange/exchange.js";
+
+/** What the feed needs of the exchange to run a match's markets in play. */
+export type InPlayExchange = Pick<Exchange, "setMarketStatus" | "reprice" | "settle" | "listMarkets">;
+
+/**
+ * A match's three markets in play. Every exchange call for the match runs on one queue, in the
+ * order asked, so a reprice never overtakes the suspension before it or the settlement after it.
+ */
+export interface MatchMarkets {
+  /**
+   * A goal: suspend the markets now and reopen them `suspendMs` later at the model's prices for
+   * the match as it is then. Another goal meanwhile restarts the wait. From minute 90 they stay
+   * suspended until `finish`.
+   */
+  goal(): void;
+  /** Reprices open markets to the model's prices for the match as it is now (time drift). */
+  drift(): void;
+  /**
+   * A feed taking over mid-match: reprice to the match as it is and open the markets, since the
+   * feed that stopped may have left them suspended after a goal.
+   */
+  resume(): void;
+  /**
+   * Full time: drops a pending reopen and settles each market on `finalScore`, retrying while the
+   * exchange is unavailable; resolves once all are settled (or `stop` was called).
+   */
+  finish(finalScore: Score): Promise<void>;
+  /** Leadership lost: nothing queued after this reaches the exchange. */
+  stop(): void;
+}
+
+export interface MatchMarketsOptions {
+  exchange: InPlayExchange;
+  matchId: string;
+  /** Full-match goal rates of the model. */
+  rates: { home: number; away: number };
+  suspendMs: number;
+  /** The match as it is now. */
+  state: () => { minute: number; score: Score };
+  onError: (err: unknown, action: string) => void;
+}
+
+const kinds = Object.keys(marketKinds) as MarketKind[];
+const settleRetryMs = 500;
+
+export function createMatchMarkets(options: MatchMarketsOptions): MatchMarkets {
+  const { exchange, matchId, rates, state, onError } = options;
+  const ids = kinds.map((kind) => ({ kind, id: marketId(matchId, kind) }));
+  let queue: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let suspended = false;
+  /** Bumped by every goal, so a reopen scheduled before a later goal does nothing. */
+  let goals = 0;
+  let reopenTimer: NodeJS.Timeout | undefined;
+  const waiting = new Set<() => void>();
+
+  function enqueue(action: string, work: () => Promise<void>): Promise<void> {
+    queue = queue.then(async () => {
+      if (stopped) return;
+      try {
+        await work();
+      } catch (err) {
+        onError(err, action);
+      }
+    });
+    return queue;
+  }
+
+  async function reprice(): Promise<void> {
+    const { minute, score } = state();
+    const probabilities = inPlayProbabilities(rates, minute, score);
+    for (const { kind, id } of ids)
+      await exchange.reprice({ marketId: id, prices: marketPrices(kind, probabilities) });
+  }
+
+  async function setStatus(status: "open" | "suspended"): Promise<void> {
+    for (const { id } of ids) await exchange.setMarketStatus({ marketId: id, status });
+  }
+
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiting.add(done);
+    });
+  }
+
+  /** Settles every market it can: one that cannot be settled does not hold up the others. */
+  async function settleEach(finalScore: Score): Promise<void> {
+    for (const { kind, id } of ids) {
+      for (let attempt = 1; !stopped; attempt++) {
+        try {
+          await exchange.settle({ marketId: id, winner: winningOutcome(kind, finalScore) });
+          break;
+        } catch (err) {
+          onError(err, `settle ${id}`);
+          if (!(err instanceof AppError && err.retryable)) break;
+          await pause(settleRetryMs * Math.min(attempt, 10));
+        }
+      }
+    }
+  }
+
+  return {
+    goal() {
+      if (stopped) return;
+      goals += 1;
+      const goal = goals;
+      clearTimeout(reopenTimer);
+      suspended = true;
+      void enqueue("suspend", () => setStatus("suspended"));
+      reopenTimer = setTimeout(() => {
+        void enqueue("reopen", async () => {
+          if (goal !== goals || state().minute >= 90) return;
+          await reprice();
+          await setStatus("open");
+          suspended = false;
+        });
+      }, options.suspendMs);
+    },
+
+    drift() {
+      void enqueue("reprice", async () => {
+        if (!suspended && state().minute < 90) await reprice();
+      });
+    },
+
+    resume() {
+      void enqueue("resume", async () => {
+        if (state().minute >= 90) return;
+        await reprice();
+        await setStatus("open");
+      });
+    },
+
+    finish(finalScore) {
+      clearTimeout(reopenTimer);
+      goals += 1;
+      return enqueue("settle", () => settleEach(finalScore));
+    },
+
+    stop() {
+      stopped = true;
+      clearTimeout(reopenTimer);
+      for (const done of [...waiting]) done();
+    },
+  };
+}
