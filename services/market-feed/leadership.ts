@@ -39,7 +39,8 @@ export function followLease(options: LeadershipOptions): Leadership {
 
   function begin() {
     leading = true;
-    const { signal } = (controller = new AbortController());
+    controller = new AbortController();
+    const { signal } = controller;
     // A task aborted by a lost lease may still be finishing: the next one starts after it.
     const previous = task;
     task = (async () => {

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
+import { publishExchangeEvents } from "./exchange-events.js";
+import { createLivePublisher } from "./live-publisher.js";
+
+test("exchange events land on their LIVE topics in protocol shape, and fire the users' alerts", async () => {
+  const live = createMemoryLiveStream();
+  const alerted: string[] = [];
+  const publisher = createLivePublisher(live, {
+    alerts: {
+      async matching(event) {
+        alerted.push(event.topic);
+        return event.topic === "market.m.1x2"
+          ? [{ userId: "ann", data: { kind: "alert", alertId: "a1" } }]
+          : [];
+      },
+    },
+  });
+  const publish = publishExchangeEvents(publisher, (err) => assert.fail(String(err)));
+  const trade = {
+    tradeId: "7",
+    marketId: "m.1x2",
+    outcome: "home",
+    side: "buy" as const,
+    shares: 2,
+    cost: 1.1,
+    avgPrice: 0.55,
+    balance: 998.9,
+    position: { shares: 2, avgCost: 0.55 },
+  };
+  publish({ kind: "fill", userId: "ann", trade });
+  publish({ kind: "balance", userId: "ann", balance: 998.9 });
+  publish({
+    kind: "market",
+    marketId: "m.1x2",
+    status: "suspended",
+    prices: { home: 0.6, draw: 0.25, away: 0.15 },
+  });
+  publish({ kind: "settlement", userId: "bob", marketId: "m.1x2", winner: "home", payout: 3, balance: 1003 });
+  const annEvents = async () =>
+    (await live.history("user.ann", 0, (await live.position("user.ann")).epoch)).events;
+  for (let i = 0; (await annEvents()).length < 3 && i < 100; i++) await new Promise((r) => setTimeout(r, 5));
+  const ann = await annEvents();
+  assert.deepEqual(
+    ann.map((e) => e.data),
+    [
+      { kind: "fill", trade },
+      { kind: "balance", balance: 998.9 },
+      { kind: "alert", alertId: "a1" },
+    ],
+  );
+  assert.deepEqual((await live.last("market.m.1x2"))?.data, {
+    marketId: "m.1x2",
+    status: "suspended",
+    prices: { home: 0.6, draw: 0.25, away: 0.15 },
+  });
+  assert.deepEqual((await live.last("user.bob"))?.data, {
+    kind: "settlement",
+    marketId: "m.1x2",
+    winner: "home",
+    payout: 3,
+    balance: 1003,
+  });
+  assert.deepEqual(alerted.sort(), ["market.m.1x2"], "user events are not matched against alerts");
+});

@@ -1,0 +1,72 @@
+import { connectNats } from "../../shared/bus/nats-connection.js";
+import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
+import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
+import { loadConfig } from "../../shared/config.js";
+import { loadDataset } from "../../shared/epl/dataset.js";
+import { fitModel } from "../../shared/epl/model.js";
+import { createLogger } from "../../shared/logger.js";
+import { createExchangeClient } from "../exchange/rpc.js";
+import { createMarketFeed } from "./market-feed.js";
+import { createNatsLeaderLease } from "./nats-leader-lease.js";
+
+/**
+ * The market feed as its own process (distributed mode). Run two or more: they share the lease
+ * `${STREAM_PREFIX}FEED_LEADER` on NATS and only its holder runs the match clock, publishing match
+ * events on the LIVE stream and driving the markets through the exchange over NATS request/reply
+ * (the exchange publishes the market and user events). A standby takes over `FEED_LEASE_MS` after
+ * the leader dies. SIGTERM/SIGINT stop the clock between two events and release the lease, so a
+ * standby takes over at once.
+ */
+const config = loadConfig();
+const logger = createLogger(config, { service: "market-feed" });
+if (!config.feedEnabled) {
+  logger.info("market feed disabled (FEED_ENABLED=false)");
+  process.exit(0);
+}
+const nc = await connectNats(config, "market-feed");
+const live = await createNatsLiveStream(nc, {
+  streamPrefix: config.streamPrefix,
+  subjectPrefix: config.subjectPrefix,
+  maxAgeMs: config.liveMaxAgeMs,
+  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
+});
+const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
+const lease = await createNatsLeaderLease(nc, {
+  bucket: `${config.streamPrefix}FEED_LEADER`,
+  ttlMs: config.feedLeaseMs,
+});
+const dataset = loadDataset();
+const feed = createMarketFeed({
+  config,
+  live,
+  exchange: createExchangeClient(rpc),
+  dataset,
+  model: fitModel(dataset),
+  lease,
+  onError: (err, context) => logger.error({ err, ...context }, "market feed fault"),
+  onLeading: (leading) => logger.info({ leading }, leading ? "leading: match clock running" : "standing by"),
+});
+feed.start();
+logger.info(
+  { leaseMs: config.feedLeaseMs, matchDurationMs: config.feedMatchDurationMs },
+  "market feed started",
+);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping");
+  try {
+    await feed.stop();
+    await live.close();
+    await rpc.close();
+    await nc.drain();
+    process.exit(0);
+  } catch (err) {
+    logger.error({ err }, "stop failed");
+    process.exit(1);
+  }
+};
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));
