@@ -26,6 +26,8 @@ export interface MatchMarkets {
   goal(): void;
   /** Reprices open markets to the model's prices for the match as it is now (time drift). */
   drift(): void;
+  /** Kick-off: opens the markets (a feed restarted on lost history may have left them suspended). */
+  kickoff(): void;
   /**
    * A feed taking over mid-match: reprice to the match as it is and open the markets, since the
    * feed that stopped may have left them suspended after a goal.
@@ -138,6 +140,10 @@ export function createMatchMarkets(options: MatchMarketsOptions): MatchMarkets {
       void enqueue("reprice", async () => {
         if (!suspended && state().minute < 90) await reprice();
       });
+    },
+
+    kickoff() {
+      void enqueue("open", () => setStatus("open"));
     },
 
     resume() {

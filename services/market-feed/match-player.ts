@@ -73,6 +73,7 @@ export async function playMatch(options: PlayMatchOptions): Promise<boolean> {
         ? Math.max(from.publishedAtMs - timeline.offsetMs(from.last), Date.now() - timeline.offsetMs(next))
         : from.kickoffAtMs;
     if ("last" in from) markets?.resume();
+    else markets?.kickoff();
     for (const h of script) {
       if (rank(h) <= after) continue;
       if (!(await sleep(anchorMs + timeline.offsetMs(h) - Date.now(), signal))) return false;
