@@ -101,6 +101,46 @@ export const configSchema = T.Object(
       default: 600000,
       description: "How long streamed agent output is kept for resumes.",
     }),
+    agentRunsPerMinuteFree: T.Integer({
+      minimum: 1,
+      default: 10,
+      description: "Agent runs a free user may start per minute, across every gateway.",
+    }),
+    agentRunsPerMinutePro: T.Integer({
+      minimum: 1,
+      default: 60,
+      description: "Agent runs a pro user may start per minute, across every gateway.",
+    }),
+    agentConcurrentFree: T.Integer({
+      minimum: 1,
+      default: 2,
+      description: "Agent runs of one free user queued or running at once, across every gateway.",
+    }),
+    agentConcurrentPro: T.Integer({
+      minimum: 1,
+      default: 8,
+      description: "Agent runs of one pro user queued or running at once, across every gateway.",
+    }),
+    tradesPerSecondFree: T.Integer({
+      minimum: 1,
+      default: 5,
+      description: "Trades a free user may place per second, across every gateway.",
+    }),
+    tradesPerSecondPro: T.Integer({
+      minimum: 1,
+      default: 20,
+      description: "Trades a pro user may place per second, across every gateway.",
+    }),
+    httpRequestsPerMinuteUser: T.Integer({
+      minimum: 1,
+      default: 3000,
+      description: "HTTP requests per minute of one user on authenticated routes (a coarse abuse guard).",
+    }),
+    httpRequestsPerMinuteIp: T.Integer({
+      minimum: 1,
+      default: 12000,
+      description: "HTTP requests per minute from one IP address on public routes (a coarse abuse guard).",
+    }),
     coalesceMs: T.Integer({
       minimum: 0,
       default: 5,
@@ -171,12 +211,14 @@ export const configSchema = T.Object(
     liveConflateAboveBytes: T.Integer({
       minimum: 1024,
       default: 262_144,
-      description: "Unsent bytes on a socket above which its market events are conflated (latest per market).",
+      description:
+        "Unsent bytes on a socket above which its market events are conflated (latest per market).",
     }),
     liveSlowConsumerBytes: T.Integer({
       minimum: 1024,
       default: 1_048_576,
-      description: "Unsent bytes on a socket above which a live event that must not be dropped closes it (4008).",
+      description:
+        "Unsent bytes on a socket above which a live event that must not be dropped closes it (4008).",
     }),
     feedEnabled: T.Boolean({
       default: true,

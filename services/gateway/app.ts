@@ -1,10 +1,15 @@
 import { randomBytes } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import type { LiveStream } from "../../shared/bus/live-stream.js";
 import type { RunQueue } from "../../shared/bus/run-queue.js";
 import type { Cache } from "../../shared/cache/cache.js";
 import type { Config } from "../../shared/config.js";
+import { createMemoryRateLimiter } from "../../shared/limits/memory-rate-limiter.js";
+import { createMemorySemaphore } from "../../shared/limits/memory-semaphore.js";
 import type { RateLimiter } from "../../shared/limits/rate-limiter.js";
+import type { Semaphore } from "../../shared/limits/semaphore.js";
 import type { Logger } from "../../shared/logger.js";
 import type { Exchange } from "../exchange/exchange.js";
 import authPlugin from "./auth/auth-plugin.js";
@@ -17,10 +22,13 @@ import { marketRoutes } from "./http/market-routes.js";
 import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
 import { walletRoutes } from "./http/wallet-routes.js";
+import { httpRateLimitOptions } from "./limits/http-rate-limit.js";
+import { createLimitedRunQueue, runLimitsOf } from "./limits/limited-run-queue.js";
 import { createLiveService } from "./live/live-service.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { createRunIds } from "./run-ids.js";
 import { createTrading } from "./trading/trading.js";
+import { webClientRoutes } from "./web/web-client.js";
 import { wsRoutes } from "./ws/ws-routes.js";
 
 export interface GatewayDeps {
@@ -35,8 +43,12 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics;
   /** Quotes, trades, markets and wallets (in process or an RPC client); absent: `unavailable`. */
   exchange?: Exchange;
-  /** Trade limits shared by every gateway (Redis); absent: counted in this process. */
+  /** Trade and agent-run limits shared by every gateway (Redis); absent: counted in this process. */
   limiter?: RateLimiter;
+  /** Concurrent agent runs per user, shared by every gateway (Redis); absent: counted in this process. */
+  semaphore?: Semaphore;
+  /** Where every gateway counts HTTP requests per user and IP; absent: counted in this process. */
+  rateLimitRedis?: Redis;
   /** Read cache shared by every gateway (Redis); absent: held in this process. */
   cache?: Cache;
   /**
@@ -64,11 +76,21 @@ export const gatewayLimits = Object.freeze({
 export async function buildApp(config: Config, deps: GatewayDeps): Promise<FastifyInstance> {
   const gatewayId = deps.gatewayId ?? (config.gatewayId || `gw-${randomBytes(4).toString("hex")}`);
   const metrics = deps.metrics ?? createGatewayMetrics();
+  const limiter = deps.limiter ?? createMemoryRateLimiter();
+  // Every agent run of the gateway, WebSocket or HTTP, passes the user's run limits here.
+  const runQueue = createLimitedRunQueue(deps.runQueue, {
+    limiter,
+    semaphore: deps.semaphore ?? createMemorySemaphore(),
+    limits: runLimitsOf(config),
+    logger: deps.logger.child({ service: "gateway", gatewayId }),
+    maxHoldMs: config.agentOutMaxAgeMs,
+  });
   // Every gateway of a deployment shares the JWT secret, so each can verify any run id.
   const runIds = createRunIds(config.jwtSecret);
   const trading = createTrading({
     exchange: deps.exchange,
-    limiter: deps.limiter,
+    limiter,
+    tradesPerSecond: { free: config.tradesPerSecondFree, pro: config.tradesPerSecondPro },
     cache: deps.cache,
     logger: deps.logger,
   });
@@ -85,6 +107,8 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   });
 
   await app.register(errorRepliesPlugin);
+  await app.register(rateLimit, httpRateLimitOptions(config, deps.rateLimitRedis));
+  app.addHook("onClose", async () => runQueue.close());
   await app.register(metricsPlugin, { metrics });
   await app.register(authPlugin, { config });
   await app.register(healthRoutes, { readiness: deps.readiness ?? (async () => ({})) });
@@ -92,13 +116,13 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     await app.register(devTokenRoutes, { issuer: app.tokenIssuer });
   }
   await app.register(agentsRoutes, {
-    runQueue: deps.runQueue,
+    runQueue,
     runIds,
     metrics,
     maxBufferedBytes: gatewayLimits.maxBufferedBytes,
   });
   await app.register(eplTradeRoute, {
-    runQueue: deps.runQueue,
+    runQueue,
     runIds,
     metrics,
     maxBufferedBytes: gatewayLimits.maxBufferedBytes,
@@ -106,6 +130,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   await app.register(marketRoutes, { reads: trading.reads });
   await app.register(walletRoutes, trading);
   await app.register(matchesRoutes, { matches: live.matches });
+  await app.register(webClientRoutes);
   app.addHook("onReady", () => live.start(app.log as Logger));
   app.addHook("onClose", async () => live.close());
   await app.register(wsRoutes, {
@@ -118,7 +143,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
       frameRate: gatewayLimits.frameRate,
       maxRunsPerSocket: gatewayLimits.maxRunsPerSocket,
       tokens: app.tokens,
-      runQueue: deps.runQueue,
+      runQueue,
       runIds,
       metrics,
       tradeDesk: trading.desk,

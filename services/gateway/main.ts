@@ -7,14 +7,15 @@ import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { createRedisCache } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
 import { createRedisRateLimiter } from "../../shared/limits/redis-rate-limiter.js";
+import { createRedisSemaphore } from "../../shared/limits/redis-semaphore.js";
 import { createLogger } from "../../shared/logger.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
 
 /**
  * The gateway as its own process (distributed mode): NATS for agent runs, the exchange and the
- * LIVE stream it fans out, Redis for trade limits and read caches (keys prefixed with
- * STREAM_PREFIX), listening on HOST/PORT.
+ * LIVE stream it fans out, Redis for trade, agent-run and HTTP request limits and read caches
+ * (keys prefixed with STREAM_PREFIX), listening on HOST/PORT.
  * SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012 (clients
  * reconnect elsewhere and resume), then the bus and Redis connections close.
  */
@@ -33,7 +34,8 @@ const live = await createNatsLiveStream(nc, {
   maxAgeMs: config.liveMaxAgeMs,
   maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
 });
-// Commands fail fast while Redis is down (trades answer `unavailable`, reads skip the cache).
+// Commands fail fast while Redis is down (trades and agent runs answer `unavailable`, reads skip
+// the cache and the HTTP request limit).
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
 redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
@@ -43,6 +45,8 @@ const app = await buildApp(config, {
   readiness: async () => ({ nats: natsHealth.connected, redis: redis.status === "ready" }),
   exchange: createExchangeClient(rpc),
   limiter: createRedisRateLimiter(redis, { prefix: config.streamPrefix }),
+  semaphore: createRedisSemaphore(redis, { prefix: config.streamPrefix }),
+  rateLimitRedis: redis,
   cache: createRedisCache(redis, { prefix: config.streamPrefix }),
   live,
 });

@@ -28,6 +28,8 @@ export interface ErrorFrame {
   id?: string;
   code: ErrorCode;
   message: string;
+  /** The registry's word on whether the same frame may succeed later (as in `agent.error`). */
+  retryable?: boolean;
   retryAfterMs?: number;
 }
 export interface ChannelState {

@@ -179,7 +179,12 @@ export class Session implements SessionContext {
 
   sendError(id: string | undefined, error: AppError): void {
     this.deps.metrics.errors.inc({ code: error.code, transport: "ws" });
-    const frame: ErrorFrame = { type: "error", code: error.code, message: error.message };
+    const frame: ErrorFrame = {
+      type: "error",
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+    };
     if (id !== undefined) frame.id = id;
     if (error.retryAfterMs !== undefined) frame.retryAfterMs = error.retryAfterMs;
     this.send(frame);

@@ -7,9 +7,6 @@ import type { QuoteResult, TradeResult } from "../../exchange/views.js";
 import type { Claims } from "../auth/claims.js";
 import type { MarketReads } from "./market-reads.js";
 
-/** PROTOCOL.md "Limits": trades per user per second, by tier, across every gateway. */
-export const tradesPerSecond = Object.freeze({ free: 5, pro: 20 });
-
 /**
  * Quotes and trades for both transports. The user is always the token's; the exchange (and its
  * database) decides every trade, the cache is only invalidated afterwards. A trade first spends
@@ -23,10 +20,12 @@ export interface TradeDesk {
 export function createTradeDesk(deps: {
   exchange: Exchange;
   limiter: RateLimiter;
+  /** PROTOCOL.md "Limits": trades per user per second, by tier, across every gateway. */
+  tradesPerSecond: Readonly<Record<Claims["tier"], number>>;
   reads: MarketReads;
   logger: Logger;
 }): TradeDesk {
-  const { exchange, limiter, reads } = deps;
+  const { exchange, limiter, reads, tradesPerSecond } = deps;
   return {
     quote: (body) => exchange.quote(body),
 

@@ -21,6 +21,7 @@ export interface Trading {
 export function createTrading(deps: {
   exchange: Exchange | undefined;
   limiter: RateLimiter | undefined;
+  tradesPerSecond: Readonly<Record<"free" | "pro", number>>;
   cache: Cache | undefined;
   logger: Logger;
 }): Trading {
@@ -29,6 +30,7 @@ export function createTrading(deps: {
   const desk = createTradeDesk({
     exchange,
     limiter: deps.limiter ?? createMemoryRateLimiter(),
+    tradesPerSecond: deps.tradesPerSecond,
     reads,
     logger: deps.logger,
   });

@@ -115,7 +115,10 @@ describe("agent runs over WebSocket", () => {
 
   test("200 concurrent runs from 50 users: each user sees only their own runs, each complete and ordered", async () => {
     const users = Array.from({ length: 50 }, (_, i) => `user-${i}`);
-    const clients = await Promise.all(users.map((u) => TestClient.connect(gw.wsUrl, tokenFor(u))));
+    // Pro users: four runs at once are within their concurrency limit (a free user may hold two).
+    const clients = await Promise.all(
+      users.map((u) => TestClient.connect(gw.wsUrl, tokenFor(u, { tier: "pro" }))),
+    );
     for (const client of clients) {
       for (let r = 0; r < 4; r++)
         client.send({ type: "agent.run", id: `r${r}`, agent: "walletAgent", input: `q${r}` });
