@@ -18,6 +18,34 @@ const aliases: Record<string, string> = {
   leeds: "leeds-united",
 };
 
+interface TeamIndex {
+  /** Each team with its slug, in dataset order. */
+  slugs: { team: string; slug: string }[];
+  /** Lower-case names, short names and aliases that name a team, longest first. */
+  names: [name: string, team: string][];
+}
+
+/** Built once per dataset: agents resolve teams on every run, and slugging 20 names each time showed in profiles. */
+const indexes = new WeakMap<Dataset, TeamIndex>();
+
+function teamIndex(data: Dataset): TeamIndex {
+  let index = indexes.get(data);
+  if (index !== undefined) return index;
+  const slugs = data.teams.map((team) => ({ team, slug: teamSlug(team) }));
+  const names = new Map<string, string>();
+  for (const team of data.teams) {
+    names.set(shortName(team).toLowerCase(), team);
+    names.set(team.toLowerCase(), team);
+  }
+  for (const [alias, slug] of Object.entries(aliases)) {
+    const team = slugs.find((t) => t.slug === slug)?.team;
+    if (team) names.set(alias, team);
+  }
+  index = { slugs, names: [...names.entries()].sort((a, b) => b[0].length - a[0].length) };
+  indexes.set(data, index);
+  return index;
+}
+
 /**
  * Resolves what a person types (`arsenal`, `Man City`, `spurs`, `Brighton & Hove Albion FC`) to
  * the dataset's team name, or undefined. Exact names and aliases first, then a unique prefix or
@@ -27,29 +55,18 @@ export function findTeam(data: Dataset, text: string): string | undefined {
   const query = text.trim().toLowerCase();
   if (!query) return undefined;
   const slug = aliases[query] ?? teamSlug(query);
-  const exact = data.teams.find((t) => teamSlug(t) === slug || t.toLowerCase() === query);
-  if (exact) return exact;
-  const candidates = data.teams.filter((t) => {
-    const s = teamSlug(t);
-    return s.startsWith(slug) || s.split("-").includes(slug);
-  });
-  return candidates.length === 1 ? candidates[0] : undefined;
+  const { slugs } = teamIndex(data);
+  const exact = slugs.find((t) => t.slug === slug || t.team.toLowerCase() === query);
+  if (exact) return exact.team;
+  const candidates = slugs.filter((t) => t.slug.startsWith(slug) || t.slug.split("-").includes(slug));
+  return candidates.length === 1 ? candidates[0]!.team : undefined;
 }
 
 /** Every team named in free text, in order of appearance (for the offline model and tools). */
 export function teamsMentioned(data: Dataset, text: string): string[] {
   const lower = ` ${text.toLowerCase().replace(/[^a-z0-9&' ]+/g, " ")} `;
   const found: { team: string; at: number }[] = [];
-  const names = new Map<string, string>();
-  for (const team of data.teams) {
-    names.set(shortName(team).toLowerCase(), team);
-    names.set(team.toLowerCase(), team);
-  }
-  for (const [alias, slug] of Object.entries(aliases)) {
-    const team = data.teams.find((t) => teamSlug(t) === slug);
-    if (team) names.set(alias, team);
-  }
-  for (const [name, team] of [...names.entries()].sort((a, b) => b[0].length - a[0].length)) {
+  for (const [name, team] of teamIndex(data).names) {
     const at = lower.indexOf(` ${name} `);
     if (at >= 0 && !found.some((f) => f.team === team)) found.push({ team, at });
   }
