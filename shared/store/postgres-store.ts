@@ -18,8 +18,11 @@ export function createPostgresStore(databaseUrl: string, options: { maxConnectio
     },
   });
   const runner = (s: postgres.Sql | postgres.TransactionSql): SqlRunner => ({
+    // Prepared (cached per connection): unprepared, each parameterised query costs two round trips.
     query: async <Row>(text: string, params: readonly unknown[] = []) =>
-      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
+      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      })) as unknown as Row[],
     exec: async (script: string) => {
       await s.unsafe(script).simple();
     },
