@@ -18,6 +18,8 @@ export type ServiceRole = "gateway" | "agent-worker" | "exchange";
 export interface DeploymentOptions {
   gateways?: number;
   workers?: number;
+  /** Exchange processes (one queue group shares the requests); default 1. */
+  exchanges?: number;
   /** Environment of every service on top of the benchmark defaults (e.g. `WORKER_CONCURRENCY`). */
   env?: Record<string, string>;
   /** Extra node flags per role, e.g. `{ "agent-worker": ["--cpu-prof", "--cpu-prof-dir=…"] }`. */
@@ -28,8 +30,13 @@ export interface DeploymentOptions {
 }
 
 export interface Deployment {
-  /** The STREAM_PREFIX of this deployment (its SUBJECT_PREFIX is the lower-case form plus "."). */
+  /** The STREAM_PREFIX of this deployment. */
   readonly prefix: string;
+  /** Its SUBJECT_PREFIX: a client on `natsUrl` with this prefix reaches its services (e.g. the exchange). */
+  readonly subjectPrefix: string;
+  readonly natsUrl: string;
+  /** Its own database (dropped by `stop()`), e.g. to audit the books after a run. */
+  readonly databaseUrl: string;
   /** `http://127.0.0.1:<port>` of each gateway. */
   readonly gatewayUrls: readonly string[];
   /** Folder of the services' logs (one file per process). */
@@ -55,7 +62,7 @@ interface Service {
 /**
  * A distributed deployment of its own for one benchmark, as child processes started like
  * `infra/local/dist-up.sh` does (`node --import tsx services/<role>/main.ts`): gateways on free
- * ports, agent workers and one exchange, on the local NATS/Redis/PostgreSQL. A random prefix
+ * ports, agent workers and exchanges (one by default), on the local NATS/Redis/PostgreSQL. A random prefix
  * isolates its streams, subjects and database from every other deployment on the machine. The
  * offline model streams at zero token delay and services log at `warn`, so the benchmark
  * measures the platform, not the model or the logger.
@@ -67,11 +74,12 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
   const logDir = join(tmpdir(), `epl-loadtest-${id}`);
   await mkdir(logDir, { recursive: true });
   const database = await createTempDatabase();
+  const subjectPrefix = `lt${id}.`;
   const base: Record<string, string> = {
     NATS_URL: natsUrl,
     DATABASE_URL: database.url,
     STREAM_PREFIX: prefix,
-    SUBJECT_PREFIX: `lt${id}.`,
+    SUBJECT_PREFIX: subjectPrefix,
     LOG_LEVEL: "warn",
     DEV_TOKENS: "true",
     OFFLINE_TOKEN_DELAY_MS: "0",
@@ -96,6 +104,9 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
 
   const deployment: Deployment = {
     prefix,
+    subjectPrefix,
+    natsUrl,
+    databaseUrl: database.url,
     gatewayUrls: [],
     logDir,
     processes: () => services.map((s) => ({ name: s.name, pid: s.child.pid })),
@@ -122,7 +133,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
   };
 
   try {
-    launch("exchange", "exchange-1");
+    for (let i = 1; i <= (options.exchanges ?? 1); i++) launch("exchange", `exchange-${i}`);
     for (let i = 1; i <= (options.workers ?? 2); i++) launch("agent-worker", `worker-${i}`);
     const urls: string[] = [];
     for (let i = 1; i <= (options.gateways ?? 2); i++) {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux we run on). */
@@ -33,4 +34,19 @@ export function sampleCpu(
   processes: readonly { name: string; pid: number | undefined }[],
 ): Record<string, number> {
   return Object.fromEntries(processes.map((p) => [p.name, p.pid === undefined ? Number.NaN : cpuMs(p.pid)]));
+}
+
+/**
+ * The pid of the nats-server that listens on `natsUrl`'s port, when it runs on this machine
+ * (undefined otherwise). It serves everything on the machine that uses NATS, so its CPU in a
+ * phase is an upper bound of the benchmark's share.
+ */
+export function natsServerPid(natsUrl: string): number | undefined {
+  const port = new URL(natsUrl).port || "4222";
+  try {
+    const pids = execFileSync("pidof", ["nats-server"], { encoding: "utf8" }).trim().split(" ").map(Number);
+    return pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(port));
+  } catch {
+    return undefined;
+  }
 }

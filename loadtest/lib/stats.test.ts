@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { percentile, ratio, summarize } from "./stats.js";
+import { median, percentile, ratio, summarize } from "./stats.js";
 
 describe("percentile (nearest rank)", () => {
   const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -50,4 +50,12 @@ test("ratio is NaN without a usable baseline", () => {
   assert.equal(ratio(30, 10), 3);
   assert.ok(Number.isNaN(ratio(30, 0)));
   assert.ok(Number.isNaN(ratio(Number.NaN, 10)));
+});
+
+test("median of runs: the middle value, the mean of the middle two, NaN left out", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([10, 30]), 20);
+  assert.equal(median([5, Number.NaN]), 5);
+  assert.equal(median([100, 2, 1, 3]), 2.5);
+  assert.ok(Number.isNaN(median([])));
 });

@@ -41,3 +41,15 @@ export function ratio(value: number, baseline: number): number {
     ? value / baseline
     : Number.NaN;
 }
+
+/**
+ * The median of repeated runs' figures: the middle value, or the mean of the two middle ones
+ * (so the median of two runs is their mean). NaN values (a figure a run did not measure) are
+ * left out; NaN when none is left.
+ */
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
