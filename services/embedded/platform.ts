@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { createLivePublisher } from "../../shared/bus/live-publisher.js";
 import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
 import { createMemoryRunQueue } from "../../shared/bus/memory-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
@@ -14,9 +15,8 @@ import { createModelProvider } from "../agent-worker/provider.js";
 import { createToolServices } from "../agent-worker/tool-services.js";
 import { createWorker } from "../agent-worker/worker.js";
 import { createExchange } from "../exchange/exchange.js";
+import { publishExchangeEvents } from "../exchange/live-events.js";
 import { buildApp } from "../gateway/app.js";
-import { publishExchangeEvents } from "../market-feed/exchange-events.js";
-import { createLivePublisher } from "../market-feed/live-publisher.js";
 import { createMarketFeed } from "../market-feed/market-feed.js";
 import { createMemoryLeaseTable } from "../market-feed/memory-leader-lease.js";
 

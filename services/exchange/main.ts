@@ -1,9 +1,13 @@
+import { createLivePublisher } from "../../shared/bus/live-publisher.js";
 import { connectNats } from "../../shared/bus/nats-connection.js";
+import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { loadConfig } from "../../shared/config.js";
+import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import { createExchange } from "./exchange.js";
+import { publishExchangeEvents } from "./live-events.js";
 import { serveExchange } from "./rpc.js";
 
 /**
@@ -19,7 +23,25 @@ const applied = await store.migrate();
 if (applied.length > 0) logger.info({ applied }, "migrations applied");
 const nc = await connectNats(config, "exchange");
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
-const exchange = createExchange({ store, config });
+// Fills, balances and settlements go to their users' `user` channels, price changes to
+// `market.<id>` — and every price change fires the users' price alerts it meets.
+const live = await createNatsLiveStream(nc, {
+  streamPrefix: config.streamPrefix,
+  subjectPrefix: config.subjectPrefix,
+  maxAgeMs: config.liveMaxAgeMs,
+  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
+});
+const publisher = createLivePublisher(live, {
+  alerts: createAlertBook(store),
+  onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
+});
+const exchange = createExchange({
+  store,
+  config,
+  publish: publishExchangeEvents(publisher, (err, event) =>
+    logger.error({ err, event }, "live publish failed"),
+  ),
+});
 const opened = await exchange.openMarkets({});
 logger.info(opened, "markets ready");
 const stop = serveExchange(exchange, rpc);
@@ -33,6 +55,7 @@ const shutdown = async (signal: string) => {
   try {
     await stop();
     await rpc.close();
+    await live.close();
     await nc.drain();
     await store.close();
     process.exit(0);

@@ -1,3 +1,4 @@
+import { createLivePublisher, type LivePublisher } from "../../shared/bus/live-publisher.js";
 import type { LiveEvent, LiveStream } from "../../shared/bus/live-stream.js";
 import type { Config } from "../../shared/config.js";
 import { type Dataset, type Match, seasons } from "../../shared/epl/dataset.js";
@@ -6,7 +7,6 @@ import type { Model } from "../../shared/epl/model.js";
 import { AppError } from "../../shared/errors.js";
 import type { LeaderLease } from "./leader-lease.js";
 import { followLease, type Leadership } from "./leadership.js";
-import { createLivePublisher, type LivePublisher } from "./live-publisher.js";
 import { createMatchMarkets, type InPlayExchange } from "./match-markets.js";
 import { type MatchEventData, type MatchStart, playMatch } from "./match-player.js";
 import { replayScript, simulatedScript } from "./match-script.js";

@@ -1,6 +1,6 @@
+import type { LivePublisher } from "../../shared/bus/live-publisher.js";
 import type { LiveStream } from "../../shared/bus/live-stream.js";
 import type { Match, Score } from "../../shared/epl/dataset.js";
-import type { LivePublisher } from "./live-publisher.js";
 import type { MatchMarkets } from "./match-markets.js";
 import { type Happening, type MatchEventKind, rank } from "./match-script.js";
 import type { MatchTimeline } from "./match-timeline.js";

@@ -1,3 +1,4 @@
+import { createLivePublisher } from "../../../shared/bus/live-publisher.js";
 import type { LiveChannel, LiveEvent, LiveStream } from "../../../shared/bus/live-stream.js";
 import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
 import { type Dataset, loadDataset } from "../../../shared/epl/dataset.js";
@@ -5,8 +6,7 @@ import { fitModel, type Model } from "../../../shared/epl/model.js";
 import { createPgliteStore } from "../../../shared/store/pglite-store.js";
 import type { Store } from "../../../shared/store/store.js";
 import { createExchange, type Exchange } from "../../exchange/exchange.js";
-import { publishExchangeEvents } from "../exchange-events.js";
-import { createLivePublisher } from "../live-publisher.js";
+import { publishExchangeEvents } from "../../exchange/live-events.js";
 import type { MatchEventData } from "../match-player.js";
 
 /** A fast clock for tests: a 90-minute match in 0.9 s (10 ms a minute). */

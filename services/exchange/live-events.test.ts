@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createLivePublisher } from "../../shared/bus/live-publisher.js";
 import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
-import { publishExchangeEvents } from "./exchange-events.js";
-import { createLivePublisher } from "./live-publisher.js";
+import { publishExchangeEvents } from "./live-events.js";
 
 test("exchange events land on their LIVE topics in protocol shape, and fire the users' alerts", async () => {
   const live = createMemoryLiveStream();

@@ -1,4 +1,4 @@
-import type { LivePosition, LiveStream, LiveTopic } from "../../shared/bus/live-stream.js";
+import type { LivePosition, LiveStream, LiveTopic } from "./live-stream.js";
 
 /**
  * Users' alerts as the publisher needs them: for one published live event, the `user`-channel

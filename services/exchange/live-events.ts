@@ -1,6 +1,6 @@
+import type { LivePublisher } from "../../shared/bus/live-publisher.js";
 import type { LiveTopic } from "../../shared/bus/live-stream.js";
-import type { ExchangeEvent } from "../exchange/exchange.js";
-import type { LivePublisher } from "./live-publisher.js";
+import type { ExchangeEvent } from "./exchange.js";
 
 /**
  * Where an exchange event goes on LIVE, and its `data` as PROTOCOL.md's channels carry it:
