@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a local distributed deployment against the local NATS/Redis/PostgreSQL:
-# 2 gateways (GATEWAY_PORTS, default 8081 8082), 2 agent workers (WORKERS), 1 exchange.
+# 2 gateways (GATEWAY_PORTS, default 8081 8082), 2 agent workers (WORKERS), 1 exchange, and 2
+# market feeds (one plays the matches, the other stands by to take over).
 # Logs and pid files go to .run/. Stop with `make dist-down`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,6 +34,7 @@ start() {
 
 SERVICE=services/exchange/main.ts start exchange-1
 for i in $(seq 1 "$workers"); do SERVICE=services/agent-worker/main.ts start "worker-$i"; done
+for i in 1 2; do SERVICE=services/market-feed/main.ts start "feed-$i"; done
 n=0
 for port in "${gateway_ports[@]}"; do
   n=$((n + 1))

@@ -1,10 +1,13 @@
+import { createLivePublisher } from "../../shared/bus/live-publisher.js";
 import { connectNats } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { loadConfig } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
+import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
+import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createMarketFeed } from "./market-feed.js";
 import { createNatsLeaderLease } from "./nats-leader-lease.js";
@@ -31,6 +34,13 @@ const live = await createNatsLiveStream(nc, {
   maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
 });
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
+// Score alerts live in PostgreSQL; every match event the clock publishes fires the ones it meets.
+const store = createPostgresStore(config.databaseUrl, { maxConnections: 2 });
+await store.migrate();
+const publisher = createLivePublisher(live, {
+  alerts: createAlertBook(store),
+  onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
+});
 const lease = await createNatsLeaderLease(nc, {
   bucket: `${config.streamPrefix}FEED_LEADER`,
   ttlMs: config.feedLeaseMs,
@@ -39,6 +49,7 @@ const dataset = loadDataset();
 const feed = createMarketFeed({
   config,
   live,
+  publisher,
   exchange: createExchangeClient(rpc),
   dataset,
   model: fitModel(dataset),
@@ -62,6 +73,7 @@ const shutdown = async (signal: string) => {
     await live.close();
     await rpc.close();
     await nc.drain();
+    await store.close();
     process.exit(0);
   } catch (err) {
     logger.error({ err }, "stop failed");
