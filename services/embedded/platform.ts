@@ -4,6 +4,7 @@ import { createLivePublisher } from "../../shared/bus/live-publisher.js";
 import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
 import { createMemoryRunQueue } from "../../shared/bus/memory-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { createMemoryCache } from "../../shared/cache/memory-cache.js";
 import type { Config } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
@@ -14,8 +15,9 @@ import { createAgentPool } from "../agent-worker/agents/pool.js";
 import { createModelProvider } from "../agent-worker/provider.js";
 import { createToolServices } from "../agent-worker/tool-services.js";
 import { createWorker } from "../agent-worker/worker.js";
-import { createExchange } from "../exchange/exchange.js";
+import { createExchange, type ExchangeEvent } from "../exchange/exchange.js";
 import { publishExchangeEvents } from "../exchange/live-events.js";
+import { invalidateReadCache } from "../exchange/read-cache.js";
 import { buildApp } from "../gateway/app.js";
 import { createMarketFeed } from "../market-feed/market-feed.js";
 import { createMemoryLeaseTable } from "../market-feed/memory-leader-lease.js";
@@ -47,13 +49,20 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     alerts: createAlertBook(store),
     onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
   });
+  const toLive = publishExchangeEvents(publisher, (err, event) =>
+    logger.error({ err, event }, "live publish failed"),
+  );
+  const cache = createMemoryCache();
   const exchange = createExchange({
     store,
     config,
     dataset: epl,
-    publish: publishExchangeEvents(publisher, (err, event) =>
-      logger.error({ err, event }, "live publish failed"),
-    ),
+    publish: (event: ExchangeEvent) => {
+      toLive(event);
+      invalidateReadCache(cache, event).catch((err: unknown) =>
+        logger.error({ err, event }, "cache invalidation failed"),
+      );
+    },
   });
   logger.info(await exchange.openMarkets({}), "markets ready");
 
@@ -78,7 +87,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     logger: logger.child({ service: "agent-worker" }),
   });
 
-  const app = await buildApp(config, { runQueue, logger, exchange, live });
+  const app = await buildApp(config, { runQueue, logger, exchange, live, cache });
   worker.start();
   if (config.feedEnabled) feed.start();
 

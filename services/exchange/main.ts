@@ -1,13 +1,16 @@
+import { Redis } from "ioredis";
 import { createLivePublisher } from "../../shared/bus/live-publisher.js";
 import { connectNats } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
+import { createRedisCache } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
-import { createExchange } from "./exchange.js";
+import { createExchange, type ExchangeEvent } from "./exchange.js";
 import { publishExchangeEvents } from "./live-events.js";
+import { invalidateReadCache } from "./read-cache.js";
 import { serveExchange } from "./rpc.js";
 
 /**
@@ -35,12 +38,21 @@ const publisher = createLivePublisher(live, {
   alerts: createAlertBook(store),
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
 });
+const toLive = publishExchangeEvents(publisher, (err, event) =>
+  logger.error({ err, event }, "live publish failed"),
+);
+// The gateways' read cache (Redis) is dropped here, by the one writer, for every change.
+const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+const cache = createRedisCache(redis, { prefix: config.streamPrefix });
 const exchange = createExchange({
   store,
   config,
-  publish: publishExchangeEvents(publisher, (err, event) =>
-    logger.error({ err, event }, "live publish failed"),
-  ),
+  publish: (event: ExchangeEvent) => {
+    toLive(event);
+    invalidateReadCache(cache, event).catch((err: unknown) =>
+      logger.error({ err, event }, "cache invalidation failed"),
+    );
+  },
 });
 const opened = await exchange.openMarkets({});
 logger.info(opened, "markets ready");
@@ -57,6 +69,7 @@ const shutdown = async (signal: string) => {
     await rpc.close();
     await live.close();
     await nc.drain();
+    redis.disconnect();
     await store.close();
     process.exit(0);
   } catch (err) {
