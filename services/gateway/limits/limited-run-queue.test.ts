@@ -11,7 +11,7 @@ import { createLogger } from "../../../shared/logger.js";
 import { echoScript, eventually, scriptedWorker } from "../testing/gateway-harness.js";
 import { createLimitedRunQueue } from "./limited-run-queue.js";
 
-const request = (userId: string, clientId = randomUUID()): AgentRunRequest => ({
+const request = (userId: string, clientId: string = randomUUID()): AgentRunRequest => ({
   v: 1,
   requestId: randomUUID().replaceAll("-", ""),
   clientId,
