@@ -13,7 +13,7 @@
 
 /** Reconnect delays: exponential with jitter, from `baseMs` up to `maxMs`; a drain is quicker. */
 const backoff = { baseMs: 500, maxMs: 15_000, drainMaxMs: 1_000 };
-/** How long before `exp` the token is renewed. */
+/** The token is renewed this long before `exp`, or at 4/5 of a shorter remaining life. */
 const refreshLeadMs = 60_000;
 const closeCodes = { drain: 1012, tokenExpired: 4001 };
 
@@ -103,7 +103,8 @@ export function createProtocolClient({ tokens, onFrame, onStatus }) {
   }
 
   function scheduleRefresh() {
-    const inMs = Date.parse(tokens.current().expiresAt) - Date.now() - refreshLeadMs;
+    const leftMs = Date.parse(tokens.current().expiresAt) - Date.now();
+    const inMs = leftMs - Math.min(refreshLeadMs, leftMs / 5);
     refreshTimer = setTimeout(
       async () => {
         try {
