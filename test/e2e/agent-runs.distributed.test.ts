@@ -56,6 +56,8 @@ before(async () => {
     OFFLINE_TOKEN_DELAY_MS: "15",
     AGENT_ACK_WAIT_MS: "1500",
     COALESCE_MS: "5",
+    // The load test below starts four runs per user at once; a free user may hold two by default.
+    AGENT_CONCURRENT_FREE: "4",
   });
   gateways = await Promise.all([deployment.start("gateway"), deployment.start("gateway")]);
   // The first worker streams slowly, so the run it holds is still going when it is killed.
