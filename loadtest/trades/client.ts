@@ -52,6 +52,7 @@ let sql: postgres.Sql | undefined;
 const sockets = new Map<number, WebSocket>();
 /** Frame id → the probe waiting for its answer. */
 const pending = new Map<string, TradeProbe>();
+let exiting = false;
 
 function openSocket(url: string, token: string): Promise<WebSocket> {
   const socket = new WebSocket(`${url.replace(/^http/, "ws")}/ws`, {
@@ -67,7 +68,7 @@ function openSocket(url: string, token: string): Promise<WebSocket> {
     else probe.rejected(frame.code ?? frame.type);
   });
   socket.on("close", (code) => {
-    if (code !== 1000) console.error(`client ${clientIndex()}: socket closed ${code}`);
+    if (!exiting) console.error(`client ${clientIndex()}: socket closed ${code}`);
   });
   return new Promise((resolve, reject) => {
     socket.once("error", reject);
@@ -159,6 +160,7 @@ serveParent(
     },
   },
   async () => {
+    exiting = true;
     for (const socket of sockets.values()) socket.terminate();
     await sql?.end({ timeout: 2 });
     await nc?.close();

@@ -51,7 +51,11 @@ function timedDatabase(
     query: async <Row>(text: string, params: readonly unknown[] = []) => {
       const start = performance.now();
       const rows = await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
-      record(text.replace(/\s+/g, " ").trim().slice(0, 60), performance.now() - start);
+      const words = text.replace(/\s+/g, " ").trim();
+      record(
+        `${words.slice(0, 56)}${words.endsWith("FOR UPDATE OF m") ? " … FOR UPDATE" : ""}`,
+        performance.now() - start,
+      );
       return rows as unknown as Row[];
     },
     exec: async (script: string) => {

@@ -40,6 +40,8 @@ export interface PhaseResult {
   cpuMsPerTrade: Record<string, number>;
   /** Invariant violations found by `checkBooks()` after the phase (trade paths only). */
   violations?: number;
+  /** How long the services took to go idle after the phase (their backlog). */
+  settleMs: number;
   loadavg: number[];
 }
 
@@ -61,6 +63,8 @@ export interface MedianRow {
   /** Latency / the same run's database baseline latency at the same rate and set. */
   ratioP50: number;
   ratioP99: number;
+  /** Seconds the services stayed busy after the phase's last answer or give-up. */
+  idleAfterS: number;
   cpuMsPerTrade: Record<string, number>;
 }
 
@@ -101,6 +105,7 @@ export function medianRows(results: readonly PhaseResult[]): MedianRow[] {
       p99PerRun: runs.map((r) => r.figures.latencyMs.p99),
       ratioP50: m((r) => ratioOf(r, "p50")),
       ratioP99: m((r) => ratioOf(r, "p99")),
+      idleAfterS: m((r) => r.settleMs / 1000),
       cpuMsPerTrade: Object.fromEntries(
         Object.keys(first.cpuMsPerTrade).map((name) => [name, m((r) => r.cpuMsPerTrade[name] ?? Number.NaN)]),
       ),
@@ -131,6 +136,7 @@ export function latencyTable(rows: readonly MedianRow[]): string {
       "p99 per run",
       "ratio p50",
       "ratio p99",
+      "idle after s",
     ],
     rows.map((r) => [
       r.set,
@@ -150,6 +156,7 @@ export function latencyTable(rows: readonly MedianRow[]): string {
       r.p99PerRun.map(formatMs).join(", "),
       times(r.ratioP50),
       times(r.ratioP99),
+      r.idleAfterS.toFixed(1),
     ]),
   );
 }
