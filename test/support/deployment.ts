@@ -1,14 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { createTempDatabase } from "../../shared/store/temp-database.js";
 
 /**
  * A distributed deployment made of real processes for end-to-end tests: each service is
  * `node --import tsx services/<service>/main.ts` with its own environment. Every deployment has
  * its own stream and subject prefixes, so runs never collide on the shared NATS server, and
- * `stop()` deletes what it created.
+ * `stop()` deletes what it created. `NATS_URL` in `env` points it at another NATS server (one of
+ * its own from `startNatsServer`).
  */
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -34,7 +40,20 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-export function createDeployment(env: Record<string, string> = {}): Deployment {
+export interface DeploymentOptions {
+  /**
+   * Gives the deployment a PostgreSQL database of its own (its `DATABASE_URL`): created before
+   * the first process starts, dropped by `stop()`.
+   */
+  database?: boolean;
+  /** How long a process may take to print its readiness line (default 15 s). */
+  readyTimeoutMs?: number;
+}
+
+export function createDeployment(
+  env: Record<string, string> = {},
+  options: DeploymentOptions = {},
+): Deployment {
   const id = randomBytes(4).toString("hex");
   const base: Record<string, string> = {
     NATS_URL: natsUrl,
@@ -47,18 +66,22 @@ export function createDeployment(env: Record<string, string> = {}): Deployment {
     ...env,
   };
   const processes: ServiceProcess[] = [];
+  let database: ReturnType<typeof createTempDatabase> | undefined;
 
   return {
     env: base,
     async start(name, extra = {}) {
-      const service = launch(name, { ...base, ...extra });
+      if (options.database) database ??= createTempDatabase();
+      const databaseEnv: Record<string, string> =
+        database === undefined ? {} : { DATABASE_URL: (await database).url };
+      const service = launch(name, { ...base, ...databaseEnv, ...extra });
       processes.push(service);
       if (name === "gateway") {
-        await service.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+        await service.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/, options.readyTimeoutMs);
         const port = Number(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(service.output())![1]);
         Object.assign(service, { port });
       } else {
-        await service.waitFor(readyLine[name]);
+        await service.waitFor(readyLine[name], options.readyTimeoutMs);
       }
       return service;
     },
@@ -69,7 +92,8 @@ export function createDeployment(env: Record<string, string> = {}): Deployment {
           Promise.race([p.exited, new Promise((r) => setTimeout(r, 5000))]).then(() => p.kill("SIGKILL")),
         ),
       );
-      await deleteStreams(base.STREAM_PREFIX!);
+      await deleteStreams(base.STREAM_PREFIX!, base.NATS_URL);
+      await (await database)?.drop();
     },
   };
 }
@@ -137,8 +161,8 @@ function launch(name: ServiceName, env: Record<string, string>): ServiceProcess 
 }
 
 /** Deletes every JetStream stream (and so its consumers) and KV bucket whose name starts with `prefix`. */
-export async function deleteStreams(prefix: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
+export async function deleteStreams(prefix: string, url = natsUrl): Promise<void> {
+  const nc = await connect({ servers: url });
   try {
     const jsm = await jetstreamManager(nc);
     for await (const name of jsm.streams.names()) {
@@ -147,4 +171,66 @@ export async function deleteStreams(prefix: string): Promise<void> {
   } finally {
     await nc.close();
   }
+}
+
+/** A nats-server of this test's own, for faults the machine's shared server must never suffer. */
+export interface NatsServer {
+  readonly url: string;
+  /** Sends `signal` and waits for the server to exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and store; resolves once it accepts connections. */
+  restart(): Promise<void>;
+  /** Stops it and deletes its store. */
+  stop(): Promise<void>;
+}
+
+/** Starts `nats-server` with JetStream on a free port and a temporary store. */
+export async function startNatsServer(): Promise<NatsServer> {
+  const storeDir = mkdtempSync(join(tmpdir(), "e2e-nats-"));
+  const port = await freePort();
+  const url = `nats://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+
+  async function run() {
+    child = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], {
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child!.once("exit", resolve));
+    for (;;) {
+      try {
+        await (await connect({ servers: url, reconnect: false })).close();
+        return;
+      } catch {
+        const gone = await Promise.race([exited, new Promise((r) => setTimeout(() => r(false), 20))]);
+        if (gone !== false) throw new Error(`nats-server on port ${port} exited at start`);
+      }
+    }
+  }
+
+  async function kill(signal: NodeJS.Signals) {
+    const running = child;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once("exit", resolve));
+    running.kill(signal);
+    await exited;
+  }
+
+  await run();
+  return {
+    url,
+    kill,
+    restart: run,
+    async stop() {
+      await kill("SIGTERM");
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
