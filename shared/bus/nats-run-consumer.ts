@@ -1,22 +1,29 @@
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { type Msg, type NatsConnection, nanos, type Subscription } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import { agentNames } from "../protocol/agents.js";
+import type { RunReplies } from "./nats-run-acks.js";
 import type { createRunOutput } from "./nats-run-output.js";
+import { type ConsumerPuller, createConsumerPuller } from "./nats-run-pull.js";
 import { type RunNames, tiers } from "./nats-run-streams.js";
 import { createPrioritySlots } from "./priority-slots.js";
 import type { AgentRunRequest, RunConsumer, RunHandler, RunJob, RunQueueOptions } from "./run-queue.js";
 import { deliveriesExhausted } from "./run-queue-defaults.js";
 
-/** How long one pull waits for a message (the client's minimum). */
-const pullExpiresMs = 1000;
+/**
+ * How long one pull waits for its batch to fill. While it waits, new runs go straight to it; its
+ * unfilled slots are idle meanwhile, so it is short.
+ */
+const pullExpiresMs = 100;
+/** Pause before pulling again after a failed pull (the consumer is being rebuilt). */
+const pullRetryMs = 1000;
 /** `working()` reaches the server at most this often, however often a run calls it. */
 const workingEveryMs = 1000;
 
 export interface RunConsumerDeps {
   nc: NatsConnection;
-  js: JetStreamClient;
   jsm: JetStreamManager;
+  replies: RunReplies;
   names: RunNames;
   options: RunQueueOptions;
   output: ReturnType<typeof createRunOutput>;
@@ -25,29 +32,41 @@ export interface RunConsumerDeps {
 }
 
 /**
- * A worker's share of the 22 durable consumers. Each (agent, tier) is a lane that pulls one
- * message at a time and only while holding a free slot, so the worker never takes more runs than
- * `concurrency`; slots go to pro lanes first. A lane sleeps while its subject is empty and wakes
- * on the core copy of each new request, or when a periodic check of its consumer finds runs due
- * for redelivery.
+ * A worker's share of the 22 durable consumers. Each (agent, tier) is a lane that pulls only for
+ * slots it holds, so the worker never takes more runs than `concurrency`: it waits for one slot
+ * (pro lanes are served first), adds free ones up to its backlog (at most `maxBatch`), and asks
+ * for that many runs in one pull; slots the pull leaves unfilled go back. A lane sleeps while its
+ * subject is empty and wakes on the core copy of each new request, or when a periodic check of
+ * its consumer finds runs due for redelivery.
  */
 export function startRunConsumer(
   deps: RunConsumerDeps,
   handler: RunHandler,
   concurrency: number,
 ): RunConsumer & { abort(): void } {
-  const { nc, js, jsm, names, options, output } = deps;
+  const { nc, jsm, names, options, output, replies } = deps;
   const slots = createPrioritySlots(concurrency);
+  // Enough for a lane to keep up alone, small enough that a few busy lanes leave slots to others.
+  const maxBatch = Math.max(1, Math.ceil(concurrency / 8));
   const lanes = new Map<string, Lane>();
   for (const agent of agentNames) {
     for (const tier of tiers) {
-      lanes.set(names.reqSubject(agent, tier), {
-        name: names.consumerName(agent, tier),
+      const name = names.consumerName(agent, tier);
+      const lane: Lane = {
+        name,
         tier,
+        puller: createConsumerPuller(nc, names.reqStream, name, (msg, requested) => {
+          if (requested && lane.reserved > 0) {
+            lane.reserved -= 1;
+            run(lane, msg);
+          } else settle(msg, "-NAK");
+        }),
+        reserved: 0,
         backlog: 0,
         signals: 0,
         held: 0,
-      });
+      };
+      lanes.set(names.reqSubject(agent, tier), lane);
     }
   }
   const cancelled = new Map<string, number>();
@@ -133,35 +152,44 @@ export function startRunConsumer(
         slots.release();
         return;
       }
+      const batch = 1 + slots.take(Math.min(lane.backlog, maxBatch) - 1);
+      lane.reserved = batch;
       const signals = lane.signals;
-      let msg: JsMsg | null;
+      let got = 0;
+      let failed = false;
       try {
-        lane.consumer ??= await js.consumers.get(names.reqStream, lane.name);
-        msg = await lane.consumer.next({ expires: pullExpiresMs });
+        got = await lane.puller.pull(batch, pullExpiresMs);
       } catch {
-        // A deleted consumer or missed heartbeats: rebuild, then pull again.
-        slots.release();
-        lane.consumer = undefined;
-        await Promise.all([deps.repair().catch(() => undefined), pause(pullExpiresMs)]);
+        failed = true;
+      }
+      for (; lane.reserved > 0; lane.reserved -= 1) slots.release();
+      if (failed) {
+        // A deleted consumer or a lost request: rebuild, then pull again.
+        await Promise.all([deps.repair().catch(() => undefined), pause(pullRetryMs)]);
         continue;
       }
-      if (msg === null) {
-        slots.release();
-        if (lane.signals === signals) lane.backlog = 0;
-        continue;
-      }
-      lane.backlog = Math.max(0, lane.backlog - 1);
-      run(lane, msg);
+      // A full batch: more may wait. A short one emptied the subject, unless requests were seen
+      // during the pull that it did not bring (taken by another worker, or stored just after).
+      lane.backlog = got === batch ? Math.max(1, lane.backlog - got) : lane.signals - signals > got ? 1 : 0;
     }
   }
 
-  function run(lane: Lane, msg: JsMsg) {
+  /** Answers a delivery on its ack subject (`+WPI`, `-NAK`, `+TERM`); a dropped answer is redelivered later. */
+  function settle(msg: Msg, answer: string) {
+    try {
+      nc.publish(msg.reply!, answer);
+    } catch {
+      // The connection is closed: the server redelivers after `ackWaitMs`.
+    }
+  }
+
+  function run(lane: Lane, msg: Msg) {
     let request: AgentRunRequest;
     try {
       request = msg.json<AgentRunRequest>();
       if (request.v !== 1) throw new AppError("bad_request", `unknown run payload version ${request.v}`);
     } catch {
-      msg.term();
+      settle(msg, "+TERM");
       slots.release();
       return;
     }
@@ -177,7 +205,7 @@ export function startRunConsumer(
 
     let settled = false;
     let lastWorking = Date.now();
-    const attempt = msg.info.deliveryCount;
+    const attempt = deliveryCount(msg.reply!);
     const job: RunJob = {
       request,
       attempt,
@@ -187,22 +215,22 @@ export function startRunConsumer(
         const now = Date.now();
         if (settled || now - lastWorking < workingEveryMs) return;
         lastWorking = now;
-        msg.working();
+        settle(msg, "+WPI");
       },
       async ack() {
         settled = true;
-        await msg.ackAck().catch((err: unknown) => {
+        await replies.request(msg.reply!, "+ACK").catch((err: unknown) => {
           throw new AppError("unavailable", "cannot ack the run", { cause: err });
         });
       },
       async nak(delayMs) {
         settled = true;
-        msg.nak(delayMs);
+        settle(msg, delayMs ? `-NAK ${JSON.stringify({ delay: nanos(delayMs) })}` : "-NAK");
         setTimeout(() => wake(lane), delayMs ?? 0).unref();
       },
       async term() {
         settled = true;
-        msg.term();
+        settle(msg, "+TERM");
       },
     };
 
@@ -211,7 +239,7 @@ export function startRunConsumer(
       .catch(() => {
         if (settled) return;
         settled = true;
-        msg.nak();
+        settle(msg, "-NAK");
         wake(lane);
       })
       .finally(() => {
@@ -242,6 +270,7 @@ export function startRunConsumer(
         // Lanes waiting for a slot get one as runs finish; release spares so none waits forever.
         for (let i = 0; i < lanes.size; i++) slots.release();
         await Promise.all(loops);
+        for (const lane of lanes.values()) lane.puller.close();
         if (active > 0) await new Promise<void>((resolve) => (drained = resolve));
       })();
       return stopped;
@@ -252,7 +281,9 @@ export function startRunConsumer(
 interface Lane {
   name: string;
   tier: AgentRunRequest["tier"];
-  consumer?: Consumer;
+  puller: ConsumerPuller;
+  /** Slots held for the runs the lane's pull may still bring. */
+  reserved: number;
   /** Runs believed waiting (new requests seen, minus runs taken); 0 puts the lane to sleep. */
   backlog: number;
   /** Count of wake-ups, to tell whether one arrived during a pull. */
@@ -260,6 +291,15 @@ interface Lane {
   /** Runs of this lane this worker is running now. */
   held: number;
   wake?: () => void;
+}
+
+/**
+ * The delivery count from a JetStream ack subject: `$JS.ACK.<stream>.<consumer>.<delivered>.…`
+ * (9 tokens), or with a domain and account hash `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.…`.
+ */
+function deliveryCount(ackSubject: string): number {
+  const tokens = ackSubject.split(".");
+  return Number(tokens[tokens.length === 9 ? 4 : 6]);
 }
 
 function pause(ms: number): Promise<void> {

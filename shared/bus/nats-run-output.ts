@@ -1,8 +1,9 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import type { AgentChunk, AgentEvent } from "../protocol/agent-frames.js";
 import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
+import type { RunReplies } from "./nats-run-acks.js";
 import type { RunNames } from "./nats-run-streams.js";
 import type { RunWatch } from "./run-queue.js";
 
@@ -11,16 +12,21 @@ import type { RunWatch } from "./run-queue.js";
  * subscription (at most once) must not leave the reader waiting forever.
  */
 const stallProbeMs = 3000;
+/**
+ * Stream reads that may fail in a row before the watch fails: on a saturated bus a read times out
+ * while the run is still queued, and the live subscription is fine.
+ */
+const maxFailedReads = 3;
 
 /**
- * The output side of agent runs on `AGENT_OUT`: workers publish through JetStream (stored, then
- * seen by core subscribers too); watchers listen with one core subscription and read the stream
+ * The output side of agent runs on `AGENT_OUT`: workers publish into the stream and wait for its
+ * acks (stored, then seen by core subscribers too); watchers listen with one core subscription and read the stream
  * only to replay or to fill a gap.
  */
 export function createRunOutput(
   nc: NatsConnection,
-  js: JetStreamClient,
   jsm: JetStreamManager,
+  replies: RunReplies,
   names: RunNames,
 ) {
   const watches = new Set<ChunkFeed>();
@@ -35,10 +41,13 @@ export function createRunOutput(
   /**
    * Emits for one delivery of a run. Publishes are pipelined: each chunk is sent at once, in
    * order, and its promise resolves when stored. A redelivered run first reads the last stored seq.
+   * After one chunk fails nothing more is sent: a later chunk stored after a lost one would leave a
+   * gap that no watcher could get past.
    */
   function writer(requestId: string, continues: boolean): (event: AgentEvent) => Promise<void> {
     const subject = names.outSubject(requestId);
     let seq = 0;
+    let failure: unknown;
     let ready: Promise<void> | undefined = continues
       ? lastChunk(requestId).then((chunk) => {
           seq = chunk?.seq ?? 0;
@@ -46,8 +55,17 @@ export function createRunOutput(
         })
       : undefined;
     const send = async (event: AgentEvent) => {
+      if (failure !== undefined) throw failure;
       seq += 1;
-      await unavailableOnError(js.publish(subject, JSON.stringify({ ...event, seq })));
+      try {
+        await replies.publishStored(subject, JSON.stringify({ ...event, seq }));
+      } catch (err) {
+        failure ??=
+          err instanceof AppError
+            ? err
+            : new AppError("unavailable", "agent bus unavailable", { cause: err });
+        throw failure;
+      }
     };
     return (event) => (ready === undefined ? send(event) : ready.then(() => send(event)));
   }
@@ -56,7 +74,7 @@ export function createRunOutput(
   async function publishOnce(requestId: string, event: AgentEvent, msgID: string): Promise<void> {
     const seq = ((await lastChunk(requestId))?.seq ?? 0) + 1;
     await unavailableOnError(
-      js.publish(names.outSubject(requestId), JSON.stringify({ ...event, seq }), { msgID }),
+      replies.publishStored(names.outSubject(requestId), JSON.stringify({ ...event, seq }), msgID),
     );
   }
 
@@ -65,6 +83,7 @@ export function createRunOutput(
     let streamCursor = 1;
     let filling: Promise<void> | undefined;
     let fillAgain = false;
+    let failedReads = 0;
     let probe: NodeJS.Timeout | undefined;
 
     const feed = createChunkFeed(after, () => {
@@ -99,10 +118,14 @@ export function createRunOutput(
             feed.push(stored.json<AgentChunk>());
           }
         } while (fillAgain && !feed.ended);
+        failedReads = 0;
       })()
-        .catch((err: unknown) =>
-          feed.fail(new AppError("unavailable", "cannot read the run's output", { cause: err })),
-        )
+        .catch((err: unknown) => {
+          failedReads += 1;
+          if (failedReads >= maxFailedReads) {
+            feed.fail(new AppError("unavailable", "cannot read the run's output", { cause: err }));
+          }
+        })
         .finally(() => {
           filling = undefined;
           if (!feed.ended) armProbe();

@@ -4,6 +4,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import { admit } from "./admission.js";
+import { createRunReplies, StreamPublishError } from "./nats-run-acks.js";
 import { startRunConsumer } from "./nats-run-consumer.js";
 import { createRunOutput } from "./nats-run-output.js";
 import { ensureRunStreams, runNames } from "./nats-run-streams.js";
@@ -36,7 +37,8 @@ export async function createNatsRunQueue(
   const repair = () => ensureRunStreams(jsm, names, options);
   await repair();
   const runs = await openRunsBucket(new Kvm(js), names.runsBucket, options.dedupeWindowMs);
-  const output = createRunOutput(nc, js, jsm, names);
+  const replies = createRunReplies(nc);
+  const output = createRunOutput(nc, jsm, replies, names);
   const consumers = new Set<ReturnType<typeof startRunConsumer>>();
 
   // Queue depth for admission and `queuedAhead`: the last stream count plus this process's
@@ -79,13 +81,15 @@ export async function createNatsRunQueue(
       }
       try {
         // The same key as msgID: JetStream drops a repeat inside its window as well.
-        const ack = await js.publish(names.reqSubject(request.agent, request.tier), JSON.stringify(request), {
-          msgID: key,
-        });
+        const ack = await replies.publishStored(
+          names.reqSubject(request.agent, request.tier),
+          JSON.stringify(request),
+          key,
+        );
         if (!ack.duplicate) depth.since += 1;
       } catch (err) {
         await runs.delete(key).catch(() => undefined);
-        if (err instanceof JetStreamApiError && err.code === streamFullCode) {
+        if (err instanceof StreamPublishError && err.errCode === streamFullCode) {
           throw new AppError("overloaded", "agent queue is full; try again shortly", { retryAfterMs: 1000 });
         }
         throw new AppError("unavailable", "agent bus unavailable", { cause: err });
@@ -111,7 +115,7 @@ export async function createNatsRunQueue(
 
     consume(handler, { concurrency }): RunConsumer {
       const consumer = startRunConsumer(
-        { nc, js, jsm, names, options, output, repair },
+        { nc, jsm, names, options, output, replies, repair },
         handler,
         concurrency,
       );
@@ -132,6 +136,7 @@ export async function createNatsRunQueue(
       await Promise.all([...consumers].map((c) => c.stop()));
       consumers.clear();
       output.close();
+      replies.close();
     },
   };
 }

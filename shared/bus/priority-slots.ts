@@ -5,6 +5,8 @@
 export interface PrioritySlots {
   readonly free: number;
   acquire(tier: "pro" | "free"): Promise<void>;
+  /** Takes up to `max` slots that are free now, without waiting; returns how many it took. */
+  take(max: number): number;
   release(): void;
 }
 
@@ -21,6 +23,11 @@ export function createPrioritySlots(count: number): PrioritySlots {
         return Promise.resolve();
       }
       return new Promise((resolve) => waiters[tier].push(resolve));
+    },
+    take(max) {
+      const taken = Math.max(0, Math.min(free, max));
+      free -= taken;
+      return taken;
     },
     release() {
       const next = waiters.pro.shift() ?? waiters.free.shift();
