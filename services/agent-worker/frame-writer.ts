@@ -4,11 +4,15 @@ import type { AgentEvent } from "../../shared/protocol/agent-frames.js";
  * Writes one run's frames to the bus in order, merging consecutive text: deltas are held for at
  * most `coalesceMs` and go out as one `agent.delta`, which cuts the message count by an order of
  * magnitude at token rate. Any other frame first flushes the held text, so order is never changed.
+ * Frames are emitted as soon as they are written, without waiting for the previous one to be
+ * stored (`emit` keeps call order), so a run's frames share round trips to the bus.
  * After a failed emit nothing more is sent; `send`/`flush` reject and `failure` is set.
  */
 export interface FrameWriter {
   delta(text: string): void;
-  /** Held text, then `event`; resolves once both are stored. */
+  /** Held text, then `event`, sent now; a failure shows in `failure` and in the next `send`/`flush`. */
+  frame(event: AgentEvent): void;
+  /** Held text, then `event`; resolves once every frame so far is stored. */
   send(event: AgentEvent): Promise<void>;
   flush(): Promise<void>;
   readonly failure: unknown;
@@ -20,15 +24,17 @@ export function createFrameWriter(
 ): FrameWriter {
   let held = "";
   let timer: NodeJS.Timeout | undefined;
-  let chain: Promise<void> = Promise.resolve();
+  let stored: Promise<void> = Promise.resolve();
   let failure: unknown;
 
   const enqueue = (event: AgentEvent) => {
-    chain = chain.then(() => emit(event));
-    // A flush fired by the timer has no caller to reject to: record it for the next one.
-    chain.catch((err: unknown) => {
+    if (failure !== undefined) return;
+    const done = emit(event);
+    // A frame nobody awaits has no caller to reject to: record it for the next one.
+    done.catch((err: unknown) => {
       failure ??= err;
     });
+    stored = stored.then(() => done);
   };
   const release = () => {
     clearTimeout(timer);
@@ -38,6 +44,10 @@ export function createFrameWriter(
     held = "";
     enqueue({ type: "agent.delta", text });
   };
+  const settled = async () => {
+    await stored;
+    if (failure !== undefined) throw failure;
+  };
 
   return {
     delta(text) {
@@ -45,14 +55,18 @@ export function createFrameWriter(
       if (coalesceMs === 0) release();
       else timer ??= setTimeout(release, coalesceMs);
     },
-    async send(event) {
+    frame(event) {
       release();
       enqueue(event);
-      await chain;
     },
-    async flush() {
+    send(event) {
       release();
-      await chain;
+      enqueue(event);
+      return settled();
+    },
+    flush() {
+      release();
+      return settled();
     },
     get failure() {
       return failure;

@@ -86,7 +86,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         finished(false, "unknown_agent");
         return;
       }
-      if (job.attempt > 1) await writer.send({ type: "agent.restart", attempt: job.attempt });
+      if (job.attempt > 1) writer.frame({ type: "agent.restart", attempt: job.attempt });
 
       let produced = false;
       const events = agent.run(
@@ -104,10 +104,10 @@ export function createWorker(deps: WorkerDeps): Worker {
         },
       );
       for await (const event of events) {
+        if (writer.failure !== undefined) throw writer.failure;
         if (event.type === "agent.delta") {
           writer.delta(event.text);
           produced = true;
-          if (writer.failure !== undefined) throw writer.failure;
         } else if (event.type === "agent.done") {
           await writer.send(event);
           await job.ack();
@@ -117,7 +117,7 @@ export function createWorker(deps: WorkerDeps): Worker {
           await endWithError(event, produced);
           return;
         } else {
-          await writer.send(event);
+          writer.frame(event);
           produced = true;
         }
       }
