@@ -59,6 +59,10 @@ export function startRunConsumer(
           if (requested && lane.reserved > 0) {
             lane.reserved -= 1;
             run(lane, msg);
+          } else if (slots.take(1) === 1) {
+            // Sent for a request given up on: run it if a slot is free, since a hand-back costs
+            // the run one of its `maxDeliver` attempts.
+            run(lane, msg);
           } else settle(msg, "-NAK");
         }),
         reserved: 0,

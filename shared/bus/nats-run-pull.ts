@@ -15,7 +15,7 @@ const lostPullGraceMs = 2000;
  * request (batch filled, or `expiresMs` passed). It rejects with `unavailable` when the consumer
  * is missing or the request was lost; the caller rebuilds and pulls again. A message that arrives
  * after its request was given up is passed as `onMessage(msg, false)`: the caller holds no slot
- * for it and must hand it back.
+ * for it, and must find one or hand the message back.
  */
 export interface ConsumerPuller {
   pull(batch: number, expiresMs: number): Promise<number>;
@@ -30,9 +30,12 @@ export function createConsumerPuller(
 ): ConsumerPuller {
   const inbox = createInbox();
   const api = `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`;
-  let current: { batch: number; got: number; end(error?: Error): void } | undefined;
+  // Each request has its own reply subject, so the closing status of a given-up request never
+  // ends the next one.
+  let serial = 0;
+  let current: { subject: string; batch: number; got: number; end(error?: Error): void } | undefined;
 
-  const sub = nc.subscribe(inbox, {
+  const sub = nc.subscribe(`${inbox}.*`, {
     callback: (err, msg) => {
       if (err !== null) {
         current?.end(new AppError("unavailable", "pull subscription failed", { cause: err }));
@@ -40,6 +43,7 @@ export function createConsumerPuller(
       }
       const code = msg.headers?.code ?? 0;
       if (code === 0) {
+        // A message comes on its stream subject, so only statuses tell which request they answer.
         if (current === undefined) {
           onMessage(msg, false);
           return;
@@ -51,6 +55,7 @@ export function createConsumerPuller(
       }
       // A status: 408 (expired, `Nats-Pending-Messages` left unfilled), 404, or a 409 that ends
       // the request (consumer deleted, too many waiting pulls); 503 when there is no consumer.
+      if (current === undefined || msg.subject !== current.subject) return;
       if (code === 503 || msg.headers?.description.toLowerCase().includes("deleted")) {
         current?.end(new AppError("unavailable", `consumer ${consumer} is gone`));
       } else if (code !== 100) current?.end();
@@ -66,6 +71,7 @@ export function createConsumerPuller(
           expiresMs + lostPullGraceMs,
         );
         const request = {
+          subject: `${inbox}.${serial++}`,
           batch,
           got: 0,
           end(error?: Error) {
@@ -78,7 +84,7 @@ export function createConsumerPuller(
         };
         current = request;
         try {
-          nc.publish(api, JSON.stringify({ batch, expires: nanos(expiresMs) }), { reply: inbox });
+          nc.publish(api, JSON.stringify({ batch, expires: nanos(expiresMs) }), { reply: request.subject });
         } catch (err) {
           request.end(new AppError("unavailable", "agent bus unavailable", { cause: err }));
         }
