@@ -221,6 +221,8 @@ describe("exchange over NATS", () => {
       createNatsRpc(connections[0] as NatsConnection, { subjectPrefix }),
     );
     client = createExchangeClient(createNatsRpc(connections[1] as NatsConnection, { subjectPrefix }));
+    // The server has subscribed once NATS has its subscriptions, or the first request finds no responder.
+    await connections[0]?.flush();
   });
   after(async () => {
     await stop();

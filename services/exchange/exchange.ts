@@ -81,6 +81,7 @@ export interface ExchangeOptions {
 
 /** Users known to exist, so that funding costs a query only on a user's first request here. */
 const knownUsersMax = 100_000;
+const knownMarketsMax = 10_000;
 
 export function createExchange(options: ExchangeOptions): Exchange {
   const { store } = options;
@@ -93,6 +94,18 @@ export function createExchange(options: ExchangeOptions): Exchange {
     await store.ensureUser(userId, startingCents);
     if (knownUsers.size >= knownUsersMax) knownUsers.clear();
     knownUsers.add(userId);
+  }
+
+  /** A market's outcomes never change: read once per market, not once per trade. */
+  const outcomesByMarket = new Map<string, string[]>();
+  async function outcomesOf(marketId: string): Promise<string[] | undefined> {
+    const known = outcomesByMarket.get(marketId);
+    if (known) return known;
+    const market = await store.market(marketId);
+    if (!market) return undefined;
+    if (outcomesByMarket.size >= knownMarketsMax) outcomesByMarket.clear();
+    outcomesByMarket.set(marketId, market.outcomes);
+    return market.outcomes;
   }
 
   async function requireMarket(
@@ -161,11 +174,12 @@ export function createExchange(options: ExchangeOptions): Exchange {
         ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
       });
       const result = tradeResult(record);
-      if (!record.replayed) {
+      if (!record.replayed && options.publish !== undefined) {
         publish({ kind: "fill", userId: record.userId, trade: result });
         publish({ kind: "balance", userId: record.userId, balance: result.balance });
-        const market = await store.market(record.marketId);
-        if (market) marketEvent(market, record.prices);
+        // The trade filled, so the market was open; the prices after it come with the record.
+        const outcomes = await outcomesOf(record.marketId);
+        if (outcomes) marketEvent({ id: record.marketId, outcomes, status: "open" }, record.prices);
       }
       return result;
     },

@@ -72,7 +72,7 @@ export async function storeAnswer(
 }
 
 /** JSON with sorted keys: jsonb does not keep the order in which keys were written. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (typeof value !== "object" || value === null) return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
