@@ -3,20 +3,21 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
 import { runNames, tiers } from "../../shared/bus/nats-run-streams.js";
 import { configSchema, envName, loadConfig } from "../../shared/config.js";
 import { agentNames } from "../../shared/protocol/agents.js";
 import { runtimeFiles } from "./runtime-files.js";
-import { parseYamlDocuments, type Yaml } from "./yaml-subset.js";
 
 // What a deployment would get wrong without anyone noticing until it runs: a renamed config
 // variable, a stream or consumer name KEDA cannot find, a service path the image lacks, a probe
-// or limit missing. No YAML package is installed, so the files are read with ./yaml-subset.ts.
+// or limit missing.
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const appImage = "epl-trading-platform";
 const configVariables = new Set(Object.keys(configSchema.properties).map(envName));
 
+type Yaml = null | boolean | number | string | Yaml[] | { [key: string]: Yaml };
 type YamlMap = { [key: string]: Yaml };
 interface Manifest {
   file: string;
@@ -24,6 +25,20 @@ interface Manifest {
 }
 
 const read = (path: string) => readFileSync(join(root, path), "utf8");
+
+/**
+ * The non-empty documents of a YAML file. Merge keys are on because compose resolves `<<: *x`; a
+ * syntax error, a duplicate key or any warning fails the test rather than being read around.
+ */
+function readYaml(path: string): Yaml[] {
+  return parseAllDocuments(read(path), { merge: true })
+    .filter((doc) => doc.contents !== null)
+    .map((doc) => {
+      const problems = [...doc.errors, ...doc.warnings].map((e) => e.message);
+      assert.deepEqual(problems, [], `${path} is not clean YAML`);
+      return doc.toJS() as Yaml;
+    });
+}
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((name) => {
@@ -53,9 +68,9 @@ function at(value: Yaml | undefined, ...path: string[]): Yaml | undefined {
 }
 
 const manifests: Manifest[] = [...yamlFiles("infra/k8s"), ...yamlFiles("infra/nats")].flatMap((file) =>
-  parseYamlDocuments(read(file)).map((doc) => ({ file, doc: map(doc, file) })),
+  readYaml(file).map((doc) => ({ file, doc: map(doc, file) })),
 );
-const compose = map(parseYamlDocuments(read("infra/compose/docker-compose.yml"))[0], "compose file");
+const compose = map(readYaml("infra/compose/docker-compose.yml")[0], "compose file");
 
 function kind(k: string): Manifest[] {
   return manifests.filter((m) => m.doc.kind === k);
@@ -423,9 +438,30 @@ describe("NATS", () => {
   });
 });
 
-describe("compose", () => {
-  const byCommand = (path: string) => composeApps.filter(([, s]) => list(s.command)[0] === path);
+const byCommand = (path: string) => composeApps.filter(([, s]) => list(s.command)[0] === path);
 
+describe("market feed", () => {
+  // A second feed is only a standby if it campaigns for the lease: FEED_ENABLED=false would leave
+  // it idle and a leader's loss would stop every match.
+  test("compose and Kubernetes each run a leader and a standby, both with the match clock on", () => {
+    const feeds = byCommand("services/market-feed/main.ts");
+    assert.equal(feeds.length, 2);
+    for (const [name, service] of feeds) {
+      assert.equal(loadConfig(composeEnv(service)).feedEnabled, true, name);
+    }
+    const deployment = named("Deployment", "market-feed");
+    assert.equal(at(deployment, "spec", "replicas"), 2);
+    for (const c of containers(deployment)) {
+      const own = list(c.env).map((e) => [String(at(e, "name")), String(at(e, "value"))]);
+      const env = Object.fromEntries(
+        [...Object.entries({ ...configMap, ...secretTemplate }), ...own].map(([k, v]) => [k, String(v)]),
+      );
+      assert.equal(loadConfig(env).feedEnabled, true, String(c.name));
+    }
+  });
+});
+
+describe("compose", () => {
   test("runs NATS 2.10+ with JetStream, Redis, PostgreSQL and every service", () => {
     const nats = map(composeServices.nats, "nats");
     const [, major, minor] = /^nats:(\d+)\.(\d+)/.exec(String(nats.image)) ?? [];
@@ -435,7 +471,7 @@ describe("compose", () => {
     assert.equal(byCommand("services/gateway/main.ts").length, 2);
     assert.equal(byCommand("services/agent-worker/main.ts").length, 2);
     assert.equal(byCommand("services/exchange/main.ts").length, 1);
-    assert.equal(byCommand("services/market-feed/main.ts").length, 1);
+    assert.equal(byCommand("services/market-feed/main.ts").length, 2);
   });
 
   test("services start after their dependencies are healthy", () => {
