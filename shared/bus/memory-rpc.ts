@@ -1,5 +1,13 @@
 import { AppError, toAppError } from "../errors.js";
 import type { Rpc, RpcHandler, RpcReply } from "./rpc.js";
+import {
+  createRequestGate,
+  deadlineOf,
+  defaultRpcLimits,
+  overloaded,
+  type RpcLimits,
+  timeoutHeader,
+} from "./rpc-shedding.js";
 
 const defaultTimeoutMs = 5000;
 
@@ -7,10 +15,12 @@ const defaultTimeoutMs = 5000;
  * The request/reply port in one process. Payloads and replies go through JSON as on the wire, so
  * a handler never shares an object with its caller and errors arrive rebuilt from data. Within a
  * queue group handlers take turns; with several groups on a subject the first group answers.
+ * Every `serve` shares `limits` (rpc-shedding.ts): past them a request is answered `overloaded`.
  */
-export function createMemoryRpc(): Rpc {
+export function createMemoryRpc(options: { limits?: RpcLimits } = {}): Rpc {
   const subjects = new Map<string, Map<string, Serving[]>>();
   const stops = new Set<() => Promise<void>>();
+  const gate = createRequestGate(options.limits ?? defaultRpcLimits);
 
   function pick(subject: string): Serving | undefined {
     for (const group of subjects.get(subject)?.values() ?? []) {
@@ -32,13 +42,14 @@ export function createMemoryRpc(): Rpc {
       const serving = pick(subject);
       if (serving === undefined) throw new AppError("unavailable", `no service answers ${subject}`);
       const wirePayload: unknown = JSON.parse(JSON.stringify(payload ?? null));
-      const headers = { ...options.headers };
+      const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+      const headers = { ...options.headers, [timeoutHeader]: String(timeoutMs) };
       const reply = serving.handle(wirePayload, headers);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new AppError("unavailable", `${subject} did not answer in time`)),
-          options.timeoutMs ?? defaultTimeoutMs,
+          timeoutMs,
         );
       });
       try {
@@ -51,13 +62,19 @@ export function createMemoryRpc(): Rpc {
     },
 
     serve(subject, queue, handler) {
-      const inFlight = new Set<Promise<string>>();
+      const inFlight = new Set<Promise<void>>();
       const serving: Serving = {
         handle(payload, headers) {
-          const reply = answer(handler, payload, headers);
-          inFlight.add(reply);
-          void reply.finally(() => inFlight.delete(reply));
-          return reply;
+          // Never settles for a request dropped past its deadline: its caller has timed out.
+          return new Promise<string>((resolve) => {
+            const handling = gate.admit(
+              deadlineOf(headers, Date.now()),
+              async () => resolve(await answer(handler, payload, headers)),
+              () => resolve(JSON.stringify({ ok: false, error: overloaded().toData() } satisfies RpcReply)),
+            );
+            inFlight.add(handling);
+            void handling.finally(() => inFlight.delete(handling));
+          });
         },
       };
       const groups = subjects.get(subject) ?? new Map<string, Serving[]>();

@@ -5,7 +5,7 @@ import { rpcContract } from "./rpc.contract.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 
-rpcContract("nats", async () => {
+rpcContract("nats", async (limits) => {
   const subjectPrefix = `t${randomBytes(4).toString("hex")}.`;
   // Client and server on their own connections, as two processes would be.
   const [clientNc, serverNc] = await Promise.all([
@@ -13,7 +13,7 @@ rpcContract("nats", async () => {
     connectNats({ natsUrl }, "rpc-test-server"),
   ]);
   const client = createNatsRpc(clientNc, { subjectPrefix });
-  const server = createNatsRpc(serverNc, { subjectPrefix });
+  const server = createNatsRpc(serverNc, { subjectPrefix, ...(limits === undefined ? {} : { limits }) });
   return {
     client,
     server,

@@ -1,16 +1,29 @@
 import { type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { AppError, toAppError } from "../errors.js";
 import type { Rpc, RpcHandler, RpcReply } from "./rpc.js";
+import {
+  createRequestGate,
+  deadlineOf,
+  defaultRpcLimits,
+  overloaded,
+  type RpcLimits,
+  timeoutHeader,
+} from "./rpc-shedding.js";
 
 const defaultTimeoutMs = 5000;
 
 /**
  * The request/reply port on core NATS: `request` is a NATS request on `${subjectPrefix}${subject}`,
  * `serve` a queue-group subscription, replies are `RpcReply` JSON. No responders and timeouts
- * both become `unavailable`; the connection stays the caller's.
+ * both become `unavailable`; the connection stays the caller's. Every `serve` of one instance
+ * shares `limits` (rpc-shedding.ts): past them a request is answered `overloaded`.
  */
-export function createNatsRpc(nc: NatsConnection, options: { subjectPrefix: string }): Rpc {
+export function createNatsRpc(
+  nc: NatsConnection,
+  options: { subjectPrefix: string; limits?: RpcLimits },
+): Rpc {
   const stops = new Set<() => Promise<void>>();
+  const gate = createRequestGate(options.limits ?? defaultRpcLimits);
 
   return {
     async request<Reply>(
@@ -19,16 +32,15 @@ export function createNatsRpc(nc: NatsConnection, options: { subjectPrefix: stri
       requestOptions: { timeoutMs?: number; headers?: Record<string, string> } = {},
     ) {
       const fullSubject = options.subjectPrefix + subject;
-      let hdrs: ReturnType<typeof natsHeaders> | undefined;
-      if (requestOptions.headers !== undefined) {
-        hdrs = natsHeaders();
-        for (const [key, value] of Object.entries(requestOptions.headers)) hdrs.set(key, value);
-      }
+      const timeoutMs = requestOptions.timeoutMs ?? defaultTimeoutMs;
+      const hdrs = natsHeaders();
+      for (const [key, value] of Object.entries(requestOptions.headers ?? {})) hdrs.set(key, value);
+      hdrs.set(timeoutHeader, String(timeoutMs));
       let msg: Msg;
       try {
         msg = await nc.request(fullSubject, JSON.stringify(payload ?? null), {
-          timeout: requestOptions.timeoutMs ?? defaultTimeoutMs,
-          ...(hdrs === undefined ? {} : { headers: hdrs }),
+          timeout: timeoutMs,
+          headers: hdrs,
         });
       } catch (err) {
         // No responders, a timeout or a lost connection: the caller may retry all of them alike.
@@ -45,7 +57,13 @@ export function createNatsRpc(nc: NatsConnection, options: { subjectPrefix: stri
         queue,
         callback: (err, msg) => {
           if (err !== null) return;
-          const handling = respond(handler, msg);
+          const headers: Record<string, string> = {};
+          for (const key of msg.headers?.keys() ?? []) headers[key] = msg.headers!.get(key);
+          const handling = gate.admit(
+            deadlineOf(headers, Date.now()),
+            () => respond(handler, msg, headers),
+            () => msg.respond(JSON.stringify({ ok: false, error: overloaded().toData() } satisfies RpcReply)),
+          );
           inFlight.add(handling);
           void handling.finally(() => inFlight.delete(handling));
         },
@@ -65,7 +83,7 @@ export function createNatsRpc(nc: NatsConnection, options: { subjectPrefix: stri
   };
 }
 
-async function respond(handler: RpcHandler, msg: Msg): Promise<void> {
+async function respond(handler: RpcHandler, msg: Msg, headers: Record<string, string>): Promise<void> {
   let reply: RpcReply;
   try {
     let payload: unknown;
@@ -74,8 +92,6 @@ async function respond(handler: RpcHandler, msg: Msg): Promise<void> {
     } catch {
       throw new AppError("bad_request", "request payload is not JSON");
     }
-    const headers: Record<string, string> = {};
-    for (const key of msg.headers?.keys() ?? []) headers[key] = msg.headers!.get(key);
     reply = { ok: true, data: (await handler(payload, headers)) ?? null };
   } catch (err) {
     reply = { ok: false, error: toAppError(err).toData() };

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { AppError } from "../errors.js";
 import type { Rpc } from "./rpc.js";
+import type { RpcLimits } from "./rpc-shedding.js";
 
 /** Two processes' views of one bus (the same instance in memory); `dispose` closes both. */
 export interface TestRpcBus {
@@ -13,15 +14,15 @@ export interface TestRpcBus {
   dispose(): Promise<void>;
 }
 
-/** The `Rpc` contract (rpc.ts), run against an adapter. */
-export function rpcContract(name: string, makeBus: () => Promise<TestRpcBus>): void {
+/** The `Rpc` contract (rpc.ts), run against an adapter; `limits` apply to the server's side. */
+export function rpcContract(name: string, makeBus: (limits?: RpcLimits) => Promise<TestRpcBus>): void {
   describe(`Rpc contract: ${name}`, () => {
     const buses: TestRpcBus[] = [];
     after(async () => {
       await Promise.all(buses.map((b) => b.dispose()));
     });
-    async function open(): Promise<TestRpcBus> {
-      const bus = await makeBus();
+    async function open(limits?: RpcLimits): Promise<TestRpcBus> {
+      const bus = await makeBus(limits);
       buses.push(bus);
       return bus;
     }
@@ -94,6 +95,57 @@ export function rpcContract(name: string, makeBus: () => Promise<TestRpcBus>): v
       );
       assert.equal(handledBy.length, 20);
       assert.ok(handledBy.includes("a") && handledBy.includes("b"), "the group shares the load");
+    });
+
+    test("past its limits a server answers overloaded at once, and serves what it took", async () => {
+      const { client, server, settled } = await open({ maxInFlight: 2, maxQueued: 1 });
+      const subject = `trade.${randomUUID()}`;
+      const started: number[] = [];
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      server.serve(subject, "exchange", async (payload) => {
+        started.push(payload as number);
+        await released;
+        return payload;
+      });
+      await settled();
+      const outcomes = [0, 1, 2, 3, 4].map((i) =>
+        client.request(subject, i).then(
+          (reply) => ({ reply }),
+          (err: unknown) => ({ code: err instanceof AppError ? err.code : String(err) }),
+        ),
+      );
+      const refused = outcomes.slice(3);
+      assert.deepEqual(await Promise.all(refused), [{ code: "overloaded" }, { code: "overloaded" }]);
+      assert.deepEqual(started, [0, 1], "two in flight, one waiting");
+      release();
+      assert.deepEqual(await Promise.all(outcomes.slice(0, 3)), [{ reply: 0 }, { reply: 1 }, { reply: 2 }]);
+    });
+
+    test("a waiting request whose caller gave up is dropped, not handled", async () => {
+      const { client, server, settled } = await open({ maxInFlight: 1, maxQueued: 10 });
+      const subject = `trade.${randomUUID()}`;
+      const handled: string[] = [];
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      server.serve(subject, "exchange", async (payload) => {
+        handled.push(payload as string);
+        if (payload === "first") await released;
+        return payload;
+      });
+      await settled();
+      const first = client.request(subject, "first");
+      while (handled.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      await assert.rejects(client.request(subject, "impatient", { timeoutMs: 50 }), isCode("unavailable"));
+      const patient = client.request(subject, "patient");
+      release();
+      assert.equal(await first, "first");
+      assert.equal(await patient, "patient");
+      assert.deepEqual(handled, ["first", "patient"]);
     });
 
     test("stop finishes the requests in flight, then the subject is no longer served", async () => {

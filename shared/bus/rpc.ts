@@ -8,7 +8,9 @@ import type { ErrorData } from "../errors.js";
  * Contract:
  * - `request` resolves with the handler's reply or rejects with the `AppError` the handler threw
  *   (sent across as `ErrorData`, rebuilt typed); `unavailable` when no handler is serving the
- *   subject or none answers within `timeoutMs`.
+ *   subject or none answers within `timeoutMs`; `overloaded` (at once) when the serving process
+ *   is past its limits (rpc-shedding.ts), and a request whose caller gave up before its turn
+ *   is dropped unhandled.
  * - At most one handler in a queue group receives each request. Delivery is at most once: a
  *   request that timed out may still have been handled, so handlers that move money must be
  *   idempotent on a key carried in the payload.
