@@ -1,8 +1,7 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { RunQueue } from "../../../shared/bus/run-queue.js";
-import { AppError, toAppError } from "../../../shared/errors.js";
-import { isTerminal } from "../../../shared/protocol/agent-frames.js";
+import { AppError } from "../../../shared/errors.js";
 import {
   agentDescriptions,
   agentNames,
@@ -10,12 +9,10 @@ import {
   intents,
   isAgentName,
 } from "../../../shared/protocol/agents.js";
-import type { AgentStreamFrame } from "../../../shared/protocol/server-frames.js";
 import { buildRunRequest, startRun } from "../agent-runs.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RunIds } from "../run-ids.js";
-import { collectRun } from "./finished-run.js";
-import { openSse } from "./sse.js";
+import { replyWithRun } from "./run-reply.js";
 
 const RunBody = T.Object(
   {
@@ -80,56 +77,13 @@ export async function agentsRoutes(app: FastifyInstance, options: AgentsRoutesOp
         { userId: claims.sub, requestId, agentName: agent, action: "agent.run" },
         "agent run accepted",
       );
-      // The run goes on when the client leaves (it can be resumed over /ws); only the relay stops.
-      reply.raw.once("close", () => started.watch.close());
-
-      if (!request.headers.accept?.includes("text/event-stream")) {
-        try {
-          const finished = await collectRun(requestId, started.watch);
-          metrics.agentRunsFinished.inc({ agent, outcome: finished.stopReason });
-          return finished;
-        } catch (err) {
-          const error = toAppError(err);
-          metrics.agentRunsFinished.inc({ agent, outcome: error.code });
-          throw error;
-        }
-      }
-
-      reply.hijack();
-      const sse = openSse(reply.raw, options.maxBufferedBytes);
-      sse.send({
-        type: "agent.accepted",
-        id: requestId,
+      return replyWithRun(request, reply, {
+        started,
         requestId,
         agent,
-        ...queuedAhead(started.queuedAhead),
+        metrics,
+        maxBufferedBytes: options.maxBufferedBytes,
       });
-      try {
-        for await (const chunk of started.watch) {
-          const frame: AgentStreamFrame = { ...chunk, id: requestId, requestId };
-          if (isTerminal(chunk)) {
-            metrics.agentRunsFinished.inc({
-              agent,
-              outcome: chunk.type === "agent.done" ? chunk.stopReason : chunk.code,
-            });
-          }
-          if (!sse.send(frame)) {
-            request.log.info({ requestId }, "slow or gone SSE consumer: stream ended");
-            sse.send({ type: "error", code: "slow_consumer", message: "stream too slow" });
-            break;
-          }
-        }
-      } catch (err) {
-        request.log.error({ err, requestId }, "agent stream failed");
-        sse.send({ type: "error", ...toAppError(err).toData() });
-      } finally {
-        started.watch.close();
-        sse.end();
-      }
     },
   );
-}
-
-function queuedAhead(value: number | undefined): { queuedAhead?: number } {
-  return value === undefined ? {} : { queuedAhead: value };
 }
