@@ -165,20 +165,20 @@ export function buildSqlAgentRecords(db: SqlDatabase): AgentRecordStore {
       return rows.length > 0;
     },
 
+    // One statement per price change, whatever the number of outcomes: it runs after every trade.
     async firePriceAlerts(marketId, prices) {
-      const fired: AlertRecord[] = [];
-      for (const [outcome, price] of Object.entries(prices)) {
-        const bp = Math.round(price * 10_000);
-        const rows = await query<AlertRow>(
-          `UPDATE alerts SET fired_at = now()
-           WHERE kind = 'price' AND fired_at IS NULL AND market_id = $1 AND outcome = $2
-             AND ((direction = 'above' AND level_bp <= $3) OR (direction = 'below' AND level_bp >= $3))
-           RETURNING ${alertColumns}`,
-          [marketId, outcome, bp],
-        );
-        fired.push(...rows.map(toAlert));
-      }
-      return fired;
+      const levels = Object.fromEntries(
+        Object.entries(prices).map(([outcome, price]) => [outcome, Math.round(price * 10_000)]),
+      );
+      const rows = await query<AlertRow>(
+        `UPDATE alerts SET fired_at = now()
+         FROM jsonb_each_text($2::text::jsonb) AS p(o, bp)
+         WHERE kind = 'price' AND fired_at IS NULL AND market_id = $1 AND outcome = p.o
+           AND ((direction = 'above' AND level_bp <= p.bp::int4) OR (direction = 'below' AND level_bp >= p.bp::int4))
+         RETURNING ${alertColumns}`,
+        [marketId, JSON.stringify(levels)],
+      );
+      return rows.map(toAlert);
     },
 
     async fireScoreAlerts(matchId, final) {
