@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { LeaderLease } from "./leader-lease.js";
 
 /** What runs while this process leads. */
@@ -41,6 +42,8 @@ export function followLease(options: LeadershipOptions): Leadership {
     leading = true;
     controller = new AbortController();
     const { signal } = controller;
+    // Every match of a round in play listens to this one signal (a round has up to ten fixtures).
+    setMaxListeners(64, signal);
     // A task aborted by a lost lease may still be finishing: the next one starts after it.
     const previous = task;
     task = (async () => {
