@@ -62,9 +62,15 @@ if (
 ) {
   throw new Error("--rates must be positive numbers, --duration > 0, --sockets >= --clients >= 1");
 }
-const serviceEnv = Object.fromEntries(
-  flags.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+// This measures the run path's capacity, not the per-user limits (a few users send hundreds of
+// runs a second): the limits are lifted unless `--env` sets them.
+const serviceEnv = {
+  AGENT_RUNS_PER_MINUTE_FREE: "1000000",
+  AGENT_RUNS_PER_MINUTE_PRO: "1000000",
+  AGENT_CONCURRENT_FREE: "100000",
+  AGENT_CONCURRENT_PRO: "100000",
+  ...Object.fromEntries(flags.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
+};
 const profileDir = `${resultsDir}profiles-${Date.now()}`;
 const runTag = randomBytes(3).toString("hex");
 const agents = flags.agents.split(",").map((name) => {
