@@ -4,9 +4,9 @@ import type { ClientFrameOf } from "../../../shared/protocol/client-frames.js";
 import type { ChannelState, SnapshotFrame } from "../../../shared/protocol/server-frames.js";
 import type { SessionContext } from "../session/session.js";
 import { type ChannelRoute, eventText, parseChannel } from "./channels.js";
-import type { FanoutListener, LiveHub } from "./live-hub.js";
+import type { Attachment, FanoutListener, LiveHub } from "./live-hub.js";
 import type { LiveMetrics } from "./live-metrics.js";
-import { conflationKey, createOutbox, type OutboxLimits, type OutboxSocket } from "./outbox.js";
+import { conflationKey, createOutbox, type Outbox, type OutboxLimits, type OutboxSocket } from "./outbox.js";
 import { readSnapshot, type SnapshotSources } from "./snapshots.js";
 
 /** What a session needs to serve channels; one hub and its sources per gateway process. */
@@ -22,10 +22,8 @@ export interface ChannelDeps extends SnapshotSources {
 }
 
 export interface ChannelHandlers {
-  handlers: {
-    subscribe(frame: ClientFrameOf<"subscribe">): Promise<void>;
-    unsubscribe(frame: ClientFrameOf<"unsubscribe">): void;
-  };
+  subscribe(frame: ClientFrameOf<"subscribe">): Promise<void>;
+  unsubscribe(frame: ClientFrameOf<"unsubscribe">): void;
   /** The session ended: every channel is detached. */
   close(): void;
 }
@@ -46,87 +44,26 @@ export function createChannelHandlers(
   session: SessionContext & OutboxSocket,
   deps: ChannelDeps,
 ): ChannelHandlers {
-  const { hub, limits } = deps;
-  const outbox = createOutbox(session, limits, deps.metrics);
-  const channels = new Map<string, ChannelSubscription>();
+  return new SessionChannels(session, deps);
+}
 
-  class ChannelSubscription implements FanoutListener {
-    held: { event: LiveEvent; text: string; key: string | undefined }[] | undefined = [];
-    seq = -1;
-    epoch = "";
-    readonly attached: { ready: Promise<unknown>; detach(): void };
+// Classes declared once for the process, not per session: every socket shares their methods
+// and their hidden classes.
+class SessionChannels implements ChannelHandlers {
+  readonly outbox: Outbox;
+  readonly #channels = new Map<string, ChannelSubscription>();
 
-    constructor(readonly route: ChannelRoute) {
-      this.attached = hub.attach(route, this);
-    }
-
-    deliver(event: LiveEvent, text: string, key: string | undefined) {
-      if (this.held === undefined) {
-        this.forward(event, text, key);
-      } else if (this.held.length < limits.maxHeldEvents) {
-        this.held.push({ event, text, key });
-      } else {
-        session.logger.info({ channel: this.route.name }, "live events outran the subscription read");
-        deps.metrics.slowConsumers.inc();
-        session.closeSlow();
-      }
-    }
-
-    /** The channel goes live after its history or snapshot, which covered up to `seq`. */
-    goLive(seq: number, epoch: string) {
-      this.seq = seq;
-      this.epoch = epoch;
-      const held = this.held ?? [];
-      this.held = undefined;
-      for (const { event, text, key } of held) this.forward(event, text, key);
-    }
-
-    end() {
-      this.attached.detach();
-      outbox.forget(this.route.name);
-    }
-
-    forward(event: LiveEvent, text: string, key: string | undefined) {
-      if (event.epoch === this.epoch && event.seq <= this.seq) return;
-      this.seq = event.seq;
-      this.epoch = event.epoch;
-      if (key === undefined) outbox.send(text);
-      else outbox.sendConflatable(conflationKey(this.route.name, key), text);
-    }
+  constructor(
+    readonly session: SessionContext & OutboxSocket,
+    readonly deps: ChannelDeps,
+  ) {
+    this.outbox = createOutbox(session, deps.limits, deps.metrics);
   }
 
-  async function prepare(
-    subscription: ChannelSubscription,
-    since: { seq: number; epoch: string } | undefined,
-  ): Promise<() => Prepared> {
-    const { route } = subscription;
-    // Reads start only once the channel's live events are sure to reach the subscription.
-    await subscription.attached.ready;
-    if (since !== undefined) {
-      const missed = await hub.live.history(route.source, since.seq, since.epoch);
-      if (missed.recovered) {
-        const last = missed.events.at(-1);
-        const state: ChannelState = {
-          channel: route.name,
-          seq: last?.seq ?? since.seq,
-          epoch: since.epoch,
-          recovered: true,
-        };
-        const frames = missed.events.map((e) => eventText(route.name, e, JSON.stringify(e.data)));
-        return () => ({ state, frames });
-      }
-    }
-    const read = await readSnapshot(hub, deps, route);
-    return () => {
-      const { seq, epoch, data } = read();
-      const state: ChannelState = { channel: route.name, seq, epoch };
-      if (since !== undefined) state.recovered = false;
-      const frame: SnapshotFrame = { type: "snapshot", channel: route.name, seq, epoch, data };
-      return { state, frames: [JSON.stringify(frame)] };
-    };
-  }
-
-  async function subscribe(frame: ClientFrameOf<"subscribe">) {
+  async subscribe(frame: ClientFrameOf<"subscribe">): Promise<void> {
+    const { session, deps } = this;
+    const { hub, limits } = deps;
+    const channels = this.#channels;
     const routes = [...new Set(frame.channels)].map((name) =>
       parseChannel(name, session.claims.sub, hub.dataset),
     );
@@ -143,11 +80,13 @@ export function createChannelHandlers(
     if (session.isClosed) return;
     const subscriptions = routes.map((route) => {
       channels.get(route.name)?.end();
-      const subscription = new ChannelSubscription(route);
+      const subscription = new ChannelSubscription(this, route);
       channels.set(route.name, subscription);
       return subscription;
     });
-    const reads = await Promise.allSettled(subscriptions.map((s) => prepare(s, frame.since?.[s.route.name])));
+    const reads = await Promise.allSettled(
+      subscriptions.map((s) => prepare(deps, s, frame.since?.[s.route.name])),
+    );
     if (session.isClosed) return;
     // From here to the end nothing awaits: the answer, the catch-up and going live are one turn.
     const ready: { subscription: ChannelSubscription; prepared: Prepared }[] = [];
@@ -174,27 +113,106 @@ export function createChannelHandlers(
       session.send({ type: "subscribed", id: frame.id, channels: ready.map((r) => r.prepared.state) });
     }
     for (const { subscription, prepared } of ready) {
-      for (const text of prepared.frames) outbox.send(text);
+      for (const text of prepared.frames) this.outbox.send(text);
       subscription.goLive(prepared.state.seq, prepared.state.epoch);
     }
     for (const error of failed) session.sendError(frame.id, error);
   }
 
-  return {
-    handlers: {
-      subscribe,
-      unsubscribe(frame) {
-        for (const name of frame.channels) {
-          channels.get(name)?.end();
-          channels.delete(name);
-        }
-        session.send({ type: "unsubscribed", id: frame.id, channels: frame.channels });
-      },
-    },
-    close() {
-      for (const subscription of channels.values()) subscription.end();
-      channels.clear();
-      outbox.close();
-    },
+  unsubscribe(frame: ClientFrameOf<"unsubscribe">): void {
+    for (const name of frame.channels) {
+      this.#channels.get(name)?.end();
+      this.#channels.delete(name);
+    }
+    this.session.send({ type: "unsubscribed", id: frame.id, channels: frame.channels });
+  }
+
+  close(): void {
+    for (const subscription of this.#channels.values()) subscription.end();
+    this.#channels.clear();
+    this.outbox.close();
+  }
+}
+
+class ChannelSubscription implements FanoutListener {
+  held: { event: LiveEvent; text: string; key: string | undefined }[] | undefined = [];
+  seq = -1;
+  epoch = "";
+  readonly attached: Attachment;
+
+  constructor(
+    readonly owner: SessionChannels,
+    readonly route: ChannelRoute,
+  ) {
+    this.attached = owner.deps.hub.attach(route, this);
+  }
+
+  deliver(event: LiveEvent, text: string, key: string | undefined) {
+    if (this.held === undefined) {
+      this.forward(event, text, key);
+    } else if (this.held.length < this.owner.deps.limits.maxHeldEvents) {
+      this.held.push({ event, text, key });
+    } else {
+      const { session, deps } = this.owner;
+      session.logger.info({ channel: this.route.name }, "live events outran the subscription read");
+      deps.metrics.slowConsumers.inc();
+      session.closeSlow();
+    }
+  }
+
+  /** The channel goes live after its history or snapshot, which covered up to `seq`. */
+  goLive(seq: number, epoch: string) {
+    this.seq = seq;
+    this.epoch = epoch;
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const { event, text, key } of held) this.forward(event, text, key);
+  }
+
+  end() {
+    this.attached.detach();
+    this.owner.outbox.forget(this.route.name);
+  }
+
+  forward(event: LiveEvent, text: string, key: string | undefined) {
+    if (event.epoch === this.epoch && event.seq <= this.seq) return;
+    this.seq = event.seq;
+    this.epoch = event.epoch;
+    if (key === undefined) this.owner.outbox.send(text);
+    else this.owner.outbox.sendConflatable(conflationKey(this.route.name, key), text);
+  }
+}
+
+/** Reads the channel's missed events or snapshot; the returned step builds its frames. */
+async function prepare(
+  deps: ChannelDeps,
+  subscription: ChannelSubscription,
+  since: { seq: number; epoch: string } | undefined,
+): Promise<() => Prepared> {
+  const { hub } = deps;
+  const { route } = subscription;
+  // Reads start only once the channel's live events are sure to reach the subscription.
+  await subscription.attached.ready;
+  if (since !== undefined) {
+    const missed = await hub.live.history(route.source, since.seq, since.epoch);
+    if (missed.recovered) {
+      const last = missed.events.at(-1);
+      const state: ChannelState = {
+        channel: route.name,
+        seq: last?.seq ?? since.seq,
+        epoch: since.epoch,
+        recovered: true,
+      };
+      const frames = missed.events.map((e) => eventText(route.name, e, JSON.stringify(e.data)));
+      return () => ({ state, frames });
+    }
+  }
+  const read = await readSnapshot(hub, deps, route);
+  return () => {
+    const { seq, epoch, data } = read();
+    const state: ChannelState = { channel: route.name, seq, epoch };
+    if (since !== undefined) state.recovered = false;
+    const frame: SnapshotFrame = { type: "snapshot", channel: route.name, seq, epoch, data };
+    return { state, frames: [JSON.stringify(frame)] };
   };
 }

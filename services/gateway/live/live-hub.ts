@@ -21,6 +21,12 @@ export interface FanoutListener {
   deliver(event: LiveEvent, text: string, conflationKey: string | undefined): void;
 }
 
+/** A listener's place in a channel: `ready` once its events flow, `detach` to leave. */
+export interface Attachment {
+  readonly ready: Promise<unknown>;
+  detach(): void;
+}
+
 export interface LiveHubOptions {
   live: LiveStream;
   dataset: Dataset;
@@ -60,9 +66,12 @@ export interface LiveHub {
    * Adds a listener to the route's channel. Once `ready` resolves, every event of the channel
    * the stream stores from then on reaches it; `detach` removes it.
    */
-  attach(route: ChannelRoute, listener: FanoutListener): { ready: Promise<unknown>; detach(): void };
+  attach(route: ChannelRoute, listener: FanoutListener): Attachment;
   close(): void;
 }
+
+/** The `ready` of a channel the process-wide subscriptions already feed. */
+const flowing = Promise.resolve();
 
 export function createLiveHub(options: LiveHubOptions): LiveHub {
   const { live, dataset, metrics } = options;
@@ -100,6 +109,14 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       metrics.framesDelivered.inc(listeners.size);
     }
     metrics.fanoutLatency.observe(Math.max(0, Date.now() - Date.parse(event.time)) / 1000);
+  }
+
+  function detach(key: string, listener: FanoutListener) {
+    const current = registry.get(key);
+    if (current === undefined || !current.delete(listener) || current.size > 0) return;
+    registry.delete(key);
+    userSubscriptions.get(key)?.close();
+    userSubscriptions.delete(key);
   }
 
   async function start() {
@@ -156,7 +173,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
         registry.set(route.key, listeners);
       }
       listeners.add(listener);
-      let ready: Promise<unknown> = Promise.resolve();
+      let ready: Promise<unknown> = flowing;
       if (route.kind === "user") {
         let subscription = userSubscriptions.get(route.key);
         if (subscription === undefined) {
@@ -165,14 +182,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
         }
         ready = subscription.ready;
       }
-      const detach = () => {
-        const current = registry.get(route.key);
-        if (current === undefined || !current.delete(listener) || current.size > 0) return;
-        registry.delete(route.key);
-        userSubscriptions.get(route.key)?.close();
-        userSubscriptions.delete(route.key);
-      };
-      return { ready, detach };
+      return new HubAttachment(ready, route.key, listener, detach);
     },
     close() {
       closed = true;
@@ -182,4 +192,18 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       registry.clear();
     },
   };
+}
+
+// One class for every listener of the process rather than a `detach` closure per attachment.
+class HubAttachment implements Attachment {
+  constructor(
+    readonly ready: Promise<unknown>,
+    private readonly key: string,
+    private readonly listener: FanoutListener,
+    private readonly leave: (key: string, listener: FanoutListener) => void,
+  ) {}
+
+  detach(): void {
+    this.leave(this.key, this.listener);
+  }
 }

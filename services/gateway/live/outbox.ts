@@ -6,7 +6,11 @@ export interface OutboxSocket {
   readonly isClosed: boolean;
   /** Bytes accepted by the socket but not yet handed to the network. */
   readonly bufferedAmount: number;
-  sendText(text: string): void;
+  /**
+   * Writes a frame already serialised, without checking the socket's backlog: the outbox has
+   * just read `bufferedAmount` itself (one read per live message).
+   */
+  writeText(text: string): void;
   /** Ends the session as a slow consumer: `error` `slow_consumer`, then close 4008. */
   closeSlow(): void;
 }
@@ -43,61 +47,79 @@ export function conflationKey(channel: string, topic: string): string {
 }
 
 export function createOutbox(socket: OutboxSocket, limits: OutboxLimits, metrics: LiveMetrics): Outbox {
-  const waiting = new Map<string, { text: string; replaced: boolean }>();
-  let timer: NodeJS.Timeout | undefined;
+  return new SocketOutbox(socket, limits, metrics);
+}
+
+// A class, not a closure per socket: its methods exist once for every socket of the process.
+class SocketOutbox implements Outbox {
+  readonly #waiting = new Map<string, { text: string; replaced: boolean }>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: OutboxSocket,
+    private readonly limits: OutboxLimits,
+    private readonly metrics: LiveMetrics,
+  ) {}
+
+  send(text: string): void {
+    const { socket } = this;
+    if (socket.isClosed) return;
+    if (socket.bufferedAmount > this.limits.slowConsumerBytes) {
+      this.metrics.slowConsumers.inc();
+      socket.closeSlow();
+      return;
+    }
+    socket.writeText(text);
+  }
+
+  sendConflatable(key: string, text: string): void {
+    const { socket } = this;
+    if (socket.isClosed) return;
+    if (this.#waiting.size === 0 && socket.bufferedAmount <= this.limits.conflateAboveBytes) {
+      socket.writeText(text);
+      return;
+    }
+    const previous = this.#waiting.get(key);
+    if (previous !== undefined) {
+      this.metrics.conflated.inc();
+      this.#waiting.delete(key);
+    }
+    this.#waiting.set(key, { text, replaced: previous !== undefined });
+    this.#schedule();
+  }
+
+  forget(channel: string): void {
+    const prefix = `${channel}\n`;
+    for (const key of this.#waiting.keys()) if (key.startsWith(prefix)) this.#waiting.delete(key);
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#waiting.clear();
+  }
 
   // The socket interface has no drain event, so a congested socket is polled; only sockets
   // holding waiting events have a timer.
-  const schedule = () => {
-    timer ??= setTimeout(drain, limits.drainPollMs);
-  };
-
-  function drain() {
-    timer = undefined;
-    if (socket.isClosed) {
-      waiting.clear();
-      return;
-    }
-    for (const [key, entry] of waiting) {
-      if (socket.bufferedAmount > limits.conflateAboveBytes) break;
-      waiting.delete(key);
-      socket.sendText(entry.replaced ? conflatedText(entry.text) : entry.text);
-    }
-    if (waiting.size > 0) schedule();
+  #schedule() {
+    this.#timer ??= setTimeout(drainOutbox, this.limits.drainPollMs, this);
   }
 
-  return {
-    send(text) {
-      if (socket.isClosed) return;
-      if (socket.bufferedAmount > limits.slowConsumerBytes) {
-        metrics.slowConsumers.inc();
-        socket.closeSlow();
-        return;
-      }
-      socket.sendText(text);
-    },
-    sendConflatable(key, text) {
-      if (socket.isClosed) return;
-      if (waiting.size === 0 && socket.bufferedAmount <= limits.conflateAboveBytes) {
-        socket.sendText(text);
-        return;
-      }
-      const previous = waiting.get(key);
-      if (previous !== undefined) {
-        metrics.conflated.inc();
-        waiting.delete(key);
-      }
-      waiting.set(key, { text, replaced: previous !== undefined });
-      schedule();
-    },
-    forget(channel) {
-      const prefix = `${channel}\n`;
-      for (const key of waiting.keys()) if (key.startsWith(prefix)) waiting.delete(key);
-    },
-    close() {
-      clearTimeout(timer);
-      timer = undefined;
-      waiting.clear();
-    },
-  };
+  drain() {
+    this.#timer = undefined;
+    if (this.socket.isClosed) {
+      this.#waiting.clear();
+      return;
+    }
+    for (const [key, entry] of this.#waiting) {
+      if (this.socket.bufferedAmount > this.limits.conflateAboveBytes) break;
+      this.#waiting.delete(key);
+      this.socket.writeText(entry.replaced ? conflatedText(entry.text) : entry.text);
+    }
+    if (this.#waiting.size > 0) this.#schedule();
+  }
+}
+
+function drainOutbox(outbox: SocketOutbox) {
+  outbox.drain();
 }

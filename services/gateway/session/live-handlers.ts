@@ -1,15 +1,12 @@
 import { AppError } from "../../../shared/errors.js";
-import type { FrameHandlers, SessionContext } from "./session.js";
-
-type LiveFrameHandlers = Pick<FrameHandlers, "subscribe" | "unsubscribe">;
+import type { SessionContext } from "./session.js";
 
 /**
- * A gateway built without a live stream serves no channels: each frame gets a clear
- * `unavailable` answer so clients can tell "not here" from a bad frame. With one, the session
- * dispatches these frames to `live/channel-handlers.ts` instead.
+ * `subscribe` and `unsubscribe` on a gateway built without a live stream: it serves no
+ * channels, and each frame gets a clear `unavailable` answer so clients can tell "not here"
+ * from a bad frame. With one, the session dispatches these frames to
+ * `live/channel-handlers.ts` instead.
  */
-export function liveHandlers(session: SessionContext): LiveFrameHandlers {
-  const refuse = (frame: { id: string }) =>
-    session.sendError(frame.id, new AppError("unavailable", "live channels are not enabled on this gateway"));
-  return { subscribe: refuse, unsubscribe: refuse };
+export function refuseChannels(session: SessionContext, frame: { id: string }): void {
+  session.sendError(frame.id, new AppError("unavailable", "live channels are not enabled on this gateway"));
 }

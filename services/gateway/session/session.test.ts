@@ -8,6 +8,7 @@ import { createGatewayMetrics } from "../metrics.js";
 import { createRunIds } from "../run-ids.js";
 import { eventually } from "../testing/gateway-harness.js";
 import type { Frame } from "../testing/ws-client.js";
+import { createHeartbeat } from "./heartbeat.js";
 import { Session, type SessionDeps } from "./session.js";
 import type { SocketLike } from "./socket-like.js";
 
@@ -52,6 +53,7 @@ describe("Session over a fake socket", () => {
     deps = {
       gatewayId: "gw-unit",
       heartbeatMs: 1000,
+      heartbeat: createHeartbeat(1000),
       maxBufferedBytes: 2000,
       frameRate: { perSecond: 50, burst: 100 },
       maxRunsPerSocket: 4,
@@ -121,7 +123,11 @@ describe("Session over a fake socket", () => {
 
   test("pings every heartbeat while the peer answers, and closes 1001 once it stops", async () => {
     const socket = new FakeSocket();
-    const session = new Session(socket, claims("beat"), { ...deps, heartbeatMs: 100 });
+    const session = new Session(socket, claims("beat"), {
+      ...deps,
+      heartbeatMs: 100,
+      heartbeat: createHeartbeat(100),
+    });
     let answering = true;
     socket.ping = () => {
       socket.pings += 1;

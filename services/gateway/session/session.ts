@@ -10,13 +10,14 @@ import {
 } from "../../../shared/protocol/client-frames.js";
 import type { ErrorFrame, ServerFrame } from "../../../shared/protocol/server-frames.js";
 import { type Claims, expiresAt, type TokenVerifier } from "../auth/claims.js";
-import { type ChannelDeps, createChannelHandlers } from "../live/channel-handlers.js";
+import { type ChannelDeps, type ChannelHandlers, createChannelHandlers } from "../live/channel-handlers.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RunIds } from "../run-ids.js";
 import type { TradeDesk } from "../trading/trade-desk.js";
-import { createTradingHandlers } from "../trading/trading-handlers.js";
-import { createAgentHandlers } from "./agent-handlers.js";
-import { liveHandlers } from "./live-handlers.js";
+import { handleQuote, handleTrade } from "../trading/trading-handlers.js";
+import { AgentRelays } from "./agent-handlers.js";
+import type { Heartbeat } from "./heartbeat.js";
+import { refuseChannels } from "./live-handlers.js";
 import { closeCodes, type SocketLike } from "./socket-like.js";
 import { createTokenBucket, type TokenBucket } from "./token-bucket.js";
 
@@ -24,6 +25,8 @@ export interface SessionDeps {
   gatewayId: string;
   /** WebSocket ping interval; a peer silent for twice this is closed. */
   heartbeatMs: number;
+  /** The gateway's one heartbeat timer, which beats this session every `heartbeatMs`. */
+  heartbeat: Heartbeat;
   /** Bytes a socket may hold unsent before it is closed as a slow consumer (4008). */
   maxBufferedBytes: number;
   /** Client frames per second per socket, and the burst allowed above that rate. */
@@ -59,8 +62,24 @@ export interface SessionContext {
 
 /** One handler per client frame type: the session's whole dispatch table. */
 export type FrameHandlers = {
-  [K in ClientFrameType]: (frame: ClientFrameOf<K>) => void | Promise<void>;
+  [K in ClientFrameType]: (session: Session, frame: ClientFrameOf<K>) => void | Promise<void>;
 };
+
+/** One table for every session of the process: the handlers take the session. */
+const frameHandlers: FrameHandlers = Object.freeze({
+  ping: (session, frame) =>
+    session.send({ type: "pong", id: frame.id, serverTime: new Date().toISOString() }),
+  auth: (session, frame) => session.refresh(frame),
+  "agent.run": (session, frame) => session.agents.run(frame),
+  "agent.cancel": (session, frame) => session.agents.cancel(frame),
+  "agent.resume": (session, frame) => session.agents.resume(frame),
+  subscribe: (session, frame) =>
+    session.channels === undefined ? refuseChannels(session, frame) : session.channels.subscribe(frame),
+  unsubscribe: (session, frame) =>
+    session.channels === undefined ? refuseChannels(session, frame) : session.channels.unsubscribe(frame),
+  quote: handleQuote,
+  trade: handleTrade,
+});
 
 /** The longest delay `setTimeout` honours (about 24.8 days). */
 const maxTimerMs = 2 ** 31 - 1;
@@ -76,14 +95,14 @@ export class Session implements SessionContext {
   #claims: Claims;
   #closed = false;
   #lastHeard = Date.now();
-  #heartbeat: NodeJS.Timeout | undefined;
   #expiry: NodeJS.Timeout | undefined;
   readonly #bucket: TokenBucket;
   /** Frames refused in a row by the rate limit; beyond one more burst the socket is closed. */
   #refusedInARow = 0;
-  readonly #agents: ReturnType<typeof createAgentHandlers>;
-  readonly #channels: ReturnType<typeof createChannelHandlers> | undefined;
-  readonly #handlers: FrameHandlers;
+  readonly agents: AgentRelays;
+  /** Absent without a live stream: `subscribe` and `unsubscribe` answer `unavailable`. */
+  readonly channels: ChannelHandlers | undefined;
+  readonly tradeDesk: TradeDesk | undefined;
 
   constructor(
     private readonly socket: SocketLike,
@@ -93,15 +112,9 @@ export class Session implements SessionContext {
     this.#claims = claims;
     this.logger = deps.logger.child({ sessionId: this.id, userId: claims.sub });
     this.#bucket = createTokenBucket(deps.frameRate);
-    this.#agents = createAgentHandlers(this, deps);
-    this.#channels = deps.channels === undefined ? undefined : createChannelHandlers(this, deps.channels);
-    this.#handlers = {
-      ping: (frame) => this.send({ type: "pong", id: frame.id, serverTime: new Date().toISOString() }),
-      auth: (frame) => this.#refresh(frame),
-      ...this.#agents.handlers,
-      ...(this.#channels?.handlers ?? liveHandlers(this)),
-      ...createTradingHandlers(this, deps.tradeDesk),
-    };
+    this.agents = new AgentRelays(this, deps);
+    this.channels = deps.channels === undefined ? undefined : createChannelHandlers(this, deps.channels);
+    this.tradeDesk = deps.tradeDesk;
   }
 
   get claims(): Claims {
@@ -122,7 +135,7 @@ export class Session implements SessionContext {
       serverTime: new Date().toISOString(),
       heartbeatMs: this.deps.heartbeatMs,
     });
-    this.#heartbeat = setInterval(() => this.#beat(), this.deps.heartbeatMs);
+    this.deps.heartbeat.add(this);
     this.#armExpiry();
   }
 
@@ -169,6 +182,10 @@ export class Session implements SessionContext {
     if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) this.closeSlow();
   }
 
+  writeText(text: string): void {
+    if (!this.#closed) this.socket.send(text);
+  }
+
   closeSlow(): void {
     if (this.#closed) return;
     this.deps.metrics.errors.inc({ code: "slow_consumer", transport: "ws" });
@@ -207,10 +224,10 @@ export class Session implements SessionContext {
 
   #teardown() {
     this.#closed = true;
-    clearInterval(this.#heartbeat);
+    this.deps.heartbeat.delete(this);
     clearTimeout(this.#expiry);
-    this.#agents.close();
-    this.#channels?.close();
+    this.agents.close();
+    this.channels?.close();
     this.deps.metrics.socketClosed(this.#claims.sub);
   }
 
@@ -232,7 +249,10 @@ export class Session implements SessionContext {
   }
 
   #dispatch(frame: ClientFrame) {
-    const handler = this.#handlers[frame.type] as (frame: ClientFrame) => void | Promise<void>;
+    const handler = frameHandlers[frame.type] as (
+      session: Session,
+      frame: ClientFrame,
+    ) => void | Promise<void>;
     const fail = (err: unknown) => {
       const error = toAppError(err);
       if (error.code === "internal")
@@ -241,14 +261,15 @@ export class Session implements SessionContext {
       this.sendError(frame.id, error);
     };
     try {
-      const result = handler(frame);
+      const result = handler(this, frame);
       if (result !== undefined) result.catch(fail);
     } catch (err) {
       fail(err);
     }
   }
 
-  #refresh(frame: ClientFrameOf<"auth">) {
+  /** `auth`: a fresh token for the same user moves the expiry. */
+  refresh(frame: ClientFrameOf<"auth">): void {
     let claims: Claims;
     try {
       claims = this.deps.tokens.verify(frame.token);
@@ -272,21 +293,25 @@ export class Session implements SessionContext {
     clearTimeout(this.#expiry);
     const remainingMs = this.#claims.exp * 1000 - Date.now();
     // A token longer-lived than the longest timer re-arms instead of closing early.
-    this.#expiry = setTimeout(
-      () => {
-        if (this.#claims.exp * 1000 <= Date.now()) this.close(closeCodes.tokenExpired, "token expired");
-        else this.#armExpiry();
-      },
-      Math.min(Math.max(0, remainingMs), maxTimerMs),
-    );
+    this.#expiry = setTimeout(expire, Math.min(Math.max(0, remainingMs), maxTimerMs), this);
   }
 
-  #beat() {
-    if (Date.now() - this.#lastHeard > 2 * this.deps.heartbeatMs) {
+  /** The expiry timer fired: close, or re-arm for a token that outlives the longest timer. */
+  expire(): void {
+    if (this.#claims.exp * 1000 <= Date.now()) this.close(closeCodes.tokenExpired, "token expired");
+    else this.#armExpiry();
+  }
+
+  beat(now: number): void {
+    if (now - this.#lastHeard > 2 * this.deps.heartbeatMs) {
       this.logger.info("peer silent: closing");
       this.close(closeCodes.goingAway, "heartbeat timeout");
       return;
     }
     this.socket.ping();
   }
+}
+
+function expire(session: Session) {
+  session.expire();
 }

@@ -1,12 +1,13 @@
 import fastifyWebsocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
-import { WebSocket } from "ws";
+import { type RawData, WebSocket } from "ws";
 import type { Logger } from "../../../shared/logger.js";
+import { createHeartbeat } from "../session/heartbeat.js";
 import { Session, type SessionDeps } from "../session/session.js";
 import { closeCodes, type SocketLike } from "../session/socket-like.js";
 
 export interface WsRoutesOptions {
-  session: Omit<SessionDeps, "logger">;
+  session: Omit<SessionDeps, "logger" | "heartbeat">;
   /** Largest client frame in bytes; `ws` closes bigger ones with 1009. */
   maxFrameBytes: number;
   /** How long a closing peer may take to answer the close handshake before it is cut off. */
@@ -20,6 +21,13 @@ export interface WsRoutesOptions {
  */
 export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
   const sessions = new Set<Session>();
+  // One object for every session; the logger is the app's (the pino logger of `buildApp`'s
+  // deps), so no session keeps its upgrade request alive.
+  const deps: SessionDeps = {
+    ...options.session,
+    logger: app.log as Logger,
+    heartbeat: createHeartbeat(options.session.heartbeatMs),
+  };
 
   await app.register(fastifyWebsocket, {
     options: { maxPayload: options.maxFrameBytes },
@@ -43,45 +51,54 @@ export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
   });
 
   app.get("/ws", { websocket: true, onRequest: app.authenticateSocket }, (socket, request) => {
-    const session = new Session(adaptSocket(socket, options.closeGraceMs), request.claims!, {
-      ...options.session,
-      // The app's logger instance is the pino logger of `buildApp`'s deps.
-      logger: request.log as Logger,
-    });
+    const session = new Session(new WsSocket(socket, options.closeGraceMs), request.claims!, deps);
     sessions.add(session);
-    socket.on("message", (data, isBinary) => {
-      if (isBinary) session.receiveBinary();
-      else session.receive(data.toString());
-    });
-    socket.on("pong", () => session.heard());
-    socket.on("close", () => {
-      sessions.delete(session);
-      session.closed();
-    });
+    socket.on("message", onMessage.bind(session));
+    socket.on("pong", session.heard.bind(session));
+    socket.on("close", onClose.bind(session, sessions));
     session.start();
   });
 }
 
-function adaptSocket(socket: WebSocket, closeGraceMs: number): SocketLike {
-  return {
-    send(text) {
-      if (socket.readyState === WebSocket.OPEN) socket.send(text);
-    },
-    ping() {
-      if (socket.readyState === WebSocket.OPEN) socket.ping();
-    },
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-    close(code, reason) {
-      if (socket.readyState !== WebSocket.OPEN && socket.readyState !== WebSocket.CONNECTING) return;
-      socket.close(code, reason);
-      // A peer that neither reads nor answers the handshake (slow, silent) is cut off.
-      const timer = setTimeout(() => socket.terminate(), closeGraceMs);
-      timer.unref();
-      socket.once("close", () => clearTimeout(timer));
-    },
-  };
+// Listeners bound to their session rather than closures per socket.
+function onMessage(this: Session, data: RawData, isBinary: boolean) {
+  if (isBinary) this.receiveBinary();
+  else this.receive(data.toString());
+}
+
+function onClose(this: Session, sessions: Set<Session>) {
+  sessions.delete(this);
+  this.closed();
+}
+
+/** `ws` as a `SocketLike`. */
+class WsSocket implements SocketLike {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly closeGraceMs: number,
+  ) {}
+
+  send(text: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+  }
+
+  ping(): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    const { socket } = this;
+    if (socket.readyState !== WebSocket.OPEN && socket.readyState !== WebSocket.CONNECTING) return;
+    socket.close(code, reason);
+    // A peer that neither reads nor answers the handshake (slow, silent) is cut off.
+    const timer = setTimeout(() => socket.terminate(), this.closeGraceMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  }
 }
 
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
