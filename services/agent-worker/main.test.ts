@@ -7,6 +7,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../../shared/bus/nats-connection.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
+import { runNames } from "../../shared/bus/nats-run-streams.js";
 import type { RunQueue } from "../../shared/bus/run-queue.js";
 import { defaultRunQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
@@ -46,12 +47,7 @@ after(async () => {
   if (worker.exitCode === null) worker.kill("SIGKILL");
   await runQueue.close();
   const jsm = await jetstreamManager(nc);
-  for (const stream of [
-    `${streamPrefix}AGENT_REQ`,
-    `${streamPrefix}AGENT_OUT`,
-    `KV_${streamPrefix}AGENT_RUNS`,
-    `${streamPrefix}LIVE`,
-  ]) {
+  for (const stream of [...runNames(streamPrefix, subjectPrefix).streams, `${streamPrefix}LIVE`]) {
     await jsm.streams.delete(stream).catch(() => false);
   }
   await nc.close();

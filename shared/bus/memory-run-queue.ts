@@ -1,6 +1,6 @@
 import { AppError } from "../errors.js";
 import type { AgentChunk, AgentEvent } from "../protocol/agent-frames.js";
-import { admit } from "./admission.js";
+import { admit, queuedAhead } from "./admission.js";
 import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
 import type {
   AgentRunRequest,
@@ -24,8 +24,8 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Ru
   /** (userId, clientId) → the run it started, for `dedupeWindowMs`. */
   const runs = new Map<string, { requestId: string; expiresAt: number }>();
   const waiting: Record<AgentRunRequest["tier"], Entry[]> = { pro: [], free: [] };
-  /** Runs queued or held by a worker: what counts against `queueMax`, as in a work-queue stream. */
-  let unsettled = 0;
+  /** Runs queued or held by a worker, per tier: what admission counts, as the work-queue streams do. */
+  const unsettled: Record<AgentRunRequest["tier"], number> = { pro: 0, free: 0 };
   const outputs = new Map<string, Output>();
   /** requestId → when its cancel is forgotten. */
   const cancelled = new Map<string, number>();
@@ -106,7 +106,7 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Ru
       clearTimeout(timer);
       holders.delete(controller);
       if (holders.size === 0) held.delete(requestId);
-      if (outcome === "done") unsettled -= 1;
+      if (outcome === "done") unsettled[entry.request.tier] -= 1;
       else retry(entry, delayMs);
     };
 
@@ -143,7 +143,7 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Ru
   function retry(entry: Entry, delayMs: number) {
     if (closed) return;
     if (entry.attempt >= opts.maxDeliver) {
-      unsettled -= 1;
+      unsettled[entry.request.tier] -= 1;
       publish(entry.request.requestId, deliveriesExhausted(opts.maxDeliver));
       return;
     }
@@ -174,11 +174,11 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Ru
       }
       admit(request.tier, unsettled, opts.queueMax);
       runs.set(key, { requestId: request.requestId, expiresAt: now + opts.dedupeWindowMs });
-      const queuedAhead = waiting.pro.length + (request.tier === "free" ? waiting.free.length : 0);
-      unsettled += 1;
+      const ahead = queuedAhead(request.tier, { pro: waiting.pro.length, free: waiting.free.length });
+      unsettled[request.tier] += 1;
       // A copy, as over a real bus: the worker never shares the gateway's object.
       enqueue({ request: structuredClone(request), attempt: 0 }, false);
-      return { requestId: request.requestId, duplicate: false, queuedAhead };
+      return { requestId: request.requestId, duplicate: false, queuedAhead: ahead };
     },
 
     watch(requestId, after): RunWatch {

@@ -32,7 +32,7 @@ export interface RunConsumerDeps {
 }
 
 /**
- * A worker's share of the 22 durable consumers. Each (agent, tier) is a lane that pulls only for
+ * A worker's share of the 22 durable consumers (11 on each tier's stream). Each (agent, tier) is a lane that pulls only for
  * slots it holds, so the worker never takes more runs than `concurrency`: it waits for one slot
  * (pro lanes are served first), adds free ones up to its backlog (at most `maxBatch`), and asks
  * for that many runs in one pull; slots the pull leaves unfilled go back. A lane sleeps while its
@@ -52,10 +52,12 @@ export function startRunConsumer(
   for (const agent of agentNames) {
     for (const tier of tiers) {
       const name = names.consumerName(agent, tier);
+      const stream = names.reqStream(tier);
       const lane: Lane = {
         name,
+        stream,
         tier,
-        puller: createConsumerPuller(nc, names.reqStream, name, (msg, requested) => {
+        puller: createConsumerPuller(nc, stream, name, (msg, requested) => {
           if (requested && lane.reserved > 0) {
             lane.reserved -= 1;
             run(lane, msg);
@@ -100,23 +102,26 @@ export function startRunConsumer(
         for (const controller of holders.get(requestId) ?? []) controller.abort();
       },
     }),
-    nc.subscribe(names.maxDeliveriesAdvisory, {
-      queue: names.exhaustedGroup,
-      callback: (err, msg) => {
-        if (err === null) void failExhausted(msg.json<{ stream_seq: number }>().stream_seq);
-      },
-    }),
+    ...tiers.map((tier) =>
+      nc.subscribe(names.maxDeliveriesAdvisory(tier), {
+        queue: names.exhaustedGroup,
+        callback: (err, msg) => {
+          if (err === null)
+            void failExhausted(names.reqStream(tier), msg.json<{ stream_seq: number }>().stream_seq);
+        },
+      }),
+    ),
   ];
 
   // A work-queue stream keeps a message that used up `max_deliver`: the worker that gets the
   // advisory ends the run for its watchers and removes it so it stops counting against queueMax.
-  async function failExhausted(streamSeq: number) {
+  async function failExhausted(stream: string, streamSeq: number) {
     try {
-      const stored = await jsm.streams.getMessage(names.reqStream, { seq: streamSeq });
+      const stored = await jsm.streams.getMessage(stream, { seq: streamSeq });
       if (stored === null) return;
       const { requestId } = stored.json<AgentRunRequest>();
       await output.publishOnce(requestId, deliveriesExhausted(options.maxDeliver), `exhausted-${requestId}`);
-      await jsm.streams.deleteMessage(names.reqStream, streamSeq, false);
+      await jsm.streams.deleteMessage(stream, streamSeq, false);
     } catch {
       // The message stays; the next advisory for it (another pull) tries again.
     }
@@ -132,7 +137,7 @@ export function startRunConsumer(
       [...lanes.values()]
         .filter((lane) => lane.backlog <= 0)
         .map(async (lane) => {
-          const info = await jsm.consumers.info(names.reqStream, lane.name).catch(() => null);
+          const info = await jsm.consumers.info(lane.stream, lane.name).catch(() => null);
           // Unacked runs held elsewhere count too: they may be due for redelivery.
           const waiting = info === null ? 0 : info.num_pending + info.num_ack_pending - lane.held;
           if (waiting > 0) wake(lane, waiting);
@@ -284,6 +289,7 @@ export function startRunConsumer(
 
 interface Lane {
   name: string;
+  stream: string;
   tier: AgentRunRequest["tier"];
   puller: ConsumerPuller;
   /** Slots held for the runs the lane's pull may still bring. */

@@ -3,6 +3,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "./nats-connection.js";
 import { createNatsRunQueue } from "./nats-run-queue.js";
+import { runNames } from "./nats-run-streams.js";
 import { runQueueContract } from "./run-queue.contract.js";
 import type { RunQueue } from "./run-queue.js";
 
@@ -26,11 +27,7 @@ runQueueContract("nats", async (options) => {
       const nc = opened[0]?.nc;
       if (nc !== undefined) {
         const jsm = await jetstreamManager(nc);
-        for (const stream of [
-          `${streamPrefix}AGENT_REQ`,
-          `${streamPrefix}AGENT_OUT`,
-          `KV_${streamPrefix}AGENT_RUNS`,
-        ]) {
+        for (const stream of runNames(streamPrefix, subjectPrefix).streams) {
           await jsm.streams.delete(stream).catch(() => false);
         }
       }

@@ -3,20 +3,19 @@ import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } fro
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
-import { admit } from "./admission.js";
+import { admit, queuedAhead } from "./admission.js";
 import { createRunReplies, StreamPublishError } from "./nats-run-acks.js";
 import { startRunConsumer } from "./nats-run-consumer.js";
+import { createRunDepth } from "./nats-run-depth.js";
 import { createRunOutput } from "./nats-run-output.js";
 import { ensureRunStreams, runNames } from "./nats-run-streams.js";
 import type { RunConsumer, RunQueue, RunQueueOptions } from "./run-queue.js";
 
-/** How old the queue-depth estimate may get before a submit refreshes it (in the background). */
-const depthMaxAgeMs = 250;
 /** The server's answer to a publish into a full `discard: new` stream. */
 const streamFullCode = 10077;
 
 export interface NatsRunQueueOptions extends RunQueueOptions {
-  /** Prefix of stream, consumer and KV bucket names (`${streamPrefix}AGENT_REQ`). */
+  /** Prefix of stream, consumer and KV bucket names (`${streamPrefix}AGENT_REQ_FREE`). */
   streamPrefix: string;
   /** Prefix of every subject (ends with a dot when set). */
   subjectPrefix: string;
@@ -41,31 +40,17 @@ export async function createNatsRunQueue(
   const output = createRunOutput(nc, jsm, replies, names);
   const consumers = new Set<ReturnType<typeof startRunConsumer>>();
 
-  // Queue depth for admission and `queuedAhead`: the last stream count plus this process's
-  // submits since, so the hot path never waits on an API call.
-  const depth = { stored: 0, since: 0, at: 0, refreshing: false };
-  const refreshDepth = async () => {
-    depth.refreshing = true;
-    const sinceBefore = depth.since;
-    try {
-      const info = await jsm.streams.info(names.reqStream);
-      depth.stored = info.state.messages;
-      depth.since -= sinceBefore;
-      depth.at = Date.now();
-    } finally {
-      depth.refreshing = false;
-    }
-  };
-  await refreshDepth();
-  const queued = () => {
-    if (Date.now() - depth.at > depthMaxAgeMs && !depth.refreshing) refreshDepth().catch(() => undefined);
-    return depth.stored + depth.since;
-  };
+  const depth = await createRunDepth(jsm, names);
 
   return {
     async submit(request) {
-      const queuedAhead = queued();
-      admit(request.tier, queuedAhead, options.queueMax);
+      const refreshing = depth.whenCurrent();
+      if (refreshing !== undefined) await refreshing;
+      // Read, admit and reserve with no await between: overlapping submits see each other.
+      const estimate = depth.estimate();
+      admit(request.tier, estimate.unsettled, options.queueMax);
+      const ahead = queuedAhead(request.tier, estimate.waiting);
+      const reservation = depth.reserve(request.tier);
       const key = createHash("sha256")
         .update(request.userId)
         .update("\u0000")
@@ -75,6 +60,7 @@ export async function createNatsRunQueue(
       try {
         await runs.create(key, request.requestId);
       } catch (err) {
+        reservation.release();
         const first = isWrongLastSequence(err) ? await runs.get(key).catch(() => null) : null;
         if (first?.operation === "PUT") return { requestId: first.string(), duplicate: true };
         throw new AppError("unavailable", "agent bus unavailable", { cause: err });
@@ -86,15 +72,17 @@ export async function createNatsRunQueue(
           JSON.stringify(request),
           key,
         );
-        if (!ack.duplicate) depth.since += 1;
+        if (ack.duplicate) reservation.release();
+        else reservation.stored();
       } catch (err) {
+        reservation.release();
         await runs.delete(key).catch(() => undefined);
         if (err instanceof StreamPublishError && err.errCode === streamFullCode) {
           throw new AppError("overloaded", "agent queue is full; try again shortly", { retryAfterMs: 1000 });
         }
         throw new AppError("unavailable", "agent bus unavailable", { cause: err });
       }
-      return { requestId: request.requestId, duplicate: false, queuedAhead };
+      return { requestId: request.requestId, duplicate: false, queuedAhead: ahead };
     },
 
     watch(requestId, after, watchOptions) {

@@ -9,66 +9,89 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { agentNames } from "../protocol/agents.js";
+import { freeQueueMax } from "./admission.js";
 import type { AgentRunRequest, RunQueueOptions } from "./run-queue.js";
+
+type Tier = AgentRunRequest["tier"];
 
 /** Every JetStream and subject name of the agent-run queue of one deployment. */
 export interface RunNames {
-  reqStream: string;
+  /** The work-queue stream of a tier's runs: `AGENT_REQ` (pro) and `AGENT_REQ_FREE`. */
+  reqStream(tier: Tier): string;
   outStream: string;
   runsBucket: string;
-  reqSubject(agent: string, tier: AgentRunRequest["tier"]): string;
+  /** Every stream the queue creates, the KV bucket's included (for tests that clean up). */
+  streams: readonly string[];
+  reqSubject(agent: string, tier: Tier): string;
+  /** The subjects of a tier's stream. */
+  reqTierWildcard(tier: Tier): string;
+  /** The requests of both tiers (workers listen here for new runs). */
   reqWildcard: string;
   outSubject(requestId: string): string;
   outWildcard: string;
   cancelSubject(requestId: string): string;
   cancelWildcard: string;
-  consumerName(agent: string, tier: AgentRunRequest["tier"]): string;
-  /** The server's advisory when a message of `reqStream` used up `max_deliver`. */
-  maxDeliveriesAdvisory: string;
+  consumerName(agent: string, tier: Tier): string;
+  /** The server's advisory when a message of a tier's stream used up `max_deliver`. */
+  maxDeliveriesAdvisory(tier: Tier): string;
   /** Queue group in which exactly one worker handles each max-deliveries advisory. */
   exhaustedGroup: string;
 }
 
 export function runNames(streamPrefix: string, subjectPrefix: string): RunNames {
-  const reqStream = `${streamPrefix}AGENT_REQ`;
+  // The pro stream keeps the name the queue had before free runs got a stream of their own.
+  const reqStream = (tier: Tier) => `${streamPrefix}AGENT_REQ${tier === "pro" ? "" : "_FREE"}`;
+  const outStream = `${streamPrefix}AGENT_OUT`;
+  const runsBucket = `${streamPrefix}AGENT_RUNS`;
   return {
     reqStream,
-    outStream: `${streamPrefix}AGENT_OUT`,
-    runsBucket: `${streamPrefix}AGENT_RUNS`,
+    outStream,
+    runsBucket,
+    streams: [...tiers.map(reqStream), outStream, `KV_${runsBucket}`],
     reqSubject: (agent, tier) => `${subjectPrefix}agent.req.${agent}.${tier}`,
+    reqTierWildcard: (tier) => `${subjectPrefix}agent.req.*.${tier}`,
     reqWildcard: `${subjectPrefix}agent.req.>`,
     outSubject: (requestId) => `${subjectPrefix}agent.out.${requestId}`,
     outWildcard: `${subjectPrefix}agent.out.>`,
     cancelSubject: (requestId) => `${subjectPrefix}agent.cancel.${requestId}`,
     cancelWildcard: `${subjectPrefix}agent.cancel.*`,
     consumerName: (agent, tier) => `${streamPrefix}w-${agent}-${tier}`,
-    maxDeliveriesAdvisory: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${reqStream}.*`,
+    maxDeliveriesAdvisory: (tier) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${reqStream(tier)}.*`,
     exhaustedGroup: `${streamPrefix}agent-exhausted`,
   };
 }
 
-export const tiers = ["pro", "free"] as const satisfies readonly AgentRunRequest["tier"][];
+export const tiers = ["pro", "free"] as const satisfies readonly Tier[];
 
 /**
- * Creates or updates both streams and the 22 worker consumers (one per agent and tier: nats-server
- * 2.9 allows one `filter_subject` per consumer). Safe to run from many processes at once: an add
- * that loses the race, or meets an older configuration, becomes an update.
+ * Creates or updates the three streams and the 22 worker consumers (one per agent and tier:
+ * nats-server 2.9 allows one `filter_subject` per consumer). Safe to run from many processes at
+ * once: an add that loses the race, or meets an older configuration, becomes an update.
+ *
+ * Each tier has its own work-queue stream with `discard: new`, so the server itself refuses a run
+ * beyond its tier's bound, whichever gateway sends it: pro runs up to `queueMax`, free runs up to
+ * `freeQueueMax(queueMax)`. Free runs can therefore never take the places of pro runs.
  */
 export async function ensureRunStreams(
   jsm: JetStreamManager,
   names: RunNames,
   options: RunQueueOptions,
 ): Promise<void> {
-  await Promise.all([
+  const reqStream = (tier: Tier, maxMsgs: number) =>
     upsertStream(jsm, {
-      name: names.reqStream,
-      subjects: [names.reqWildcard],
+      name: names.reqStream(tier),
+      subjects: [names.reqTierWildcard(tier)],
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
       discard: DiscardPolicy.New,
-      max_msgs: options.queueMax,
+      max_msgs: maxMsgs,
       duplicate_window: nanos(options.dedupeWindowMs),
-    }),
+    });
+  // First: an `AGENT_REQ` of the single-stream layout held the free subjects too, and only its
+  // update gives them up for the free stream.
+  await reqStream("pro", options.queueMax);
+  await Promise.all([
+    reqStream("free", freeQueueMax(options.queueMax)),
     upsertStream(jsm, {
       name: names.outStream,
       subjects: [names.outWildcard],
@@ -81,7 +104,7 @@ export async function ensureRunStreams(
   await Promise.all(
     agentNames.flatMap((agent) =>
       tiers.map((tier) =>
-        upsertConsumer(jsm, names.reqStream, {
+        upsertConsumer(jsm, names.reqStream(tier), {
           durable_name: names.consumerName(agent, tier),
           filter_subject: names.reqSubject(agent, tier),
           ack_policy: AckPolicy.Explicit,

@@ -65,12 +65,101 @@ export function runQueueContract(name: string, makeBus: MakeTestBus): void {
       assert.deepEqual(seen, [first.requestId, otherUser.requestId, other.requestId]);
     });
 
-    test("a full queue refuses with overloaded, free runs first", async () => {
+    test("free runs are refused at nine tenths of queueMax; pro runs keep queueMax places of their own", async () => {
       const queue = await open({ queueMax: 10 });
       for (let i = 0; i < 9; i++) await queue.submit(run({ tier: "free" }));
       await assert.rejects(queue.submit(run({ tier: "free" })), isCode("overloaded"));
+      for (let i = 0; i < 10; i++) await queue.submit(run({ tier: "pro" }));
+      await assert.rejects(queue.submit(run({ tier: "pro" })), isCode("overloaded"));
+      await assert.rejects(queue.submit(run({ tier: "free" })), isCode("overloaded"));
+    });
+
+    test("pro runs filling nine tenths of the queue refuse free runs before pro runs", async () => {
+      const queue = await open({ queueMax: 10 });
+      for (let i = 0; i < 9; i++) await queue.submit(run({ tier: "pro" }));
+      await assert.rejects(queue.submit(run({ tier: "free" })), isCode("overloaded"));
       await queue.submit(run({ tier: "pro" }));
       await assert.rejects(queue.submit(run({ tier: "pro" })), isCode("overloaded"));
+    });
+
+    test("a duplicate submit takes no place in the queue", async () => {
+      const queue = await open({ queueMax: 10 });
+      const first = run({ tier: "free" });
+      await queue.submit(first);
+      for (let i = 0; i < 7; i++) await queue.submit(run({ tier: "free" }));
+      for (let i = 0; i < 3; i++) assert.equal((await queue.submit(first)).duplicate, true);
+      await queue.submit(run({ tier: "free" }));
+      await assert.rejects(queue.submit(run({ tier: "free" })), isCode("overloaded"));
+    });
+
+    test("free runs submitted at once see each other: exactly the free share is accepted, each told its place", async () => {
+      const queue = await open({ queueMax: 10 });
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () => queue.submit(run({ tier: "free" }))),
+      );
+      const accepted = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      const refused = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+      assert.equal(accepted.length, 9);
+      assert.ok(refused.every(isCode("overloaded")));
+      assert.deepEqual(
+        accepted.map((r) => r.queuedAhead).sort((x, y) => x! - y!),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8],
+      );
+      assert.equal((await queue.submit(run({ tier: "pro" }))).duplicate, false);
+    });
+
+    test("free runs flooding two gateways at once never take the places of pro runs", async () => {
+      const queue = await open({ queueMax: 10 });
+      const peer = await queue.bus.open();
+      const flood = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? queue : peer).submit(run({ tier: "free" }))),
+      );
+      assert.equal(flood.filter((r) => r.status === "fulfilled").length, 9);
+      const pro = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? queue : peer).submit(run({ tier: "pro" }))),
+      );
+      assert.deepEqual(
+        pro.map((r) => r.status),
+        Array(10).fill("fulfilled"),
+      );
+      await assert.rejects(peer.submit(run({ tier: "pro" })), isCode("overloaded"));
+    });
+
+    test("queuedAhead counts the runs waiting: pro runs for a pro run, all runs for a free run, none a worker holds", async () => {
+      const queue = await open();
+      for (const tier of ["free", "free", "pro", "free", "pro"] as const) await queue.submit(run({ tier }));
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const held: string[] = [];
+      const consumer = queue.consume(
+        async (job) => {
+          held.push(job.request.tier);
+          await gate;
+          await job.ack();
+        },
+        { concurrency: 1 },
+      );
+      await until(() => held.length === 1);
+      assert.deepEqual(held, ["pro"]);
+      const waiting = { pro: 1, free: 3 };
+      // Over JetStream the count is an estimate that catches up within a moment, so runs are
+      // submitted until one is told the truth; each of them is one more run waiting.
+      await probeUntil(
+        queue,
+        "pro",
+        () => waiting.pro,
+        () => (waiting.pro += 1),
+      );
+      await probeUntil(
+        queue,
+        "free",
+        () => waiting.pro + waiting.free,
+        () => (waiting.free += 1),
+      );
+      release();
+      await consumer.stop();
     });
 
     test("each run goes to one worker at a time, within each worker's concurrency", async () => {
@@ -354,6 +443,32 @@ async function collect(watch: RunWatch, timeoutMs = 8000): Promise<AgentChunk[]>
     );
   }
   return chunks;
+}
+
+/**
+ * Submits runs of `tier` one by one until one is told `expected()` runs are ahead; each run
+ * submitted waits too and is counted with `waited()`. Fails after `timeoutMs`.
+ */
+async function probeUntil(
+  queue: RunQueue,
+  tier: AgentRunRequest["tier"],
+  expected: () => number,
+  waited: () => void,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const seen: (number | undefined)[] = [];
+  for (;;) {
+    const want = expected();
+    const { queuedAhead } = await queue.submit(run({ tier }));
+    waited();
+    if (queuedAhead === want) return;
+    seen.push(queuedAhead);
+    if (Date.now() > deadline) {
+      assert.fail(`a ${tier} run was told ${seen.join(", ")} ahead; expected ${expected()} at the end`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {

@@ -3,14 +3,30 @@ import type { AgentName } from "../protocol/agents.js";
 
 /**
  * The agent-run port: how gateways hand runs to workers and how workers stream output back.
- * Adapters: `createNatsRunQueue` (JetStream `AGENT_REQ` / `AGENT_OUT`, a KV bucket for run ids)
- * and `createMemoryRunQueue` (one process). One contract suite (`run-queue.contract.ts`) runs
- * against both.
+ * Adapters: `createNatsRunQueue` (JetStream: a work-queue stream per tier, `AGENT_REQ` for pro and
+ * `AGENT_REQ_FREE`, then `AGENT_OUT`, a KV bucket for run ids) and `createMemoryRunQueue` (one
+ * process). One contract suite (`run-queue.contract.ts`) runs against both.
  *
  * Contract:
  * - `submit` is idempotent per (userId, clientId) for `dedupeWindowMs` (2 minutes): a second
  *   submit returns the first run's `requestId` with `duplicate: true` and queues nothing.
- * - A full queue refuses with `AppError("overloaded")`; a bus that is down, `unavailable`.
+ * - Admission (admission.ts; a refusal is `AppError("overloaded")`, a bus that is down
+ *   `unavailable`). A run counts from its submit until it is acked or dropped, waiting or held by a
+ *   worker. Pro runs have `queueMax` places that free runs never take: a pro run is refused only
+ *   when `queueMax` pro runs count, and the JetStream adapter has the server enforce that (a stream
+ *   per tier with `discard: new`), so it holds across any number of gateways submitting at once.
+ *   Free runs are refused once runs of both tiers fill `freeQueueMax(queueMax)` (a tenth less), so
+ *   free runs are refused before pro runs are; the server bounds the free runs at that count too.
+ *   Within one gateway, submits that overlap see each other: of N free runs submitted at once to
+ *   an empty queue, exactly `min(N, freeQueueMax)` are accepted. Across gateways the test of both
+ *   tiers together uses an estimate (each gateway counts the others' runs as of its last look, at
+ *   most a quarter of a second old while it is busy), so free runs may still be accepted for a
+ *   moment once pro runs have filled that share; they never displace a pro run. At most
+ *   `queueMax + freeQueueMax(queueMax)` runs count at once.
+ * - `queuedAhead` counts the runs a new run waits behind when it is accepted, not those already
+ *   held by workers: for a pro run the pro runs waiting, for a free run the runs of both tiers
+ *   waiting (workers take pro runs first). Exact in one process; over JetStream an estimate as
+ *   above, never from an API call of its own.
  * - A submitted run is delivered to exactly one worker at a time; a worker that neither acks nor
  *   signals `working()` within `ackWaitMs` (or that dies) loses it and another worker gets it,
  *   with `attempt` incremented, up to `maxDeliver` attempts. Pro runs are delivered before free
@@ -45,7 +61,7 @@ export interface AgentRunRequest {
 export interface SubmitResult {
   requestId: string;
   duplicate: boolean;
-  /** Runs queued ahead of this one (an estimate; absent when unknown). */
+  /** Runs this one waits behind when accepted (see the contract; absent when unknown). */
   queuedAhead?: number;
 }
 

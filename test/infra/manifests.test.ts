@@ -422,14 +422,16 @@ describe("NATS", () => {
     const scaled = named("ScaledObject", "agent-worker");
     assert.equal(at(scaled, "spec", "scaleTargetRef", "name"), "agent-worker");
     const names = runNames(String(configMap.STREAM_PREFIX ?? ""), String(configMap.SUBJECT_PREFIX ?? ""));
-    const consumers = new Set(agentNames.flatMap((a) => tiers.map((t) => names.consumerName(a, t))));
+    const streamOf = new Map(
+      agentNames.flatMap((a) => tiers.map((t) => [names.consumerName(a, t), names.reqStream(t)] as const)),
+    );
     const triggers = list(at(scaled, "spec", "triggers")).filter((t) => at(t, "type") === "nats-jetstream");
     assert.ok(triggers.length > 0);
     const endpoint = `${at(headless, "metadata", "name")}.${namespace}.svc.cluster.local:${port("monitor")}`;
     for (const trigger of triggers) {
       const meta = map(at(trigger, "metadata"), "trigger metadata");
-      assert.equal(meta.stream, names.reqStream);
-      assert.ok(consumers.has(String(meta.consumer)), `no consumer ${meta.consumer}`);
+      assert.ok(streamOf.has(String(meta.consumer)), `no consumer ${meta.consumer}`);
+      assert.equal(meta.stream, streamOf.get(String(meta.consumer)));
       assert.equal(meta.natsServerMonitoringEndpoint, endpoint);
       assert.equal(meta.account, "$G");
       assert.ok(/^[1-9]\d*$/.test(String(meta.lagThreshold)), "lagThreshold is a positive integer string");
