@@ -39,10 +39,11 @@ export function createRunOutput(
   }
 
   /**
-   * Emits for one delivery of a run. Publishes are pipelined: each chunk is sent at once, in
-   * order, and its promise resolves when stored. A redelivered run first reads the last stored seq.
-   * After one chunk fails nothing more is sent: a later chunk stored after a lost one would leave a
-   * gap that no watcher could get past.
+   * Emits for one delivery of a run. Publishes are pipelined: each chunk is sent at once, in call
+   * order (one connection keeps it), and its promise resolves once it and every earlier chunk are
+   * stored, or rejects with the first failure among them. A redelivered run first reads the last
+   * stored seq. After one chunk fails nothing more is sent: a later chunk stored after a lost one
+   * would leave a gap that no watcher could get past.
    */
   function writer(requestId: string, continues: boolean): (event: AgentEvent) => Promise<void> {
     const subject = names.outSubject(requestId);
@@ -54,6 +55,7 @@ export function createRunOutput(
           ready = undefined;
         })
       : undefined;
+    let earlier: Promise<void> = Promise.resolve();
     const send = async (event: AgentEvent) => {
       if (failure !== undefined) throw failure;
       seq += 1;
@@ -67,7 +69,13 @@ export function createRunOutput(
         throw failure;
       }
     };
-    return (event) => (ready === undefined ? send(event) : ready.then(() => send(event)));
+    return (event) => {
+      const stored = ready === undefined ? send(event) : ready.then(() => send(event));
+      // The server acks in store order, so this waits only when an earlier ack is lost or late.
+      const all = Promise.all([earlier, stored]).then(() => undefined);
+      earlier = all;
+      return all;
+    };
   }
 
   /** Publishes a terminal chunk once per `msgID` (JetStream drops a repeat within its window). */

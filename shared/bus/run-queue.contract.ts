@@ -304,6 +304,33 @@ export function runQueueContract(name: string, makeBus: MakeTestBus): void {
       await consumer.stop();
     });
 
+    test("emit may be called again before the last call resolves: chunks are stored in call order", async () => {
+      const queue = await open();
+      const request = run();
+      const watch = queue.watch(request.requestId, 0);
+      await queue.submit(request);
+      let seqWhenDone = 0;
+      const consumer = queue.consume(
+        async (job) => {
+          const calls = Array.from({ length: 40 }, (_, i) => job.emit(delta(`${i}`)));
+          await job.emit(done());
+          // The terminal chunk resolved: everything before it is stored already.
+          seqWhenDone = await queue.lastSeq(request.requestId);
+          await Promise.all(calls);
+          await job.ack();
+        },
+        { concurrency: 1 },
+      );
+      const chunks = await collect(watch);
+      await until(() => seqWhenDone > 0);
+      await consumer.stop();
+      assert.equal(seqWhenDone, 41);
+      assert.deepEqual(describeChunks(chunks), [
+        ...Array.from({ length: 40 }, (_, i) => `${i + 1}:${i}`),
+        "41:agent.done",
+      ]);
+    });
+
     test("a closed watch ends its iterator", async () => {
       const queue = await open();
       const watch = queue.watch(randomUUID(), 0);

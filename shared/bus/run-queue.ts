@@ -32,10 +32,14 @@ import type { AgentName } from "../protocol/agents.js";
  *   with `attempt` incremented, up to `maxDeliver` attempts. Pro runs are delivered before free
  *   runs that are waiting at the same time.
  * - Output: `RunJob.emit` assigns `seq` 1, 2, 3… in emit order and continues after the last seq
- *   already published for the run (so a redelivered run continues the sequence). Chunks are
- *   stored for `outMaxAgeMs`; `watch(requestId, after)` yields every stored chunk with
- *   `seq > after` and then the live ones, exactly once each and in seq order, and ends after the
- *   terminal chunk (`agent.done` / `agent.error`).
+ *   already published for the run (so a redelivered run continues the sequence). `emit` may be
+ *   called again before the previous call resolves (workers pipeline a run's frames): chunks are
+ *   stored in call order, and each call resolves only once its chunk and every earlier one are
+ *   stored (so the terminal chunk resolving means the whole run is stored); once a call has
+ *   rejected, later calls of that delivery reject and store nothing. Chunks are stored for
+ *   `outMaxAgeMs`; `watch(requestId, after)` yields every stored chunk with `seq > after` and then
+ *   the live ones, exactly once each and in seq order, and ends after the terminal chunk
+ *   (`agent.done` / `agent.error`).
  * - A run that used up `maxDeliver` attempts without being acked gets a terminal
  *   `agent.error` (`unavailable`, retryable) published by the adapter, so watchers always end.
  * - `cancel` reaches the worker running the run (or the one that later picks it up, within the
@@ -105,7 +109,10 @@ export interface RunJob {
   readonly attempt: number;
   /** Aborts when the client cancels the run or the consumer is force-stopped. */
   readonly signal: AbortSignal;
-  /** Publishes the next chunk of the run's stream (seq assigned here). Resolves when stored. */
+  /**
+   * Publishes the next chunk of the run's stream (seq assigned here). Resolves once this chunk and
+   * every earlier one are stored; the next call need not wait for it.
+   */
   emit(event: AgentEvent): Promise<void>;
   /** Tells the bus the run is still alive (extends the ack deadline). Cheap; call often. */
   working(): void;
