@@ -11,19 +11,31 @@ export function createTokenBucket(options: {
   burst: number;
   now?: () => number;
 }): TokenBucket {
-  const now = options.now ?? Date.now;
-  let tokens = options.burst;
-  let refilledAt = now();
-  return {
-    take() {
-      const t = now();
-      tokens = Math.min(options.burst, tokens + ((t - refilledAt) * options.perSecond) / 1000);
-      refilledAt = t;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return 0;
-      }
-      return Math.ceil(((1 - tokens) * 1000) / options.perSecond);
-    },
-  };
+  return new RefillingBucket(options.perSecond, options.burst, options.now ?? Date.now);
+}
+
+// A class rather than a closure: one per socket, so its method is shared.
+class RefillingBucket implements TokenBucket {
+  #tokens: number;
+  #refilledAt: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {
+    this.#tokens = burst;
+    this.#refilledAt = now();
+  }
+
+  take(): number {
+    const t = this.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + ((t - this.#refilledAt) * this.perSecond) / 1000);
+    this.#refilledAt = t;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.#tokens) * 1000) / this.perSecond);
+  }
 }
