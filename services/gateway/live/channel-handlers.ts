@@ -6,7 +6,7 @@ import type { SessionContext } from "../session/session.js";
 import { type ChannelRoute, eventText, parseChannel } from "./channels.js";
 import type { Attachment, FanoutListener, LiveHub } from "./live-hub.js";
 import type { LiveMetrics } from "./live-metrics.js";
-import { conflationKey, createOutbox, type Outbox, type OutboxLimits, type OutboxSocket } from "./outbox.js";
+import { createOutbox, type Outbox, type OutboxLimits, type OutboxSocket } from "./outbox.js";
 import { readSnapshot, type SnapshotSources } from "./snapshots.js";
 
 /** What a session needs to serve channels; one hub and its sources per gateway process. */
@@ -179,7 +179,7 @@ class ChannelSubscription implements FanoutListener {
     this.seq = event.seq;
     this.epoch = event.epoch;
     if (key === undefined) this.owner.outbox.send(text);
-    else this.owner.outbox.sendConflatable(conflationKey(this.route.name, key), text);
+    else this.owner.outbox.sendConflatable(key, text);
   }
 }
 

@@ -10,13 +10,15 @@ import { type MarketKind, marketId, marketKinds } from "../../../shared/epl/mark
 import { type ChannelRoute, eventText, fanoutTargets } from "./channels.js";
 import type { LiveMetrics } from "./live-metrics.js";
 import { createMatchBoard, type MatchBoard } from "./match-board.js";
+import { conflationKey } from "./outbox.js";
 import { createPriceBoard, type PriceBoard } from "./price-board.js";
 
 /** A subscriber of one channel: a session's subscription. */
 export interface FanoutListener {
   /**
    * One event, already serialised as its `event` frame for the listener's channel: the same
-   * string reaches every listener of the channel. `conflationKey` is set for market events.
+   * string reaches every listener of the channel. `conflationKey` (the outbox's key, built once
+   * per channel) is set for market events.
    */
   deliver(event: LiveEvent, text: string, conflationKey: string | undefined): void;
 }
@@ -104,8 +106,8 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       dataJson ??= JSON.stringify(event.data);
       const text = eventText(target.channel, event, dataJson);
       metrics.framesSerialised.inc();
-      const conflationKey = kind === "market" ? event.topic : undefined;
-      for (const listener of listeners) listener.deliver(event, text, conflationKey);
+      const key = kind === "market" ? conflationKey(target.channel, event.topic) : undefined;
+      for (const listener of listeners) listener.deliver(event, text, key);
       metrics.framesDelivered.inc(listeners.size);
     }
     metrics.fanoutLatency.observe(Math.max(0, Date.now() - Date.parse(event.time)) / 1000);
