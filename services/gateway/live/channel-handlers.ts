@@ -4,7 +4,7 @@ import type { ClientFrameOf } from "../../../shared/protocol/client-frames.js";
 import type { ChannelState, SnapshotFrame } from "../../../shared/protocol/server-frames.js";
 import type { SessionContext } from "../session/session.js";
 import { type ChannelRoute, eventText, parseChannel } from "./channels.js";
-import type { Attachment, FanoutListener, LiveHub } from "./live-hub.js";
+import type { FanoutListener, LiveHub } from "./live-hub.js";
 import type { LiveMetrics } from "./live-metrics.js";
 import { createOutbox, type Outbox, type OutboxLimits, type OutboxSocket } from "./outbox.js";
 import { readSnapshot, type SnapshotSources } from "./snapshots.js";
@@ -138,7 +138,8 @@ class ChannelSubscription implements FanoutListener {
   held: { event: LiveEvent; text: string; key: string | undefined }[] | undefined = [];
   seq = -1;
   epoch = "";
-  readonly attached: Attachment;
+  /** Resolves once the hub's events of the channel reach this subscription. */
+  readonly attached: Promise<unknown>;
 
   constructor(
     readonly owner: SessionChannels,
@@ -170,7 +171,7 @@ class ChannelSubscription implements FanoutListener {
   }
 
   end() {
-    this.attached.detach();
+    this.owner.deps.hub.detach(this.route, this);
     this.owner.outbox.forget(this.route.name);
   }
 
@@ -192,7 +193,7 @@ async function prepare(
   const { hub } = deps;
   const { route } = subscription;
   // Reads start only once the channel's live events are sure to reach the subscription.
-  await subscription.attached.ready;
+  await subscription.attached;
   if (since !== undefined) {
     const missed = await hub.live.history(route.source, since.seq, since.epoch);
     if (missed.recovered) {

@@ -20,14 +20,50 @@ export interface ChannelRoute {
   conflatable: boolean;
 }
 
+const scoresRoute: ChannelRoute = Object.freeze({
+  name: "scores",
+  kind: "scores",
+  key: "scores",
+  source: "match.*",
+  conflatable: false,
+});
+const pricesRoute: ChannelRoute = Object.freeze({
+  name: "prices",
+  kind: "prices",
+  key: "prices",
+  source: "market.*",
+  conflatable: true,
+});
+
+/**
+ * Match and market routes already read, one per name of the dataset's fixtures (so at most a
+ * few per fixture): every socket on a channel shares its route and name string.
+ */
+const knownRoutes = new WeakMap<Dataset, Map<string, ChannelRoute>>();
+
+function publicRoutes(dataset: Dataset): Map<string, ChannelRoute> {
+  let routes = knownRoutes.get(dataset);
+  if (routes === undefined) {
+    routes = new Map();
+    knownRoutes.set(dataset, routes);
+  }
+  return routes;
+}
+
+function remember(dataset: Dataset, route: ChannelRoute): ChannelRoute {
+  const frozen = Object.freeze(route);
+  publicRoutes(dataset).set(route.name, frozen);
+  return frozen;
+}
+
 /**
  * Reads a channel name a client asked for. Unknown names are `bad_request`; a match or market
  * that the league does not have is `not_found`; a `user.<id>` name is `forbidden`: a user's
  * events are only ever the caller's own `user` channel.
  */
 export function parseChannel(name: string, userId: string, dataset: Dataset): ChannelRoute {
-  if (name === "scores") return { name, kind: "scores", key: name, source: "match.*", conflatable: false };
-  if (name === "prices") return { name, kind: "prices", key: name, source: "market.*", conflatable: true };
+  if (name === "scores") return scoresRoute;
+  if (name === "prices") return pricesRoute;
   if (name === "user") {
     return { name, kind: "user", key: `user.${userId}`, source: `user.${userId}`, conflatable: false };
   }
@@ -37,9 +73,17 @@ export function parseChannel(name: string, userId: string, dataset: Dataset): Ch
   if (prefix === "user") {
     throw new AppError("forbidden", `${name}: a user's events are only on their own "user" channel`);
   }
+  const known = publicRoutes(dataset).get(name);
+  if (known !== undefined) return known;
   if (prefix === "match" && rest !== "") {
     if (!dataset.byId.has(rest)) throw new AppError("not_found", `no match ${rest}`);
-    return { name, kind: "match", key: name, source: name as LiveTopic, conflatable: false };
+    return remember(dataset, {
+      name,
+      kind: "match",
+      key: name,
+      source: name as LiveTopic,
+      conflatable: false,
+    });
   }
   if (prefix === "market" && rest !== "") {
     const split = rest.lastIndexOf(".");
@@ -48,7 +92,13 @@ export function parseChannel(name: string, userId: string, dataset: Dataset): Ch
     if (split < 0 || !Object.hasOwn(marketKinds, kind) || !dataset.byId.has(matchId)) {
       throw new AppError("not_found", `no market ${rest}`);
     }
-    return { name, kind: "market", key: name, source: name as LiveTopic, conflatable: true };
+    return remember(dataset, {
+      name,
+      kind: "market",
+      key: name,
+      source: name as LiveTopic,
+      conflatable: true,
+    });
   }
   throw new AppError(
     "bad_request",

@@ -23,12 +23,6 @@ export interface FanoutListener {
   deliver(event: LiveEvent, text: string, conflationKey: string | undefined): void;
 }
 
-/** A listener's place in a channel: `ready` once its events flow, `detach` to leave. */
-export interface Attachment {
-  readonly ready: Promise<unknown>;
-  detach(): void;
-}
-
 export interface LiveHubOptions {
   live: LiveStream;
   dataset: Dataset;
@@ -65,10 +59,12 @@ export interface LiveHub {
    */
   position(kind: "match" | "market"): LivePosition;
   /**
-   * Adds a listener to the route's channel. Once `ready` resolves, every event of the channel
-   * the stream stores from then on reaches it; `detach` removes it.
+   * Adds a listener to the route's channel. Once the returned promise resolves, every event of
+   * the channel the stream stores from then on reaches it.
    */
-  attach(route: ChannelRoute, listener: FanoutListener): Attachment;
+  attach(route: ChannelRoute, listener: FanoutListener): Promise<unknown>;
+  /** Removes a listener `attach` added (no object per attachment: a socket holds several). */
+  detach(route: ChannelRoute, listener: FanoutListener): void;
   close(): void;
 }
 
@@ -111,14 +107,6 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       metrics.framesDelivered.inc(listeners.size);
     }
     metrics.fanoutLatency.observe(Math.max(0, Date.now() - Date.parse(event.time)) / 1000);
-  }
-
-  function detach(key: string, listener: FanoutListener) {
-    const current = registry.get(key);
-    if (current === undefined || !current.delete(listener) || current.size > 0) return;
-    registry.delete(key);
-    userSubscriptions.get(key)?.close();
-    userSubscriptions.delete(key);
   }
 
   async function start() {
@@ -184,7 +172,15 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
         }
         ready = subscription.ready;
       }
-      return new HubAttachment(ready, route.key, listener, detach);
+      return ready;
+    },
+    detach(route, listener) {
+      const { key } = route;
+      const current = registry.get(key);
+      if (current === undefined || !current.delete(listener) || current.size > 0) return;
+      registry.delete(key);
+      userSubscriptions.get(key)?.close();
+      userSubscriptions.delete(key);
     },
     close() {
       closed = true;
@@ -194,18 +190,4 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       registry.clear();
     },
   };
-}
-
-// One class for every listener of the process rather than a `detach` closure per attachment.
-class HubAttachment implements Attachment {
-  constructor(
-    readonly ready: Promise<unknown>,
-    private readonly key: string,
-    private readonly listener: FanoutListener,
-    private readonly leave: (key: string, listener: FanoutListener) => void,
-  ) {}
-
-  detach(): void {
-    this.leave(this.key, this.listener);
-  }
 }
