@@ -52,7 +52,8 @@ export function createOutbox(socket: OutboxSocket, limits: OutboxLimits, metrics
 
 // A class, not a closure per socket: its methods exist once for every socket of the process.
 class SocketOutbox implements Outbox {
-  readonly #waiting = new Map<string, { text: string; replaced: boolean }>();
+  /** Created when the first event has to wait: most sockets keep up and never need it. */
+  #waiting: Map<string, { text: string; replaced: boolean }> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -75,10 +76,14 @@ class SocketOutbox implements Outbox {
   sendConflatable(key: string, text: string): void {
     const { socket } = this;
     if (socket.isClosed) return;
-    if (this.#waiting.size === 0 && socket.bufferedAmount <= this.limits.conflateAboveBytes) {
+    if (
+      (this.#waiting === undefined || this.#waiting.size === 0) &&
+      socket.bufferedAmount <= this.limits.conflateAboveBytes
+    ) {
       socket.writeText(text);
       return;
     }
+    this.#waiting ??= new Map();
     const previous = this.#waiting.get(key);
     if (previous !== undefined) {
       this.metrics.conflated.inc();
@@ -90,13 +95,14 @@ class SocketOutbox implements Outbox {
 
   forget(channel: string): void {
     const prefix = `${channel}\n`;
+    if (this.#waiting === undefined) return;
     for (const key of this.#waiting.keys()) if (key.startsWith(prefix)) this.#waiting.delete(key);
   }
 
   close(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#waiting.clear();
+    this.#waiting = undefined;
   }
 
   // The socket interface has no drain event, so a congested socket is polled; only sockets
@@ -107,16 +113,18 @@ class SocketOutbox implements Outbox {
 
   drain() {
     this.#timer = undefined;
+    const waiting = this.#waiting;
+    if (waiting === undefined) return;
     if (this.socket.isClosed) {
-      this.#waiting.clear();
+      this.#waiting = undefined;
       return;
     }
-    for (const [key, entry] of this.#waiting) {
+    for (const [key, entry] of waiting) {
       if (this.socket.bufferedAmount > this.limits.conflateAboveBytes) break;
-      this.#waiting.delete(key);
+      waiting.delete(key);
       this.socket.writeText(entry.replaced ? conflatedText(entry.text) : entry.text);
     }
-    if (this.#waiting.size > 0) this.#schedule();
+    if (waiting.size > 0) this.#schedule();
   }
 }
 

@@ -31,22 +31,28 @@ interface AgentDeps {
  * A class rather than closures per session: its methods exist once for every socket.
  */
 export class AgentRelays {
-  readonly #relays = new Map<string, Relay>();
+  /** Created by the socket's first agent frame: most sockets never send one. */
+  #relays: Map<string, Relay> | undefined;
 
   constructor(
     private readonly session: SessionContext,
     private readonly deps: AgentDeps,
   ) {}
 
+  #table(): Map<string, Relay> {
+    this.#relays ??= new Map();
+    return this.#relays;
+  }
+
   /** Makes room for a relay under `id`: a stream already relayed under that id gives way. */
   #reserve(id: string): void {
-    const previous = this.#relays.get(id);
+    const previous = this.#table().get(id);
     if (previous !== undefined) {
       previous.closed = true;
       previous.watch?.close();
-      this.#relays.delete(id);
+      this.#table().delete(id);
     }
-    if (this.#relays.size >= this.deps.maxRunsPerSocket) {
+    if (this.#table().size >= this.deps.maxRunsPerSocket) {
       throw new AppError(
         "rate_limited",
         `at most ${this.deps.maxRunsPerSocket} agent streams per connection; wait for one to end`,
@@ -75,12 +81,12 @@ export class AgentRelays {
         );
       }
     } finally {
-      if (this.#relays.get(id) === self) this.#relays.delete(id);
+      if (this.#table().get(id) === self) this.#table().delete(id);
     }
   }
 
   async run(frame: ClientFrameOf<"agent.run">): Promise<void> {
-    const existing = this.#relays.get(frame.id);
+    const existing = this.#table().get(frame.id);
     if (existing !== undefined && !existing.closed) {
       // The same run id again on this socket: the run is already being relayed here.
       const requestId = await existing.started;
@@ -115,13 +121,13 @@ export class AgentRelays {
     };
     // Awaiters (a repeated frame, a cancel) see the failure; nobody awaiting is no fault.
     self.started.catch(() => {});
-    this.#relays.set(frame.id, self);
+    this.#table().set(frame.id, self);
 
     let started: Awaited<ReturnType<typeof startRun>>;
     try {
       started = await startRun(this.deps.runQueue, request);
     } catch (err) {
-      if (this.#relays.get(frame.id) === self) this.#relays.delete(frame.id);
+      if (this.#table().get(frame.id) === self) this.#table().delete(frame.id);
       rejectStarted(err);
       throw err;
     }
@@ -147,7 +153,7 @@ export class AgentRelays {
   }
 
   async cancel(frame: ClientFrameOf<"agent.cancel">): Promise<void> {
-    const target = this.#relays.get(frame.id);
+    const target = this.#table().get(frame.id);
     if (target === undefined)
       throw new AppError("not_found", `no agent run with id ${frame.id} on this connection`);
     const requestId = await target.started;
@@ -167,7 +173,7 @@ export class AgentRelays {
       watch: this.deps.runQueue.watch(frame.requestId, frame.after),
       closed: false,
     };
-    this.#relays.set(frame.id, self);
+    this.#table().set(frame.id, self);
     this.session.logger.info(
       { requestId: frame.requestId, after: frame.after, action: "agent.resume" },
       "agent run resumed",
@@ -176,6 +182,7 @@ export class AgentRelays {
   }
 
   close(): void {
+    if (this.#relays === undefined) return;
     for (const self of this.#relays.values()) {
       self.closed = true;
       self.watch?.close();
