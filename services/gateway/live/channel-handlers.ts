@@ -135,7 +135,7 @@ class SessionChannels implements ChannelHandlers {
 }
 
 class ChannelSubscription implements FanoutListener {
-  held: { event: LiveEvent; text: string; key: string | undefined }[] | undefined = [];
+  held: { event: LiveEvent; text: Buffer; key: string | undefined }[] | undefined = [];
   seq = -1;
   epoch = "";
   /** Resolves once the hub's events of the channel reach this subscription. */
@@ -148,7 +148,7 @@ class ChannelSubscription implements FanoutListener {
     this.attached = owner.deps.hub.attach(route, this);
   }
 
-  deliver(event: LiveEvent, text: string, key: string | undefined) {
+  deliver(event: LiveEvent, text: Buffer, key: string | undefined) {
     if (this.held === undefined) {
       this.forward(event, text, key);
     } else if (this.held.length < this.owner.deps.limits.maxHeldEvents) {
@@ -175,7 +175,7 @@ class ChannelSubscription implements FanoutListener {
     this.owner.outbox.forget(this.route.name);
   }
 
-  forward(event: LiveEvent, text: string, key: string | undefined) {
+  forward(event: LiveEvent, text: Buffer, key: string | undefined) {
     if (event.epoch === this.epoch && event.seq <= this.seq) return;
     this.seq = event.seq;
     this.epoch = event.epoch;

@@ -2,6 +2,7 @@ import type { LiveChannel, LiveEvent, LiveTopic } from "../../../shared/bus/live
 import type { Dataset } from "../../../shared/epl/dataset.js";
 import { marketKinds } from "../../../shared/epl/markets.js";
 import { AppError } from "../../../shared/errors.js";
+import type { TextFrame } from "../session/socket-like.js";
 
 export type ChannelKind = "scores" | "match" | "market" | "prices" | "user";
 
@@ -132,6 +133,9 @@ export function eventText(channel: string, event: LiveEvent, dataJson: string): 
 }
 
 /** The same frame marked as the latest of several a slow socket missed. */
-export function conflatedText(text: string): string {
-  return `${text.slice(0, -1)},"conflated":true}`;
+export function conflatedText(text: TextFrame): TextFrame {
+  if (typeof text === "string") return `${text.slice(0, -1)},"conflated":true}`;
+  return Buffer.concat([text.subarray(0, -1), conflatedSuffix]);
 }
+
+const conflatedSuffix = Buffer.from(',"conflated":true}');

@@ -16,11 +16,11 @@ import { createPriceBoard, type PriceBoard } from "./price-board.js";
 /** A subscriber of one channel: a session's subscription. */
 export interface FanoutListener {
   /**
-   * One event, already serialised as its `event` frame for the listener's channel: the same
-   * string reaches every listener of the channel. `conflationKey` (the outbox's key, built once
+   * One event, already serialised as its `event` frame for the listener's channel and encoded
+   * as UTF-8: the same bytes reach every listener of the channel. `conflationKey` (the outbox's key, built once
    * per channel) is set for market events.
    */
-  deliver(event: LiveEvent, text: string, conflationKey: string | undefined): void;
+  deliver(event: LiveEvent, frame: Buffer, conflationKey: string | undefined): void;
 }
 
 export interface LiveHubOptions {
@@ -100,10 +100,11 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       const listeners = registry.get(target.key);
       if (listeners === undefined || listeners.size === 0) continue;
       dataJson ??= JSON.stringify(event.data);
-      const text = eventText(target.channel, event, dataJson);
+      // Encoded once here; each socket then writes the same bytes (no UTF-8 pass per socket).
+      const frame = Buffer.from(eventText(target.channel, event, dataJson));
       metrics.framesSerialised.inc();
       const key = kind === "market" ? conflationKey(target.channel, event.topic) : undefined;
-      for (const listener of listeners) listener.deliver(event, text, key);
+      for (const listener of listeners) listener.deliver(event, frame, key);
       metrics.framesDelivered.inc(listeners.size);
     }
     metrics.fanoutLatency.observe(Math.max(0, Date.now() - Date.parse(event.time)) / 1000);

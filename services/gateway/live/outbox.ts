@@ -1,3 +1,4 @@
+import type { TextFrame } from "../session/socket-like.js";
 import { conflatedText } from "./channels.js";
 import type { LiveMetrics } from "./live-metrics.js";
 
@@ -10,7 +11,7 @@ export interface OutboxSocket {
    * Writes a frame already serialised, without checking the socket's backlog: the outbox has
    * just read `bufferedAmount` itself (one read per live message).
    */
-  writeText(text: string): void;
+  writeText(text: TextFrame): void;
   /** Ends the session as a slow consumer: `error` `slow_consumer`, then close 4008. */
   closeSlow(): void;
 }
@@ -34,8 +35,8 @@ export interface OutboxLimits {
  * `"conflated":true`. The queue holds at most one event per market of the subscribed channels.
  */
 export interface Outbox {
-  send(text: string): void;
-  sendConflatable(key: string, text: string): void;
+  send(text: TextFrame): void;
+  sendConflatable(key: string, text: TextFrame): void;
   /** Drops the waiting events of `channel` (unsubscribed, or subscribed afresh). */
   forget(channel: string): void;
   close(): void;
@@ -53,7 +54,7 @@ export function createOutbox(socket: OutboxSocket, limits: OutboxLimits, metrics
 // A class, not a closure per socket: its methods exist once for every socket of the process.
 class SocketOutbox implements Outbox {
   /** Created when the first event has to wait: most sockets keep up and never need it. */
-  #waiting: Map<string, { text: string; replaced: boolean }> | undefined;
+  #waiting: Map<string, { text: TextFrame; replaced: boolean }> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -62,7 +63,7 @@ class SocketOutbox implements Outbox {
     private readonly metrics: LiveMetrics,
   ) {}
 
-  send(text: string): void {
+  send(text: TextFrame): void {
     const { socket } = this;
     if (socket.isClosed) return;
     if (socket.bufferedAmount > this.limits.slowConsumerBytes) {
@@ -73,7 +74,7 @@ class SocketOutbox implements Outbox {
     socket.writeText(text);
   }
 
-  sendConflatable(key: string, text: string): void {
+  sendConflatable(key: string, text: TextFrame): void {
     const { socket } = this;
     if (socket.isClosed) return;
     if (

@@ -18,7 +18,7 @@ import { handleQuote, handleTrade } from "../trading/trading-handlers.js";
 import { AgentRelays } from "./agent-handlers.js";
 import type { Heartbeat } from "./heartbeat.js";
 import { refuseChannels } from "./live-handlers.js";
-import { closeCodes, type SocketLike } from "./socket-like.js";
+import { closeCodes, type SocketLike, type TextFrame } from "./socket-like.js";
 import { createTokenBucket, type TokenBucket } from "./token-bucket.js";
 
 export interface SessionDeps {
@@ -54,8 +54,6 @@ export interface SessionContext {
   sendError(id: string | undefined, error: AppError): void;
   /** Bytes sent but not yet handed to the network. */
   readonly bufferedAmount: number;
-  /** Sends a frame already serialised (live fan-out serialises once for every socket). */
-  sendText(text: string): void;
   /** Ends the session as a slow consumer: `error` `slow_consumer`, then close 4008. */
   closeSlow(): void;
 }
@@ -182,7 +180,7 @@ export class Session implements SessionContext {
     if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) this.closeSlow();
   }
 
-  writeText(text: string): void {
+  writeText(text: TextFrame): void {
     if (!this.#closed) this.socket.send(text);
   }
 

@@ -5,12 +5,16 @@
  * `bufferedAmount` is the bytes accepted by `send` but not yet handed to the network.
  */
 export interface SocketLike {
-  send(text: string): void;
+  /** Sends a text frame; a Buffer is the frame's UTF-8, encoded once for many sockets. */
+  send(text: TextFrame): void;
   close(code: number, reason: string): void;
   readonly bufferedAmount: number;
   /** Sends a WebSocket ping; the peer's pong reaches the session as `heard()`. */
   ping(): void;
 }
+
+/** A text frame as a string, or as its UTF-8 bytes. */
+export type TextFrame = string | Buffer;
 
 /** Close codes the gateway uses (PROTOCOL.md); 4xxx are ours, the rest RFC 6455. */
 export const closeCodes = {

@@ -4,7 +4,9 @@ import { type RawData, WebSocket } from "ws";
 import type { Logger } from "../../../shared/logger.js";
 import { createHeartbeat } from "../session/heartbeat.js";
 import { Session, type SessionDeps } from "../session/session.js";
-import { closeCodes, type SocketLike } from "../session/socket-like.js";
+import { closeCodes, type SocketLike, type TextFrame } from "../session/socket-like.js";
+
+const textFrame = Object.freeze({ binary: false });
 
 export interface WsRoutesOptions {
   session: Omit<SessionDeps, "logger" | "heartbeat">;
@@ -78,8 +80,9 @@ class WsSocket implements SocketLike {
     private readonly closeGraceMs: number,
   ) {}
 
-  send(text: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+  send(text: TextFrame): void {
+    // A Buffer would go out as a binary frame unless told otherwise.
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text, textFrame);
   }
 
   ping(): void {
