@@ -146,6 +146,23 @@ describe("Session over a fake socket", () => {
     assert.equal(socket.pings, pings, "no pings after the close");
   });
 
+  test("a token expiring many heartbeats after the welcome closes 4001 at its expiry, not before", async () => {
+    const socket = new FakeSocket();
+    const now = Date.now();
+    // At least 1.2 s away in whole seconds: more than two 100 ms heartbeats when the session starts.
+    const exp = Math.ceil((now + 1200) / 1000);
+    const session = new Session(
+      socket,
+      { sub: "expiring", tier: "free", iat: Math.floor(now / 1000), exp },
+      { ...deps, heartbeatMs: 100, heartbeat: createHeartbeat(100) },
+    );
+    socket.ping = () => session.heard();
+    session.start();
+    const closed = await eventually(() => socket.closedWith, 3000, "the expiry close");
+    assert.equal(closed.code, 4001);
+    assert.ok(Date.now() >= exp * 1000, "not before the token's exp");
+  });
+
   test("more agent streams than maxRunsPerSocket are refused with rate_limited", async () => {
     const socket = new FakeSocket();
     const session = new Session(socket, claims("many"), deps);

@@ -79,9 +79,6 @@ const frameHandlers: FrameHandlers = Object.freeze({
   trade: handleTrade,
 });
 
-/** The longest delay `setTimeout` honours (about 24.8 days). */
-const maxTimerMs = 2 ** 31 - 1;
-
 /**
  * One client connection, independent of the transport (PROTOCOL.md "WebSocket"): welcome,
  * heartbeat, token expiry and refresh, per-socket frame rate limit, frame validation and dispatch,
@@ -287,15 +284,21 @@ export class Session implements SessionContext {
     this.send({ type: "auth.ok", id: frame.id, expiresAt: expiresAt(claims) });
   }
 
+  /**
+   * A timer for the token's expiry only once it is at most two heartbeats away; before that the
+   * heartbeat sweep calls here again, so a socket holds no timer of its own most of its life.
+   */
   #armExpiry() {
     clearTimeout(this.#expiry);
+    this.#expiry = undefined;
     const remainingMs = this.#claims.exp * 1000 - Date.now();
-    // A token longer-lived than the longest timer re-arms instead of closing early.
-    this.#expiry = setTimeout(expire, Math.min(Math.max(0, remainingMs), maxTimerMs), this);
+    if (remainingMs > 2 * this.deps.heartbeatMs) return;
+    this.#expiry = setTimeout(expire, Math.max(0, remainingMs), this);
   }
 
-  /** The expiry timer fired: close, or re-arm for a token that outlives the longest timer. */
+  /** The expiry timer fired: close, or re-arm for a token refreshed meanwhile. */
   expire(): void {
+    this.#expiry = undefined;
     if (this.#claims.exp * 1000 <= Date.now()) this.close(closeCodes.tokenExpired, "token expired");
     else this.#armExpiry();
   }
@@ -306,6 +309,7 @@ export class Session implements SessionContext {
       this.close(closeCodes.goingAway, "heartbeat timeout");
       return;
     }
+    if (this.#expiry === undefined) this.#armExpiry();
     this.socket.ping();
   }
 }
