@@ -17,8 +17,11 @@ import { deliveriesExhausted } from "./run-queue-defaults.js";
 const pullExpiresMs = 100;
 /** Pause before pulling again after a failed pull (the consumer is being rebuilt). */
 const pullRetryMs = 1000;
-/** `working()` reaches the server at most this often, however often a run calls it. */
-const workingEveryMs = 1000;
+/**
+ * `working()` reaches the server at most this often, however often a run calls it (less when
+ * `ackWaitMs` is short: a busy event loop must not let a live run's deadline pass).
+ */
+const maxWorkingEveryMs = 1000;
 
 export interface RunConsumerDeps {
   nc: NatsConnection;
@@ -48,6 +51,7 @@ export function startRunConsumer(
   const slots = createPrioritySlots(concurrency);
   // Enough for a lane to keep up alone, small enough that a few busy lanes leave slots to others.
   const maxBatch = Math.max(1, Math.ceil(concurrency / 8));
+  const workingEveryMs = Math.min(maxWorkingEveryMs, Math.floor(options.ackWaitMs / 4));
   const lanes = new Map<string, Lane>();
   for (const agent of agentNames) {
     for (const tier of tiers) {
