@@ -15,9 +15,8 @@ import { createAgentPool } from "../agent-worker/agents/pool.js";
 import { createModelProvider } from "../agent-worker/provider.js";
 import { createToolServices } from "../agent-worker/tool-services.js";
 import { createWorker } from "../agent-worker/worker.js";
-import { createExchange, type ExchangeEvent } from "../exchange/exchange.js";
-import { publishExchangeEvents } from "../exchange/live-events.js";
-import { invalidateReadCache } from "../exchange/read-cache.js";
+import { createExchange } from "../exchange/exchange.js";
+import { exchangeEventSink } from "../exchange/live-events.js";
 import { buildApp } from "../gateway/app.js";
 import { createMarketFeed } from "../market-feed/market-feed.js";
 import { createMemoryLeaseTable } from "../market-feed/memory-leader-lease.js";
@@ -49,20 +48,16 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     alerts: createAlertBook(store),
     onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
   });
-  const toLive = publishExchangeEvents(publisher, (err, event) =>
-    logger.error({ err, event }, "live publish failed"),
-  );
   const cache = createMemoryCache();
   const exchange = createExchange({
     store,
     config,
     dataset: epl,
-    publish: (event: ExchangeEvent) => {
-      toLive(event);
-      invalidateReadCache(cache, event).catch((err: unknown) =>
-        logger.error({ err, event }, "cache invalidation failed"),
-      );
-    },
+    publish: exchangeEventSink({
+      publisher,
+      cache,
+      onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
+    }),
   });
   logger.info(await exchange.openMarkets({}), "markets ready");
 

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createLivePublisher } from "../../shared/bus/live-publisher.js";
 import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
-import { publishExchangeEvents } from "./live-events.js";
+import { createMemoryCache } from "../../shared/cache/memory-cache.js";
+import { exchangeEventSink } from "./live-events.js";
+import { readCacheKeys } from "./read-cache.js";
 
 test("exchange events land on their LIVE topics in protocol shape, and fire the users' alerts", async () => {
   const live = createMemoryLiveStream();
@@ -17,7 +19,11 @@ test("exchange events land on their LIVE topics in protocol shape, and fire the 
       },
     },
   });
-  const publish = publishExchangeEvents(publisher, (err) => assert.fail(String(err)));
+  const cache = createMemoryCache();
+  await cache.set(readCacheKeys.balance("ann"), { balance: 1000 }, 60_000);
+  await cache.set(readCacheKeys.market("m.1x2"), { stale: true }, 60_000);
+  await cache.set(readCacheKeys.balance("carl"), { balance: 5 }, 60_000);
+  const publish = exchangeEventSink({ publisher, cache, onError: (err) => assert.fail(String(err)) });
   const trade = {
     tradeId: "7",
     marketId: "m.1x2",
@@ -63,4 +69,15 @@ test("exchange events land on their LIVE topics in protocol shape, and fire the 
     balance: 1003,
   });
   assert.deepEqual(alerted.sort(), ["market.m.1x2"], "user events are not matched against alerts");
+  assert.equal(
+    await cache.get(readCacheKeys.balance("ann")),
+    undefined,
+    "the filled user's balance is re-read",
+  );
+  assert.equal(await cache.get(readCacheKeys.market("m.1x2")), undefined, "the traded market is re-read");
+  assert.deepEqual(
+    await cache.get(readCacheKeys.balance("carl")),
+    { balance: 5 },
+    "others' reads stay cached",
+  );
 });

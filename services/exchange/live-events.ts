@@ -1,6 +1,8 @@
 import type { LivePublisher } from "../../shared/bus/live-publisher.js";
 import type { LiveTopic } from "../../shared/bus/live-stream.js";
+import type { Cache } from "../../shared/cache/cache.js";
 import type { ExchangeEvent } from "./exchange.js";
+import { invalidateReadCache } from "./read-cache.js";
 
 /**
  * Where an exchange event goes on LIVE, and its `data` as PROTOCOL.md's channels carry it:
@@ -25,17 +27,21 @@ export function exchangeLiveEvent(event: ExchangeEvent): { topic: LiveTopic; dat
 }
 
 /**
- * An `ExchangeOptions.publish` that puts every exchange event on LIVE through `publisher`, in the
+ * The exchange's `publish` in a deployment: every event goes on LIVE through `publisher`, in the
  * order the exchange emits them (each publish is sent before the next begins; the log keeps send
- * order). A publish that fails is reported to `onError`: the money has already moved, and the
- * event's state can be read back from the exchange.
+ * order), and the gateways' read-cache entries it made stale are dropped. A step that fails is
+ * reported to `onError`, never thrown: the money has already moved, and the event's state can be
+ * read back from the exchange.
  */
-export function publishExchangeEvents(
-  publisher: LivePublisher,
-  onError: (err: unknown, event: ExchangeEvent) => void,
-): (event: ExchangeEvent) => void {
+export function exchangeEventSink(deps: {
+  publisher: LivePublisher;
+  cache: Cache;
+  onError: (err: unknown, event: ExchangeEvent, step: "live publish" | "cache invalidation") => void;
+}): (event: ExchangeEvent) => void {
+  const { publisher, cache, onError } = deps;
   return (event) => {
     const { topic, data } = exchangeLiveEvent(event);
-    publisher.publish(topic, data).catch((err: unknown) => onError(err, event));
+    publisher.publish(topic, data).catch((err: unknown) => onError(err, event, "live publish"));
+    invalidateReadCache(cache, event).catch((err: unknown) => onError(err, event, "cache invalidation"));
   };
 }

@@ -8,9 +8,8 @@ import { loadConfig } from "../../shared/config.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
-import { createExchange, type ExchangeEvent } from "./exchange.js";
-import { publishExchangeEvents } from "./live-events.js";
-import { invalidateReadCache } from "./read-cache.js";
+import { createExchange } from "./exchange.js";
+import { exchangeEventSink } from "./live-events.js";
 import { serveExchange } from "./rpc.js";
 
 /**
@@ -38,21 +37,17 @@ const publisher = createLivePublisher(live, {
   alerts: createAlertBook(store),
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
 });
-const toLive = publishExchangeEvents(publisher, (err, event) =>
-  logger.error({ err, event }, "live publish failed"),
-);
 // The gateways' read cache (Redis) is dropped here, by the one writer, for every change.
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
 const cache = createRedisCache(redis, { prefix: config.streamPrefix });
 const exchange = createExchange({
   store,
   config,
-  publish: (event: ExchangeEvent) => {
-    toLive(event);
-    invalidateReadCache(cache, event).catch((err: unknown) =>
-      logger.error({ err, event }, "cache invalidation failed"),
-    );
-  },
+  publish: exchangeEventSink({
+    publisher,
+    cache,
+    onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
+  }),
 });
 const opened = await exchange.openMarkets({});
 logger.info(opened, "markets ready");

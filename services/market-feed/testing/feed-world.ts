@@ -1,12 +1,13 @@
 import { createLivePublisher } from "../../../shared/bus/live-publisher.js";
 import type { LiveChannel, LiveEvent, LiveStream } from "../../../shared/bus/live-stream.js";
 import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
+import { createMemoryCache } from "../../../shared/cache/memory-cache.js";
 import { type Dataset, loadDataset } from "../../../shared/epl/dataset.js";
 import { fitModel, type Model } from "../../../shared/epl/model.js";
 import { createPgliteStore } from "../../../shared/store/pglite-store.js";
 import type { Store } from "../../../shared/store/store.js";
 import { createExchange, type Exchange } from "../../exchange/exchange.js";
-import { publishExchangeEvents } from "../../exchange/live-events.js";
+import { exchangeEventSink } from "../../exchange/live-events.js";
 import type { MatchEventData } from "../match-player.js";
 
 /** A fast clock for tests: a 90-minute match in 0.9 s (10 ms a minute). */
@@ -38,8 +39,12 @@ export async function createFeedWorld(matchIds: readonly string[]): Promise<Feed
     store,
     config: { startingBalance: 1000, liquidityMatchResult: 250, liquidityOverUnder: 200, liquidityBtts: 200 },
     dataset,
-    publish: publishExchangeEvents(createLivePublisher(live), (err) => {
-      throw err;
+    publish: exchangeEventSink({
+      publisher: createLivePublisher(live),
+      cache: createMemoryCache(),
+      onError: (err) => {
+        throw err;
+      },
     }),
   });
   await exchange.openMarkets({ matchIds: [...matchIds] });
