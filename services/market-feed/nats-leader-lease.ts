@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { isWrongLastSequence, openKvBucket } from "../../shared/bus/nats-kv.js";
 import { AppError } from "../../shared/errors.js";
 import type { LeaderLease } from "./leader-lease.js";
 
@@ -24,7 +24,7 @@ export async function createNatsLeaderLease(
   nc: NatsConnection,
   options: NatsLeaderLeaseOptions,
 ): Promise<LeaderLease> {
-  const kv = await unavailableOnError(openBucket(new Kvm(nc), options.bucket, options.ttlMs));
+  const kv = await unavailableOnError(openKvBucket(new Kvm(nc), options.bucket, options.ttlMs));
   const self = randomBytes(9).toString("base64url");
   /** This holder's last revision of the key, while it believes it holds it. */
   let revision: number | undefined;
@@ -66,23 +66,6 @@ export async function createNatsLeaderLease(
       }
     },
   };
-}
-
-async function openBucket(kvm: Kvm, name: string, ttlMs: number): Promise<KV> {
-  try {
-    return await kvm.create(name, { ttl: ttlMs, history: 1 });
-  } catch {
-    // It exists with another configuration (an older lease length): use it as it is.
-    return kvm.open(name);
-  }
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
 }
 
 function unavailable(err: unknown): AppError {

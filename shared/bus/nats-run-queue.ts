@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import { admit, queuedAhead } from "./admission.js";
+import { isWrongLastSequence, openKvBucket } from "./nats-kv.js";
 import { createRunReplies, StreamPublishError } from "./nats-run-acks.js";
 import { startRunConsumer } from "./nats-run-consumer.js";
 import { createRunDepth } from "./nats-run-depth.js";
@@ -35,7 +36,7 @@ export async function createNatsRunQueue(
   const jsm = await jetstreamManager(nc);
   const repair = () => ensureRunStreams(jsm, names, options);
   await repair();
-  const runs = await openRunsBucket(new Kvm(js), names.runsBucket, options.dedupeWindowMs);
+  const runs = await openKvBucket(new Kvm(js), names.runsBucket, options.dedupeWindowMs);
   const replies = createRunReplies(nc);
   const output = createRunOutput(nc, jsm, replies, names);
   const consumers = new Set<ReturnType<typeof startRunConsumer>>();
@@ -127,21 +128,4 @@ export async function createNatsRunQueue(
       replies.close();
     },
   };
-}
-
-async function openRunsBucket(kvm: Kvm, name: string, ttlMs: number): Promise<KV> {
-  try {
-    return await kvm.create(name, { ttl: ttlMs, history: 1 });
-  } catch {
-    // Another configuration already exists (an older ttl): use the bucket as it is.
-    return kvm.open(name);
-  }
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
 }
