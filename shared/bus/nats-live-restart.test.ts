@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { AppError } from "../errors.js";
 import { eventually } from "./live-stream.contract.js";
 import type { LiveChannel, LiveEvent, LiveStream, LiveTopic } from "./live-stream.js";
 import { createNatsLiveStream } from "./nats-live-stream.js";
@@ -98,7 +99,8 @@ test("a NATS server restart while publishing leaves subscribers without a gap or
   await publishing;
 
   for (const channel of channels) {
-    const stored = await reader.history(channel, 0, epoch);
+    // The reader's own connection may still be reconnecting: `unavailable` is retryable by contract.
+    const stored = await untilAvailable(() => reader.history(channel, 0, epoch));
     assert.equal(stored.recovered, true, "the restart kept the stream and its epoch");
     await eventually(() => seen.get(channel)!.length >= stored.events.length, 5000);
     assert.deepEqual(
@@ -109,3 +111,15 @@ test("a NATS server restart while publishing leaves subscribers without a gap or
   assert.ok(seen.get("user.u1")!.length >= 50);
   for (const sub of subs) sub.close();
 });
+
+async function untilAvailable<T>(read: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "unavailable") || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
