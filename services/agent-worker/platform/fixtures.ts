@@ -2,6 +2,7 @@ import type { Dataset, Match } from "../../../shared/epl/dataset.js";
 import { findTeam, teamsMentioned } from "../../../shared/epl/teams.js";
 import { AppError } from "../../../shared/errors.js";
 import type { Exchange } from "../../exchange/exchange.js";
+import type { LiveScores, MatchState } from "./live-scores.js";
 
 export interface MarketSummary {
   marketId: string;
@@ -16,8 +17,10 @@ export interface FixtureView {
   home: string;
   away: string;
   kickoff: string;
-  /** In the results data: scheduled, postponed or finished. */
-  status: Match["status"];
+  /** Live from the match feed when it has played the fixture (live, halftime…), else from the results. */
+  status: MatchState["status"];
+  /** While the fixture is in play. */
+  minute?: number;
   score?: string;
   markets: MarketSummary[];
 }
@@ -43,7 +46,7 @@ export function resolveTeams(data: Dataset, text: string): string[] {
  * (none for a fixture never opened).
  */
 export async function findFixtures(
-  services: { epl: Dataset; exchange: Exchange },
+  services: { epl: Dataset; exchange: Exchange; live?: LiveScores },
   query: { teams?: string | undefined; matchId?: string | undefined },
   limit: number,
 ): Promise<{ teams: string[]; fixtures: FixtureView[] }> {
@@ -74,6 +77,7 @@ export async function findFixtures(
     [...upcoming, ...played].map(async (m) => ({
       match: m,
       markets: await exchange.listMarkets({ matchId: m.id }),
+      state: await services.live?.match(m.id),
     })),
   );
   const rank = ({ match, markets }: (typeof looked)[number]) =>
@@ -87,7 +91,7 @@ export async function findFixtures(
           : x.match.kickoff.localeCompare(y.match.kickoff)),
     )
     .slice(0, limit)
-    .map(({ match: m, markets }): FixtureView => {
+    .map(({ match: m, markets, state }): FixtureView => {
       const view: FixtureView = {
         matchId: m.id,
         home: m.home,
@@ -102,7 +106,13 @@ export async function findFixtures(
           ...(k.winner === undefined ? {} : { winner: k.winner }),
         })),
       };
-      if (m.fullTime) view.score = `${m.fullTime.home}-${m.fullTime.away}`;
+      if (state?.source === "live") {
+        view.status = state.status;
+        if (state.status === "live" || state.status === "halftime") view.minute = state.minute;
+        if (state.score) view.score = `${state.score.home}-${state.score.away}`;
+      } else if (m.fullTime) {
+        view.score = `${m.fullTime.home}-${m.fullTime.away}`;
+      }
       return view;
     });
   return { teams, fixtures };

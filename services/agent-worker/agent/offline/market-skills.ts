@@ -31,9 +31,7 @@ export const findMarketsSkill: OfflineSkill = {
     const paragraphs = [describeFixture(first)];
     const others = fixtures
       .slice(1)
-      .map(
-        (f) => `${fixtureName(f)} (${f.kickoff.slice(0, 10)}, ${f.status}${f.score ? ` ${f.score}` : ""})`,
-      );
+      .map((f) => `${fixtureName(f)} (${f.kickoff.slice(0, 10)}, ${fixtureState(f)})`);
     if (others.length > 0) paragraphs[0] += ` Other fixtures of theirs: ${others.join("; ")}.`;
     if (q.trade && !resolveTarget(q.trade.target, first)) {
       paragraphs.push(`That fixture has no open market for what you asked, so I can't trade it.`);
@@ -42,9 +40,15 @@ export const findMarketsSkill: OfflineSkill = {
   },
 };
 
+/** `scheduled`, `finished 2-1`, or in play `live 1-0, 63'`. */
+function fixtureState(f: FixtureView): string {
+  const minute = f.minute === undefined ? "" : `, ${f.minute}'`;
+  return `${f.status}${f.score ? ` ${f.score}` : ""}${minute}`;
+}
+
 function describeFixture(f: FixtureView): string {
   const when = `kick-off ${f.kickoff.slice(0, 16).replace("T", " ")} UTC`;
-  const head = `${fixtureName(f)} (${when}, ${f.status}${f.score ? ` ${f.score}` : ""})`;
+  const head = `${fixtureName(f)} (${when}, ${fixtureState(f)})`;
   if (f.markets.length === 0) return `${head} has no markets on the exchange.`;
   const markets = f.markets.map((m) => {
     const prices = Object.entries(m.prices)
