@@ -5,20 +5,7 @@ import { AppError } from "../../shared/errors.js";
 import { createPgliteStore } from "../../shared/store/pglite-store.js";
 import type { Store } from "../../shared/store/store.js";
 import { createExchange, type Exchange, type ExchangeEvent } from "./exchange.js";
-
-const config = {
-  startingBalance: 1000,
-  liquidityMatchResult: 250,
-  liquidityOverUnder: 200,
-  liquidityBtts: 200,
-};
-const balanced = {
-  ledgerSumCents: 0,
-  accountsOffLedger: 0,
-  negativeBalances: 0,
-  underfundedMarkets: [],
-  positionsOffTrades: 0,
-};
+import { balancedBooks as balanced, exchangeTestConfig as config } from "./testing/fixtures.js";
 
 describe("in-play repricing", () => {
   const fixture = loadDataset().matches.find((m) => m.season === "2025-26" && m.status === "scheduled")!;

@@ -10,16 +10,10 @@ import type { Store } from "../../shared/store/store.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
 import { createExchange, type Exchange } from "./exchange.js";
 import { createExchangeClient, serveExchange } from "./rpc.js";
+import { balancedBooks as balanced } from "./testing/fixtures.js";
 import type { TradeResult } from "./views.js";
 
 const config = { startingBalance: 100, liquidityMatchResult: 50, liquidityOverUnder: 50, liquidityBtts: 50 };
-const balanced = {
-  ledgerSumCents: 0,
-  accountsOffLedger: 0,
-  negativeBalances: 0,
-  underfundedMarkets: [],
-  positionsOffTrades: 0,
-};
 
 function random(seed: number): () => number {
   let s = seed >>> 0;

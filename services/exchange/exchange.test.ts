@@ -5,20 +5,7 @@ import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import type { Store } from "../../shared/store/store.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
 import { createExchange, type Exchange, type ExchangeEvent } from "./exchange.js";
-
-const config = {
-  startingBalance: 1000,
-  liquidityMatchResult: 250,
-  liquidityOverUnder: 200,
-  liquidityBtts: 200,
-};
-const balanced = {
-  ledgerSumCents: 0,
-  accountsOffLedger: 0,
-  negativeBalances: 0,
-  underfundedMarkets: [],
-  positionsOffTrades: 0,
-};
+import { balancedBooks as balanced, exchangeTestConfig as config } from "./testing/fixtures.js";
 
 async function rejects(work: Promise<unknown>, code: ErrorCode): Promise<void> {
   await assert.rejects(work, (err: unknown) => {

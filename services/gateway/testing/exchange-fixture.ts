@@ -6,12 +6,7 @@ import type { Store } from "../../../shared/store/store.js";
 import { createExchange, type Exchange } from "../../exchange/exchange.js";
 import { createExchangeClient, serveExchange } from "../../exchange/rpc.js";
 
-export const exchangeTestConfig = {
-  startingBalance: 1000,
-  liquidityMatchResult: 250,
-  liquidityOverUnder: 200,
-  liquidityBtts: 200,
-};
+import { exchangeTestConfig } from "../../exchange/testing/fixtures.js";
 
 export interface ExchangeFixture {
   store: Store;

@@ -8,6 +8,7 @@ import { createPgliteStore } from "../../../shared/store/pglite-store.js";
 import type { Store } from "../../../shared/store/store.js";
 import { createExchange, type Exchange } from "../../exchange/exchange.js";
 import { exchangeEventSink } from "../../exchange/live-events.js";
+import { exchangeTestConfig } from "../../exchange/testing/fixtures.js";
 import type { MatchEventData } from "../match-player.js";
 
 /** A fast clock for tests: a 90-minute match in 0.9 s (10 ms a minute). */
@@ -37,7 +38,7 @@ export async function createFeedWorld(matchIds: readonly string[]): Promise<Feed
   await store.migrate();
   const exchange = createExchange({
     store,
-    config: { startingBalance: 1000, liquidityMatchResult: 250, liquidityOverUnder: 200, liquidityBtts: 200 },
+    config: exchangeTestConfig,
     dataset,
     publish: exchangeEventSink({
       publisher: createLivePublisher(live),
