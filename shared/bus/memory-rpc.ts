@@ -4,12 +4,11 @@ import {
   createRequestGate,
   deadlineOf,
   defaultRpcLimits,
+  defaultRpcTimeoutMs,
   overloaded,
   type RpcLimits,
   timeoutHeader,
 } from "./rpc-shedding.js";
-
-const defaultTimeoutMs = 5000;
 
 /**
  * The request/reply port in one process. Payloads and replies go through JSON as on the wire, so
@@ -42,7 +41,7 @@ export function createMemoryRpc(options: { limits?: RpcLimits } = {}): Rpc {
       const serving = pick(subject);
       if (serving === undefined) throw new AppError("unavailable", `no service answers ${subject}`);
       const wirePayload: unknown = JSON.parse(JSON.stringify(payload ?? null));
-      const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+      const timeoutMs = options.timeoutMs ?? defaultRpcTimeoutMs;
       const headers = { ...options.headers, [timeoutHeader]: String(timeoutMs) };
       const reply = serving.handle(wirePayload, headers);
       let timer: NodeJS.Timeout | undefined;

@@ -5,12 +5,11 @@ import {
   createRequestGate,
   deadlineOf,
   defaultRpcLimits,
+  defaultRpcTimeoutMs,
   overloaded,
   type RpcLimits,
   timeoutHeader,
 } from "./rpc-shedding.js";
-
-const defaultTimeoutMs = 5000;
 
 /**
  * The request/reply port on core NATS: `request` is a NATS request on `${subjectPrefix}${subject}`,
@@ -32,7 +31,7 @@ export function createNatsRpc(
       requestOptions: { timeoutMs?: number; headers?: Record<string, string> } = {},
     ) {
       const fullSubject = options.subjectPrefix + subject;
-      const timeoutMs = requestOptions.timeoutMs ?? defaultTimeoutMs;
+      const timeoutMs = requestOptions.timeoutMs ?? defaultRpcTimeoutMs;
       const hdrs = natsHeaders();
       for (const [key, value] of Object.entries(requestOptions.headers ?? {})) hdrs.set(key, value);
       hdrs.set(timeoutHeader, String(timeoutMs));

@@ -12,6 +12,9 @@ export interface RpcLimits {
   maxQueued: number;
 }
 
+/** How long a caller waits for a reply unless it says otherwise. */
+export const defaultRpcTimeoutMs = 5000;
+
 /**
  * About three times an exchange's database pool in flight (its transactions are short), and a
  * burst of a few hundred callers waiting: waiting costs nothing once callers that gave up are
