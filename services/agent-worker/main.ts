@@ -6,6 +6,7 @@ import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadConfig } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
+import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createAgentPool } from "./agents/pool.js";
@@ -58,24 +59,11 @@ logger.info(
   "agent worker started",
 );
 
-let draining = false;
-const drain = async (signal: string) => {
-  if (draining) return;
-  draining = true;
-  logger.info({ signal, active: worker.active }, "draining");
-  try {
-    await worker.stop();
-    await runQueue.close();
-    await rpc.close();
-    await live.close();
-    await nc.drain();
-    await store.close();
-    logger.info("drained");
-    process.exit(0);
-  } catch (err) {
-    logger.error({ err }, "drain failed");
-    process.exit(1);
-  }
-};
-process.once("SIGTERM", () => void drain("SIGTERM"));
-process.once("SIGINT", () => void drain("SIGINT"));
+stopOnSignal(logger, async () => {
+  await worker.stop();
+  await runQueue.close();
+  await rpc.close();
+  await live.close();
+  await nc.drain();
+  await store.close();
+});

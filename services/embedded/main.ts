@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { ConfigError, loadConfig } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
+import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { buildPlatform } from "./platform.js";
 
 /**
@@ -21,18 +22,6 @@ const platform = await buildPlatform(config, logger);
 const address = await platform.app.listen({ host: config.host, port: config.port });
 logger.info({ address, model: config.anthropicApiKey ? config.anthropicModel : "offline" }, "platform ready");
 
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "stopping");
-  try {
-    await platform.close();
-    process.exit(0);
-  } catch (err) {
-    logger.error({ err }, "stop failed");
-    process.exit(1);
-  }
-};
-process.once("SIGTERM", () => void stop("SIGTERM"));
-process.once("SIGINT", () => void stop("SIGINT"));
+stopOnSignal(logger, async () => {
+  await platform.close();
+});

@@ -7,6 +7,7 @@ import { createRedisCache } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
+import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import { createExchange } from "./exchange.js";
 import { exchangeEventSink } from "./live-events.js";
@@ -54,23 +55,11 @@ logger.info(opened, "markets ready");
 const stop = serveExchange(exchange, rpc);
 logger.info("serving");
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "stopping");
-  try {
-    await stop();
-    await rpc.close();
-    await live.close();
-    await nc.drain();
-    redis.disconnect();
-    await store.close();
-    process.exit(0);
-  } catch (err) {
-    logger.error({ err }, "stop failed");
-    process.exit(1);
-  }
-};
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
-process.once("SIGINT", () => void shutdown("SIGINT"));
+stopOnSignal(logger, async () => {
+  await stop();
+  await rpc.close();
+  await live.close();
+  await nc.drain();
+  redis.disconnect();
+  await store.close();
+});

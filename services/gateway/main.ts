@@ -9,6 +9,7 @@ import { loadConfig } from "../../shared/config.js";
 import { createRedisRateLimiter } from "../../shared/limits/redis-rate-limiter.js";
 import { createRedisSemaphore } from "../../shared/limits/redis-semaphore.js";
 import { createLogger } from "../../shared/logger.js";
+import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
 
@@ -52,24 +53,11 @@ const app = await buildApp(config, {
 });
 await app.listen({ host: config.host, port: config.port });
 
-let draining = false;
-const drain = async (signal: string) => {
-  if (draining) return;
-  draining = true;
-  app.log.info({ signal }, "draining");
-  try {
-    await app.close();
-    await runQueue.close();
-    await live.close();
-    await rpc.close();
-    await nc.drain();
-    redis.disconnect();
-    app.log.info("drained");
-    process.exit(0);
-  } catch (err) {
-    app.log.error({ err }, "drain failed");
-    process.exit(1);
-  }
-};
-process.once("SIGTERM", () => void drain("SIGTERM"));
-process.once("SIGINT", () => void drain("SIGINT"));
+stopOnSignal(app.log, async () => {
+  await app.close();
+  await runQueue.close();
+  await live.close();
+  await rpc.close();
+  await nc.drain();
+  redis.disconnect();
+});

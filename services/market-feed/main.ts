@@ -7,6 +7,7 @@ import { loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
+import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createMarketFeed } from "./market-feed.js";
@@ -63,22 +64,10 @@ logger.info(
   "market feed started",
 );
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "stopping");
-  try {
-    await feed.stop();
-    await live.close();
-    await rpc.close();
-    await nc.drain();
-    await store.close();
-    process.exit(0);
-  } catch (err) {
-    logger.error({ err }, "stop failed");
-    process.exit(1);
-  }
-};
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
-process.once("SIGINT", () => void shutdown("SIGINT"));
+stopOnSignal(logger, async () => {
+  await feed.stop();
+  await live.close();
+  await rpc.close();
+  await nc.drain();
+  await store.close();
+});
