@@ -91,7 +91,8 @@ export function marketView(m: MarketRecord): MarketView {
   return view;
 }
 
-export function tradeResult(t: TradeRecord): TradeResult {
+/** What a trade was, in the protocol's units: shared by a fill and a trade-history line. */
+function tradeFigures(t: TradeSummary | TradeRecord) {
   return {
     tradeId: t.tradeId,
     marketId: t.marketId,
@@ -100,6 +101,12 @@ export function tradeResult(t: TradeRecord): TradeResult {
     shares: toCredits(t.hundredths),
     cost: toCredits(t.cents),
     avgPrice: perShare(t.cents, t.hundredths),
+  };
+}
+
+export function tradeResult(t: TradeRecord): TradeResult {
+  return {
+    ...tradeFigures(t),
     balance: toCredits(t.balanceCents),
     position: {
       shares: toCredits(t.position.hundredths),
@@ -109,14 +116,5 @@ export function tradeResult(t: TradeRecord): TradeResult {
 }
 
 export function tradeHistoryItem(t: TradeSummary): TradeHistoryItem {
-  return {
-    tradeId: t.tradeId,
-    marketId: t.marketId,
-    outcome: t.outcome,
-    side: t.side,
-    shares: toCredits(t.hundredths),
-    cost: toCredits(t.cents),
-    avgPrice: perShare(t.cents, t.hundredths),
-    at: t.at,
-  };
+  return { ...tradeFigures(t), at: t.at };
 }
