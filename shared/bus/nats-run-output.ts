@@ -35,15 +35,18 @@ export function createRunOutput(
     const stored = await unavailableOnError(
       jsm.direct.getMessage(names.outStream, { last_by_subj: names.outSubject(requestId) }),
     );
-    return stored === null ? null : stored.json<AgentChunk>();
+    return stored === null ? null : (chunksOf(stored.json()).at(-1) ?? null);
   }
 
   /**
-   * Emits for one delivery of a run. Publishes are pipelined: each chunk is sent at once, in call
-   * order (one connection keeps it), and its promise resolves once it and every earlier chunk are
-   * stored, or rejects with the first failure among them. A redelivered run first reads the last
-   * stored seq. After one chunk fails nothing more is sent: a later chunk stored after a lost one
-   * would leave a gap that no watcher could get past.
+   * Emits for one delivery of a run. Frames emitted in the same turn of the event loop go out as
+   * one message (a JSON array of chunks in seq order): an agent yields a tool call's `started` and
+   * `finished`, or its last text and `agent.done`, back to back, and each message costs a store, an
+   * ack and a delivery on every hop. Messages are sent in call order (one connection keeps it) and
+   * each frame's promise resolves once its message and every earlier one are stored, or rejects
+   * with the first failure among them. A redelivered run first reads the last stored seq. After one
+   * message fails nothing more is sent: a later chunk stored after a lost one would leave a gap that
+   * no watcher could get past.
    */
   function writer(requestId: string, continues: boolean): (event: AgentEvent) => Promise<void> {
     const subject = names.outSubject(requestId);
@@ -55,12 +58,15 @@ export function createRunOutput(
           ready = undefined;
         })
       : undefined;
+    let waiting: AgentEvent[] = [];
+    let batch: Promise<void> | undefined;
     let earlier: Promise<void> = Promise.resolve();
-    const send = async (event: AgentEvent) => {
+
+    const send = async (events: AgentEvent[]) => {
       if (failure !== undefined) throw failure;
-      seq += 1;
+      const parts = events.map((event) => JSON.stringify({ ...event, seq: ++seq }));
       try {
-        await replies.publishStored(subject, JSON.stringify({ ...event, seq }));
+        await Promise.all(messages(parts).map((data) => replies.publishStored(subject, data)));
       } catch (err) {
         failure ??=
           err instanceof AppError
@@ -69,10 +75,17 @@ export function createRunOutput(
         throw failure;
       }
     };
+    const takeBatch = () => {
+      const events = waiting;
+      waiting = [];
+      batch = undefined;
+      return ready === undefined ? send(events) : ready.then(() => send(events));
+    };
     return (event) => {
-      const stored = ready === undefined ? send(event) : ready.then(() => send(event));
+      waiting.push(event);
+      batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(takeBatch);
       // The server acks in store order, so this waits only when an earlier ack is lost or late.
-      const all = Promise.all([earlier, stored]).then(() => undefined);
+      const all = Promise.all([earlier, batch]).then(() => undefined);
       earlier = all;
       return all;
     };
@@ -82,7 +95,7 @@ export function createRunOutput(
   async function publishOnce(requestId: string, event: AgentEvent, msgID: string): Promise<void> {
     const seq = ((await lastChunk(requestId))?.seq ?? 0) + 1;
     await unavailableOnError(
-      replies.publishStored(names.outSubject(requestId), JSON.stringify({ ...event, seq }), msgID),
+      replies.publishStored(names.outSubject(requestId), `[${JSON.stringify({ ...event, seq })}]`, msgID),
     );
   }
 
@@ -123,7 +136,7 @@ export function createRunOutput(
             });
             if (stored === null || feed.ended) break;
             streamCursor = stored.seq + 1;
-            feed.push(stored.json<AgentChunk>());
+            for (const chunk of chunksOf(stored.json())) feed.push(chunk);
           }
         } while (fillAgain && !feed.ended);
         failedReads = 0;
@@ -147,7 +160,7 @@ export function createRunOutput(
           return;
         }
         const before = feed.nextSeq;
-        feed.push(msg.json<AgentChunk>());
+        for (const chunk of chunksOf(msg.json())) feed.push(chunk);
         if (feed.hasGap) fill();
         else if (feed.nextSeq !== before) armProbe();
       },
@@ -177,4 +190,33 @@ async function unavailableOnError<T>(promise: Promise<T>): Promise<T> {
     if (err instanceof AppError) throw err;
     throw new AppError("unavailable", "agent bus unavailable", { cause: err });
   }
+}
+
+/** Characters per message: under the server's default 1 MB `max_payload` even at 3 bytes each. */
+const maxMessageChars = 256 * 1024;
+
+/** Serialized chunks joined into JSON arrays of at most `maxMessageChars` (a larger chunk goes alone). */
+function messages(parts: string[]): string[] {
+  const out: string[] = [];
+  let group: string[] = [];
+  let chars = 0;
+  for (const part of parts) {
+    if (group.length > 0 && chars + part.length > maxMessageChars) {
+      out.push(`[${group.join(",")}]`);
+      group = [];
+      chars = 0;
+    }
+    group.push(part);
+    chars += part.length + 1;
+  }
+  if (group.length > 0) out.push(`[${group.join(",")}]`);
+  return out;
+}
+
+/**
+ * The chunks of one stored message: an array since chunks were batched, a single chunk from a
+ * worker of the version before (both may be in the stream during a rolling upgrade).
+ */
+function chunksOf(body: unknown): AgentChunk[] {
+  return Array.isArray(body) ? (body as AgentChunk[]) : [body as AgentChunk];
 }

@@ -1,11 +1,14 @@
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { after, before, describe, test } from "node:test";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { AgentChunk } from "../protocol/agent-frames.js";
 import { connectNats } from "./nats-connection.js";
 import { createNatsRunQueue } from "./nats-run-queue.js";
 import { runNames } from "./nats-run-streams.js";
 import { runQueueContract } from "./run-queue.contract.js";
-import type { RunQueue } from "./run-queue.js";
+import type { AgentRunRequest, RunQueue, RunWatch } from "./run-queue.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 
@@ -35,3 +38,111 @@ runQueueContract("nats", async (options) => {
     },
   };
 });
+
+describe("AGENT_OUT messages", () => {
+  const id = randomBytes(4).toString("hex");
+  const names = runNames(`T${id}_`, `t${id}.`);
+  let nc: NatsConnection;
+  let queue: RunQueue;
+  before(async () => {
+    nc = await connectNats({ natsUrl }, `run-out-test-${id}`);
+    queue = await createNatsRunQueue(nc, {
+      dedupeWindowMs: 60_000,
+      ackWaitMs: 1000,
+      maxDeliver: 3,
+      queueMax: 100,
+      outMaxAgeMs: 60_000,
+      streamPrefix: `T${id}_`,
+      subjectPrefix: `t${id}.`,
+    });
+  });
+  after(async () => {
+    await queue.close();
+    const jsm = await jetstreamManager(nc);
+    for (const stream of names.streams) await jsm.streams.delete(stream).catch(() => false);
+    await nc.close();
+  });
+
+  test("frames a worker emits in one turn share one stored message; a resume reads them all", async () => {
+    const request = runRequest();
+    await queue.submit(request);
+    const consumer = queue.consume(
+      async (job) => {
+        const first = [
+          job.emit({ type: "agent.tool", callId: "t1", name: "getStandings", status: "started" }),
+          job.emit({ type: "agent.tool", callId: "t1", name: "getStandings", status: "finished" }),
+        ];
+        await Promise.all(first);
+        await Promise.all([
+          job.emit({ type: "agent.delta", text: "Arsenal lead." }),
+          job.emit({
+            type: "agent.done",
+            stopReason: "end_turn",
+            usage: { inputTokens: 1, outputTokens: 2 },
+          }),
+        ]);
+        await job.ack();
+      },
+      { concurrency: 1 },
+    );
+    const watched = await readAll(queue.watch(request.requestId, 0));
+    await consumer.stop();
+    assert.deepEqual(
+      watched.map((c) => `${c.seq}:${c.type}`),
+      ["1:agent.tool", "2:agent.tool", "3:agent.delta", "4:agent.done"],
+    );
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(names.outStream, {
+      subjects_filter: names.outSubject(request.requestId),
+    });
+    assert.equal(info.state.subjects?.[names.outSubject(request.requestId)], 2, "two turns, two messages");
+    // A resume from the middle of the first message gets the rest, once each.
+    const resumed = await readAll(queue.watch(request.requestId, 1));
+    assert.deepEqual(
+      resumed.map((c) => c.seq),
+      [2, 3, 4],
+    );
+    assert.equal(await queue.lastSeq(request.requestId), 4);
+  });
+
+  test("a chunk stored alone by the previous version is still read", async () => {
+    const requestId = randomBytes(8).toString("hex");
+    const js = jetstream(nc);
+    await js.publish(
+      names.outSubject(requestId),
+      JSON.stringify({ type: "agent.delta", text: "hi", seq: 1 }),
+    );
+    await js.publish(
+      names.outSubject(requestId),
+      JSON.stringify([
+        { type: "agent.done", stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1 }, seq: 2 },
+      ]),
+    );
+    const chunks = await readAll(queue.watch(requestId, 0));
+    assert.deepEqual(
+      chunks.map((c) => `${c.seq}:${c.type}`),
+      ["1:agent.delta", "2:agent.done"],
+    );
+  });
+});
+
+function runRequest(): AgentRunRequest {
+  return {
+    v: 1,
+    requestId: randomBytes(8).toString("hex"),
+    clientId: randomBytes(8).toString("hex"),
+    userId: "u-out",
+    tier: "pro",
+    agent: "leagueStatsAgent",
+    input: "who leads?",
+    submittedAt: Date.now(),
+  };
+}
+
+async function readAll(watch: RunWatch): Promise<AgentChunk[]> {
+  const chunks: AgentChunk[] = [];
+  const timer = setTimeout(() => watch.close(), 5000);
+  for await (const chunk of watch) chunks.push(chunk);
+  clearTimeout(timer);
+  return chunks;
+}
