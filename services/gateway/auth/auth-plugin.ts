@@ -12,8 +12,6 @@ declare module "fastify" {
     tokenIssuer: TokenIssuer | undefined;
     /** onRequest hook: a valid `Authorization: Bearer` token, else 401. Sets `request.claims`. */
     authenticate: onRequestAsyncHookHandler;
-    /** As `authenticate`, also accepting `?token=` (browsers cannot set headers on a WebSocket). */
-    authenticateSocket: onRequestAsyncHookHandler;
   }
   interface FastifyRequest {
     claims: Claims | null;
@@ -61,8 +59,8 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }) {
           },
         };
 
-  const authenticateWith = (allowQuery: boolean) => async (request: FastifyRequest) => {
-    const token = bearerToken(request) ?? (allowQuery ? queryToken(request) : undefined);
+  const authenticate = async (request: FastifyRequest) => {
+    const token = bearerToken(request.headers.authorization);
     if (token === undefined) throw new AppError("unauthorized", "missing bearer token");
     request.claims = tokens.verify(token);
   };
@@ -70,21 +68,18 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }) {
   app.decorateRequest("claims", null);
   app.decorate("tokens", tokens);
   app.decorate("tokenIssuer", tokenIssuer);
-  app.decorate("authenticate", authenticateWith(false));
-  app.decorate("authenticateSocket", authenticateWith(true));
+  app.decorate("authenticate", authenticate);
 }
 
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
+/**
+ * The token of an `Authorization: Bearer <token>` header; undefined without the header. Any
+ * other form of the header is refused (401) rather than ignored.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (match === null) throw new AppError("unauthorized", "Authorization header must be `Bearer <token>`");
   return match[1];
-}
-
-function queryToken(request: FastifyRequest): string | undefined {
-  const token = (request.query as Record<string, unknown> | undefined)?.token;
-  return typeof token === "string" && token !== "" ? token : undefined;
 }
 
 export default fp(authPlugin, { name: "gateway-auth", fastify: "5.x" });

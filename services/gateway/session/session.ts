@@ -86,7 +86,6 @@ const frameHandlers: FrameHandlers = Object.freeze({
  */
 export class Session implements SessionContext {
   readonly id = randomUUID();
-  readonly logger: Logger;
   #claims: Claims;
   #closed = false;
   #lastHeard = Date.now();
@@ -105,7 +104,6 @@ export class Session implements SessionContext {
     private readonly deps: SessionDeps,
   ) {
     this.#claims = claims;
-    this.logger = deps.logger.child({ sessionId: this.id, userId: claims.sub });
     this.#bucket = createTokenBucket(deps.frameRate);
     this.agents = new AgentRelays(this, deps);
     this.channels = deps.channels === undefined ? undefined : createChannelHandlers(this, deps.channels);
@@ -114,6 +112,14 @@ export class Session implements SessionContext {
 
   get claims(): Claims {
     return this.#claims;
+  }
+
+  /**
+   * The app's logger bound to this session, made for each use: a session logs a few lines in its
+   * life, and a child kept for it would cost every idle socket its bindings.
+   */
+  get logger(): Logger {
+    return this.deps.logger.child({ sessionId: this.id, userId: this.#claims.sub });
   }
 
   get isClosed(): boolean {

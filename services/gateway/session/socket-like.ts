@@ -1,5 +1,5 @@
 /**
- * What a session needs of a WebSocket; the `@fastify/websocket` route adapts `ws` to it and
+ * What a session needs of a WebSocket; the `/ws` upgrade (`ws/ws-routes.ts`) adapts `ws` to it and
  * tests can supply their own. Contract: `send` and `ping` after `close` are ignored (never
  * throw); `close` is idempotent and also ends a peer that never answers the closing handshake;
  * `bufferedAmount` is the bytes accepted by `send` but not yet handed to the network.

@@ -1,10 +1,13 @@
-import fastifyWebsocket from "@fastify/websocket";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { type RawData, WebSocket } from "ws";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../../../shared/logger.js";
+import type { Claims } from "../auth/claims.js";
 import { createHeartbeat } from "../session/heartbeat.js";
 import { Session, type SessionDeps } from "../session/session.js";
 import { closeCodes, type SocketLike, type TextFrame } from "../session/socket-like.js";
+import { createUpgradeGate, refuseUpgrade } from "./upgrade.js";
 
 const textFrame = Object.freeze({ binary: false });
 
@@ -17,60 +20,104 @@ export interface WsRoutesOptions {
 }
 
 /**
- * `GET /ws`: authenticates before the upgrade (401 otherwise) and hands each socket to a
- * `Session`. On shutdown every session is closed with 1012 and the server waits, up to
- * `closeGraceMs`, for the peers to go.
+ * `GET /ws`: the HTTP server's upgrades are admitted (token, request limit: 401/429 otherwise,
+ * see `upgrade.ts`) and each socket is handed to a `Session`. On shutdown every session is
+ * closed with 1012 and the server waits, up to `closeGraceMs`, for the peers to go.
  */
 export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
-  const sessions = new Set<Session>();
-  // One object for every session; the logger is the app's (the pino logger of `buildApp`'s
-  // deps), so no session keeps its upgrade request alive.
+  // One object for every session; the logger is the app's, so a session holds nothing of the
+  // upgrade request.
   const deps: SessionDeps = {
     ...options.session,
     logger: app.log as Logger,
     heartbeat: createHeartbeat(options.session.heartbeatMs),
   };
-
-  await app.register(fastifyWebsocket, {
-    options: { maxPayload: options.maxFrameBytes },
-    errorHandler(error, socket, request) {
-      // `ws` protocol errors (oversize frame, bad UTF-8, reset) are the peer's doing; `ws` has
-      // already started the close with the right code, so the socket is left to finish it.
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === "string" && (code.startsWith("WS_ERR_") || code === "ECONNRESET")) {
-        request.log.info({ code, message: error.message }, "websocket protocol error");
-        return;
-      }
-      request.log.error({ err: error }, "websocket handler failed");
-      socket.terminate();
-    },
-    async preClose() {
-      for (const session of sessions) session.close(closeCodes.serviceRestart, "gateway draining");
-      await waitUntil(() => app.websocketServer.clients.size === 0, options.closeGraceMs);
-      for (const socket of app.websocketServer.clients) socket.terminate();
-      await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()));
-    },
+  const admit = createUpgradeGate(app);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes,
+    WebSocket: SessionSocket,
   });
 
-  app.get("/ws", { websocket: true, onRequest: app.authenticateSocket }, (socket, request) => {
-    const session = new Session(new WsSocket(socket, options.closeGraceMs), request.claims!, deps);
-    sessions.add(session);
-    socket.on("message", onMessage.bind(session));
-    socket.on("pong", session.heard.bind(session));
-    socket.on("close", onClose.bind(session, sessions));
+  const start = (socket: SessionSocket, claims: Claims) => {
+    const session = new Session(new WsSocket(socket, options.closeGraceMs), claims, deps);
+    socket.session = session;
+    socket.on("message", onMessage);
+    socket.on("pong", onPong);
+    socket.on("close", onClose);
+    socket.on("error", onError);
     session.start();
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node takes its error listener off before emitting `upgrade`; until `ws` adds its own, a
+    // reset while the token and the limit are checked must not become an uncaught error.
+    socket.on("error", destroyOnError);
+    admit(request).then(
+      (claims) => {
+        socket.removeListener("error", destroyOnError);
+        wss.handleUpgrade(request, socket, head, (ws) => start(ws as SessionSocket, claims));
+      },
+      (err: unknown) => {
+        const error = refuseUpgrade(socket, err);
+        if (error.code === "internal") app.log.error({ err }, "websocket upgrade failed");
+        else app.log.info({ code: error.code, message: error.message }, "websocket upgrade refused");
+      },
+    );
+  };
+  app.server.on("upgrade", onUpgrade);
+
+  app.addHook("preClose", async () => {
+    app.server.removeListener("upgrade", onUpgrade);
+    for (const socket of wss.clients) {
+      (socket as SessionSocket).session?.close(closeCodes.serviceRestart, "gateway draining");
+    }
+    await waitUntil(() => wss.clients.size === 0, options.closeGraceMs);
+    for (const socket of wss.clients) socket.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
 }
 
-// Listeners bound to their session rather than closures per socket.
-function onMessage(this: Session, data: RawData, isBinary: boolean) {
-  if (isBinary) this.receiveBinary();
-  else this.receive(data.toString());
+/**
+ * A `ws` socket that knows its session, so the listeners below are shared functions (`this` is
+ * the socket) instead of closures or bound functions made for every socket.
+ */
+class SessionSocket extends WebSocket {
+  session: Session | undefined = undefined;
 }
 
-function onClose(this: Session, sessions: Set<Session>) {
-  sessions.delete(this);
-  this.closed();
+/** The session of a socket `start` set up (every listener below is added after it is set). */
+function sessionOf(socket: WebSocket): Session {
+  return (socket as SessionSocket).session!;
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean) {
+  if (isBinary) sessionOf(this).receiveBinary();
+  else sessionOf(this).receive(data.toString());
+}
+
+function onPong(this: WebSocket) {
+  sessionOf(this).heard();
+}
+
+function onClose(this: WebSocket) {
+  sessionOf(this).closed();
+}
+
+function onError(this: WebSocket, error: Error) {
+  // `ws` protocol errors (oversize frame, bad UTF-8, reset) are the peer's doing; `ws` has
+  // already started the close with the right code, so the socket is left to finish it.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (code.startsWith("WS_ERR_") || code === "ECONNRESET")) {
+    sessionOf(this).logger.info({ code, message: error.message }, "websocket protocol error");
+    return;
+  }
+  sessionOf(this).logger.error({ err: error }, "websocket failed");
+  this.terminate();
+}
+
+function destroyOnError(this: Duplex) {
+  this.destroy();
 }
 
 /** `ws` as a `SocketLike`. */
