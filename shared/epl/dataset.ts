@@ -104,13 +104,15 @@ export function shortName(team: string): string {
   return team.replace(/\s+(FC|AFC)$/, "").replace(/^AFC\s+/, "");
 }
 
+/** UK wall-clock hours; one formatter for every match (building one is slow). */
+const london = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Europe/London",
+  hour: "2-digit",
+  hourCycle: "h23",
+});
+
 function ukLocalToUtc(date: string, time: string): string {
   const guess = new Date(`${date}T${time}:00Z`);
-  const london = new Intl.DateTimeFormat("en-GB", {
-    timeZone: "Europe/London",
-    hour: "2-digit",
-    hourCycle: "h23",
-  });
   const offsetHours = Number(london.format(guess)) - guess.getUTCHours();
   return new Date(guess.getTime() - ((offsetHours + 24) % 24) * 3_600_000).toISOString();
 }

@@ -35,6 +35,17 @@ test("a table before a date counts only matches kicked off before it", () => {
   assert.ok(table.every((r) => r.played <= 1));
 });
 
+test("a table asked for again is the same one, and no caller can change it for the next", () => {
+  const first = standings(data, "2024-25");
+  assert.equal(standings(data, "2024-25"), first);
+  assert.throws(() => {
+    (first[0] as { points: number }).points = 0;
+  }, TypeError);
+  assert.equal(standings(data, "2024-25")[0]?.points, 84);
+  // Another cut-off is another table.
+  assert.notEqual(standings(data, "2024-25", "2025-01-01T00:00:00Z"), first);
+});
+
 test("team form lists the newest matches first with results from the team's side", () => {
   const form = teamForm(data, "Arsenal FC", 5);
   assert.equal(form.matches.length, 5);

@@ -15,12 +15,35 @@ export interface StandingRow {
   form: string;
 }
 
+/** Tables kept per dataset: a dataset never changes once loaded (live views are new datasets). */
+const tables = new WeakMap<Dataset, Map<string, readonly StandingRow[]>>();
+/** Distinct (season, before) tables kept per dataset; `before` may be any instant. */
+const maxTablesPerDataset = 64;
+
 /**
  * The league table of `season` from its finished matches (up to `before`, an ISO instant, when
  * given). Ordered by points, goal difference, goals scored, then name: the Premier League's
  * tie-breakers before head-to-head, which the table never needs for distinct rows here.
+ * Computed once per dataset and question (every agent run that looks at the table asks again),
+ * so the rows are frozen.
  */
-export function standings(data: Dataset, season: Season, before?: string): StandingRow[] {
+export function standings(data: Dataset, season: Season, before?: string): readonly StandingRow[] {
+  let byQuestion = tables.get(data);
+  if (byQuestion === undefined) {
+    byQuestion = new Map();
+    tables.set(data, byQuestion);
+  }
+  const key = `${season}|${before ?? ""}`;
+  let table = byQuestion.get(key);
+  if (table === undefined) {
+    if (byQuestion.size >= maxTablesPerDataset) byQuestion.clear();
+    table = Object.freeze(computeStandings(data, season, before).map((row) => Object.freeze(row)));
+    byQuestion.set(key, table);
+  }
+  return table;
+}
+
+function computeStandings(data: Dataset, season: Season, before?: string): StandingRow[] {
   const rows = new Map<
     string,
     Omit<StandingRow, "position" | "goalDifference" | "form"> & { results: string[] }
