@@ -138,10 +138,7 @@ export function createAgent(spec: AgentSpec): Agent {
       for (const call of calls) {
         yield { type: "agent.tool", callId: call.id, name: call.name, status: "started", input: call.input };
         const tool = byName.get(call.name);
-        let outcome: ToolOutcome = {
-          ok: false,
-          error: new AppError("not_found", `no tool named ${call.name}`),
-        };
+        let outcome: ToolOutcome | undefined;
         if (tool) {
           const progress: AgentEvent[] = [];
           let settled = false;
@@ -178,6 +175,7 @@ export function createAgent(spec: AgentSpec): Agent {
           }
           outcome = await calling;
         }
+        outcome ??= { ok: false, error: new AppError("not_found", `no tool named ${call.name}`) };
         if (signal.aborted) {
           yield done("cancelled");
           return;

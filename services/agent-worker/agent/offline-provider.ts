@@ -30,17 +30,32 @@ export interface OfflineProviderOptions {
  */
 export function createOfflineProvider(options: OfflineProviderOptions): ModelProvider {
   const skills = new Map((options.skills ?? offlineSkills).map((s) => [s.tool, s]));
-  const pause = async (signal: AbortSignal) => {
-    if (options.tokenDelayMs > 0) await sleep(options.tokenDelayMs, undefined, { signal });
-    else if (signal.aborted) throw abortError(signal);
+  // Without a delay a token costs no await: a run streams its answer a word at a time.
+  const pause = (signal: AbortSignal): Promise<void> | undefined => {
+    if (options.tokenDelayMs > 0) return sleep(options.tokenDelayMs, undefined, { signal });
+    if (signal.aborted) throw abortError(signal);
+    return undefined;
+  };
+  /** Input tokens of what every step of an agent sends again: its instructions and tools. */
+  const fixedTokens = new WeakMap<readonly unknown[], Map<string, number>>();
+  const countFixed = (system: string, tools: readonly unknown[]) => {
+    let bySystem = fixedTokens.get(tools);
+    if (bySystem === undefined) {
+      bySystem = new Map();
+      fixedTokens.set(tools, bySystem);
+    }
+    let count = bySystem.get(system);
+    if (count === undefined) {
+      count = countTokens(system) + countTokens(JSON.stringify(tools));
+      bySystem.set(system, count);
+    }
+    return count;
   };
 
   return {
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
       const inputTokens =
-        countTokens(request.system) +
-        countTokens(JSON.stringify(request.messages)) +
-        countTokens(JSON.stringify(request.tools));
+        countFixed(request.system, request.tools) + countTokens(JSON.stringify(request.messages));
       const conversation = readConversation(request.messages);
       const offered = new Set(request.tools.map((t) => t.name));
       const question = readQuestion(options.dataset, conversation.question, offered);
@@ -76,7 +91,8 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
       const tokens = splitTokens(answer);
       const emitted = tokens.slice(0, request.maxTokens);
       for (const token of emitted) {
-        await pause(signal);
+        const paused = pause(signal);
+        if (paused !== undefined) await paused;
         yield { type: "text", text: token };
       }
       yield {

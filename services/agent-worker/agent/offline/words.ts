@@ -3,9 +3,37 @@ export function splitTokens(text: string): string[] {
   return text.match(/\s*\S+/g) ?? [];
 }
 
-/** Tokens counted as words, the offline model's unit of usage. */
+/**
+ * Tokens counted as words (runs of non-whitespace, as `/\S+/g` finds them), the offline model's
+ * unit of usage. Counted without building the words: every model step counts its whole
+ * conversation, tool results included.
+ */
 export function countTokens(text: string): number {
-  return text.match(/\S+/g)?.length ?? 0;
+  let count = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i));
+    if (!space && !inWord) count++;
+    inWord = !space;
+  }
+  return count;
+}
+
+/** ECMAScript's WhiteSpace and LineTerminator: what `\s` matches. */
+function isSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 export function ordinal(n: number): string {
