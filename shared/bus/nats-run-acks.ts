@@ -19,8 +19,15 @@ export interface RunReplies {
   /** Publishes `data` to `subject` and resolves with the reply. */
   request(subject: string, data: string, headers?: Parameters<NatsConnection["publish"]>[2]): Promise<Msg>;
   /** Publishes into a stream: resolves with the stored sequence, rejects with the stream's error. */
-  publishStored(subject: string, data: string, msgID?: string): Promise<PubAck>;
+  publishStored(subject: string, data: string, expect?: PublishExpectations): Promise<PubAck>;
   close(): void;
+}
+
+export interface PublishExpectations {
+  /** JetStream drops a repeat of this id within the stream's duplicate window. */
+  msgID?: string;
+  /** Stored only if the subject's last message has this sequence (0: the subject is empty). */
+  lastSubjectSequence?: number;
 }
 
 export interface PubAck {
@@ -97,11 +104,11 @@ export function createRunReplies(nc: NatsConnection): RunReplies {
 
   return {
     request,
-    async publishStored(subject, data, msgID) {
+    async publishStored(subject, data, expect) {
       const reply = await request(
         subject,
         data,
-        msgID === undefined ? undefined : { headers: msgIdHeaders(msgID) },
+        expect === undefined ? undefined : { headers: expectHeaders(expect) },
       );
       const ack = reply.json<JsPubAck>();
       if (ack.error !== undefined) throw new StreamPublishError(ack.error.err_code, ack.error.description);
@@ -129,8 +136,11 @@ interface JsPubAck {
   error?: { code: number; err_code: number; description: string };
 }
 
-function msgIdHeaders(msgID: string) {
+function expectHeaders(expect: PublishExpectations) {
   const h = headers();
-  h.set("Nats-Msg-Id", msgID);
+  if (expect.msgID !== undefined) h.set("Nats-Msg-Id", expect.msgID);
+  if (expect.lastSubjectSequence !== undefined) {
+    h.set("Nats-Expected-Last-Subject-Sequence", String(expect.lastSubjectSequence));
+  }
   return h;
 }

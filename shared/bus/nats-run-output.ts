@@ -95,7 +95,9 @@ export function createRunOutput(
   async function publishOnce(requestId: string, event: AgentEvent, msgID: string): Promise<void> {
     const seq = ((await lastChunk(requestId))?.seq ?? 0) + 1;
     await unavailableOnError(
-      replies.publishStored(names.outSubject(requestId), `[${JSON.stringify({ ...event, seq })}]`, msgID),
+      replies.publishStored(names.outSubject(requestId), `[${JSON.stringify({ ...event, seq })}]`, {
+        msgID,
+      }),
     );
   }
 

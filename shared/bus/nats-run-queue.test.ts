@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { AgentChunk } from "../protocol/agent-frames.js";
 import { connectNats } from "./nats-connection.js";
@@ -39,7 +40,7 @@ runQueueContract("nats", async (options) => {
   };
 });
 
-describe("AGENT_OUT messages", () => {
+describe("JetStream details", () => {
   const id = randomBytes(4).toString("hex");
   const names = runNames(`T${id}_`, `t${id}.`);
   let nc: NatsConnection;
@@ -103,6 +104,24 @@ describe("AGENT_OUT messages", () => {
       [2, 3, 4],
     );
     assert.equal(await queue.lastSeq(request.requestId), 4);
+  });
+
+  test("a client id whose submit failed after recording it may be submitted again", async () => {
+    const first = runRequest();
+    // What such a submit leaves: the key's delete marker in the runs bucket.
+    const kv = await new Kvm(nc).open(names.runsBucket);
+    const key = createHash("sha256")
+      .update(first.userId)
+      .update("\u0000")
+      .update(first.clientId)
+      .digest("hex");
+    await kv.put(key, first.requestId);
+    await kv.delete(key);
+    const again = { ...first, requestId: randomBytes(8).toString("hex") };
+    const result = await queue.submit(again);
+    assert.equal(result.duplicate, false);
+    assert.equal(result.requestId, again.requestId);
+    assert.equal((await queue.submit({ ...first, requestId: "third" })).requestId, again.requestId);
   });
 
   test("a chunk stored alone by the previous version is still read", async () => {

@@ -14,6 +14,8 @@ import type { RunConsumer, RunQueue, RunQueueOptions } from "./run-queue.js";
 
 /** The server's answer to a publish into a full `discard: new` stream. */
 const streamFullCode = 10077;
+/** The server's answer to a publish whose expected last subject sequence is not the subject's. */
+const wrongLastSequenceCode = 10071;
 
 export interface NatsRunQueueOptions extends RunQueueOptions {
   /** Prefix of stream, consumer and KV bucket names (`${streamPrefix}AGENT_REQ_FREE`). */
@@ -43,6 +45,21 @@ export async function createNatsRunQueue(
 
   const depth = await createRunDepth(jsm, names);
 
+  /**
+   * `runs.create(key, value)` on the common path (the key is new) as one publish on this adapter's
+   * reply inbox: the KV client's own request builds a timer and errors with stacks per call. A key
+   * that holds anything, even the marker of a deleted key, goes to `runs.create`, which knows
+   * when a marker may be overwritten.
+   */
+  async function createKey(key: string, value: string): Promise<void> {
+    try {
+      await replies.publishStored(`$KV.${names.runsBucket}.${key}`, value, { lastSubjectSequence: 0 });
+    } catch (err) {
+      if (!(err instanceof StreamPublishError && err.errCode === wrongLastSequenceCode)) throw err;
+      await runs.create(key, value);
+    }
+  }
+
   return {
     async submit(request) {
       const refreshing = depth.whenCurrent();
@@ -59,7 +76,7 @@ export async function createNatsRunQueue(
         .digest("hex");
       // The atomic create is what makes a resubmit through any gateway a duplicate.
       try {
-        await runs.create(key, request.requestId);
+        await createKey(key, request.requestId);
       } catch (err) {
         reservation.release();
         const first = isWrongLastSequence(err) ? await runs.get(key).catch(() => null) : null;
@@ -71,7 +88,7 @@ export async function createNatsRunQueue(
         const ack = await replies.publishStored(
           names.reqSubject(request.agent, request.tier),
           JSON.stringify(request),
-          key,
+          { msgID: key },
         );
         if (ack.duplicate) reservation.release();
         else reservation.stored();
