@@ -20,6 +20,7 @@ class FakeSocket implements SocketLike {
   pings = 0;
   holdBytes = false;
 
+  cork() {}
   send(text: string) {
     if (this.closedWith !== undefined) return;
     this.sent.push(JSON.parse(text));

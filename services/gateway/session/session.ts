@@ -178,6 +178,7 @@ export class Session implements SessionContext {
 
   sendText(text: string): void {
     if (this.#closed) return;
+    this.socket.cork();
     this.socket.send(text);
     // Agent frames must not be dropped, so a socket that cannot keep up is closed instead.
     if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) this.closeSlow();

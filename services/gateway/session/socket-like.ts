@@ -7,6 +7,11 @@
 export interface SocketLike {
   /** Sends a text frame; a Buffer is the frame's UTF-8, encoded once for many sockets. */
   send(text: TextFrame): void;
+  /**
+   * Holds what is sent from now to the end of the current turn of the event loop, then writes it
+   * at once: an agent run's frames arrive several at a time, and each write is a system call.
+   */
+  cork(): void;
   close(code: number, reason: string): void;
   readonly bufferedAmount: number;
   /** Sends a WebSocket ping; the peer's pong reaches the session as `heard()`. */

@@ -39,8 +39,8 @@ export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
     WebSocket: SessionSocket,
   });
 
-  const start = (socket: SessionSocket, claims: Claims) => {
-    const session = new Session(new WsSocket(socket, options.closeGraceMs), claims, deps);
+  const start = (socket: SessionSocket, raw: Duplex, claims: Claims) => {
+    const session = new Session(new WsSocket(socket, raw, options.closeGraceMs), claims, deps);
     socket.session = session;
     socket.on("message", onMessage);
     socket.on("pong", onPong);
@@ -56,7 +56,7 @@ export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
     admit(request).then(
       (claims) => {
         socket.removeListener("error", destroyOnError);
-        wss.handleUpgrade(request, socket, head, (ws) => start(ws as SessionSocket, claims));
+        wss.handleUpgrade(request, socket, head, (ws) => start(ws as SessionSocket, socket, claims));
       },
       (err: unknown) => {
         const error = refuseUpgrade(socket, err);
@@ -122,10 +122,27 @@ function destroyOnError(this: Duplex) {
 
 /** `ws` as a `SocketLike`. */
 class WsSocket implements SocketLike {
+  #corked = false;
+
   constructor(
     private readonly socket: WebSocket,
+    /** The connection under `socket`, which `ws` writes each frame to. */
+    private readonly raw: Duplex,
     private readonly closeGraceMs: number,
   ) {}
+
+  cork(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.raw.cork();
+    // After the promise jobs of this turn: a relay's frames follow one another through them.
+    process.nextTick(uncork, this);
+  }
+
+  uncorked(): void {
+    this.#corked = false;
+    this.raw.uncork();
+  }
 
   send(text: TextFrame): void {
     // A Buffer would go out as a binary frame unless told otherwise.
@@ -149,6 +166,10 @@ class WsSocket implements SocketLike {
     timer.unref();
     socket.once("close", () => clearTimeout(timer));
   }
+}
+
+function uncork(socket: WsSocket) {
+  socket.uncorked();
 }
 
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
