@@ -3,10 +3,18 @@ import type { Config } from "./config.js";
 
 export type { Logger };
 
-/** The process's root logger; services derive a child per connection or run. JSON to stdout. */
+/**
+ * The process's root logger; services derive a child per connection or run. JSON to stdout,
+ * written asynchronously: lines logged while a write is under way go out together in the next one
+ * (a line per agent run was a system call per run on the event loop), and pino writes what is
+ * left synchronously when the process exits.
+ */
 export function createLogger(
   config: Pick<Config, "logLevel">,
   bindings: Record<string, unknown> = {},
 ): Logger {
-  return pino({ level: config.logLevel, base: { pid: process.pid, ...bindings } });
+  return pino(
+    { level: config.logLevel, base: { pid: process.pid, ...bindings } },
+    pino.destination({ dest: 1, sync: false }),
+  );
 }
