@@ -8,8 +8,7 @@ import { createHeartbeat } from "../session/heartbeat.js";
 import { Session, type SessionDeps } from "../session/session.js";
 import { closeCodes, type SocketLike, type TextFrame } from "../session/socket-like.js";
 import { createUpgradeGate, refuseUpgrade } from "./upgrade.js";
-
-const textFrame = Object.freeze({ binary: false });
+import { wireFrame } from "./wire-frame.js";
 
 export interface WsRoutesOptions {
   session: Omit<SessionDeps, "logger" | "heartbeat">;
@@ -37,6 +36,9 @@ export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
     noServer: true,
     maxPayload: options.maxFrameBytes,
     WebSocket: SessionSocket,
+    // Live events are written past `ws` (`WsSocket.send`), which holds as long as `ws` never
+    // queues a frame of its own: no compression.
+    perMessageDeflate: false,
   });
 
   const start = (socket: SessionSocket, raw: Duplex, claims: Claims) => {
@@ -145,8 +147,12 @@ class WsSocket implements SocketLike {
   }
 
   send(text: TextFrame): void {
-    // A Buffer would go out as a binary frame unless told otherwise.
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text, textFrame);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (typeof text === "string") this.socket.send(text);
+    // A Buffer is a frame many sockets get (a live event): framed once for all of them and
+    // written straight to the connection, one write of one buffer. `ws` writes only whole
+    // frames, and at once (no compression), so none can come between.
+    else this.raw.write(wireFrame(text));
   }
 
   ping(): void {
