@@ -1,6 +1,7 @@
 import type { LivePublisher } from "../../shared/bus/live-publisher.js";
 import type { LiveTopic } from "../../shared/bus/live-stream.js";
 import type { Cache } from "../../shared/cache/cache.js";
+import { coalesceDeletes } from "../../shared/cache/coalesced-deletes.js";
 import type { ExchangeEvent } from "./exchange.js";
 import { invalidateReadCache } from "./read-cache.js";
 
@@ -31,14 +32,17 @@ export function exchangeLiveEvent(event: ExchangeEvent): { topic: LiveTopic; dat
  * order the exchange emits them (each publish is sent before the next begins; the log keeps send
  * order), and the gateways' read-cache entries it made stale are dropped. A step that fails is
  * reported to `onError`, never thrown: the money has already moved, and the event's state can be
- * read back from the exchange.
+ * read back from the exchange. Invalidations of events emitted while one is on its way to the
+ * cache go together in the next (coalesced-deletes.ts): a trade's three events, and every other
+ * trade finishing meanwhile, cost one cache call.
  */
 export function exchangeEventSink(deps: {
   publisher: LivePublisher;
   cache: Cache;
   onError: (err: unknown, event: ExchangeEvent, step: "live publish" | "cache invalidation") => void;
 }): (event: ExchangeEvent) => void {
-  const { publisher, cache, onError } = deps;
+  const { publisher, onError } = deps;
+  const cache = coalesceDeletes(deps.cache);
   return (event) => {
     const { topic, data } = exchangeLiveEvent(event);
     publisher.publish(topic, data).catch((err: unknown) => onError(err, event, "live publish"));

@@ -13,6 +13,20 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `);
 
+/**
+ * Drops values and bumps their generations in one command, whatever the number of keys: KEYS are
+ * value, generation, value, generation… (one command instead of three per key keeps a writer
+ * that invalidates a dozen keys per change cheap for itself and for Redis).
+ */
+const dropAll = redisScript(`
+for i = 1, #KEYS, 2 do
+  redis.call('DEL', KEYS[i])
+  redis.call('INCR', KEYS[i + 1])
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[1])
+end
+return 0
+`);
+
 /** Generations outlive any load by far; an expired one only makes an older load skip storing. */
 const generationTtlMs = 10 * 60_000;
 
@@ -41,16 +55,12 @@ export function createRedisCache(redis: Redis, options: { prefix: string }): Cac
     },
     async delete(...keys) {
       if (keys.length === 0) return;
-      for (const key of keys) loads.delete(key);
-      const batch = redis.multi();
+      const redisKeys: string[] = [];
       for (const key of keys) {
-        batch.del(valueKey(key));
-        batch.incr(generationKey(key));
-        batch.pexpire(generationKey(key), generationTtlMs);
+        loads.delete(key);
+        redisKeys.push(valueKey(key), generationKey(key));
       }
-      const results = await guard(() => batch.exec());
-      const failed = results?.find(([err]) => err !== null);
-      if (results === null || failed !== undefined) throw redisUnavailable(failed?.[0]);
+      await dropAll(redis, redisKeys, [generationTtlMs]);
     },
     async wrap<T>(key: string, ttlMs: number, load: () => Promise<T>) {
       let cached: [string | null, string | null];

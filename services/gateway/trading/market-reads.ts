@@ -1,4 +1,5 @@
 import type { Cache } from "../../../shared/cache/cache.js";
+import { coalesceDeletes } from "../../../shared/cache/coalesced-deletes.js";
 import type { MarketsQuery } from "../../../shared/protocol/trading-bodies.js";
 import type { Exchange, ExchangeEvent } from "../../exchange/exchange.js";
 import { invalidateReadCache, readCacheKeys as keys } from "../../exchange/read-cache.js";
@@ -27,7 +28,9 @@ export interface MarketReads {
   invalidate(event: ExchangeEvent): Promise<void>;
 }
 
-export function createMarketReads(exchange: Exchange, cache: Cache): MarketReads {
+export function createMarketReads(exchange: Exchange, shared: Cache): MarketReads {
+  // Concurrent trades' invalidations go to the cache together (coalesced-deletes.ts).
+  const cache = coalesceDeletes(shared);
   return {
     listMarkets(query) {
       const key = keys.list(query.matchId ?? "*", query.status ?? "*");
