@@ -2,28 +2,57 @@ import { AppError } from "../errors.js";
 import { buy, prices, sell } from "../markets/lmsr.js";
 import { canonical, escrowAccount, userAccount } from "./ledger.js";
 import { isoTime, type MarketRow, marketColumns, marketFrom, toMarket } from "./market-rows.js";
-import type { SqlRunner } from "./sql.js";
+import { asStoreError, inTransaction, isRetryable, type SqlDatabase, type SqlRunner } from "./sql.js";
 import type { Side, TradeRecord, TradeRequest } from "./store.js";
 
+/** Optimistic attempts before a trade takes the market's row lock instead (a hot market's race). */
+const optimisticAttempts = 3;
+
 /**
- * One trade, inside the caller's transaction, in two statements: the first locks the market row
- * (serialising its trades) and reads the idempotency key with it; the trade is priced here with
- * the LMSR; the second writes everything at once. Every statement is a round trip during which a
- * hot market stays locked, so nothing else is read or written one row at a time.
+ * One trade in two statements and no explicit transaction: the first reads the market at its
+ * newest version (with the idempotency key), the trade is priced here with the LMSR, and the
+ * second writes everything at once — provided the market row is still the version read (its
+ * `xmin`). A trade that lost that race to another trade, a reprice or a status change writes
+ * nothing and is priced again from the newer version; after `optimisticAttempts` it runs as a
+ * transaction holding the market's row lock between the two statements, so it always ends. One
+ * statement is atomic on its own, and the market row's version check serialises every trade of
+ * a market as the row lock did, without holding a lock across a round trip.
  *
- * What the second statement checks it reports instead of raising, and this function throws the
- * protocol's error, which rolls the caller's transaction back:
+ * What the write checks it refuses by raising (migrations/004: the statement, and so each of its
+ * writes, rolls back), and this function throws the protocol's error:
  * - the user's position is updated relative to its newest version (a sell must find the shares),
- *   never from a value read earlier: under READ COMMITTED the first statement sees only the
- *   locked market row at its newest version, every joined row as of before it waited for the lock;
+ *   never from a value read earlier;
  * - the two balances move in one UPDATE guarded to stay at or above zero (both rows, or
  *   `insufficient_funds`);
  * - the escrow must still cover every outcome's payout afterwards (the LMSR bound guarantees it;
  *   checking turns a pricing bug into a refused trade instead of a market that cannot settle).
  * A concurrent twin with the same idempotency key makes the key's INSERT fail: the caller runs the
- * transaction again and finds the twin's answer (sql-store.ts `afterKeyConflict`).
+ * trade again and finds the twin's answer (sql-store.ts `afterKeyConflict`).
  */
-export async function tradeInTransaction(tx: SqlRunner, request: TradeRequest): Promise<TradeRecord> {
+export async function placeTrade(db: SqlDatabase, request: TradeRequest): Promise<TradeRecord> {
+  for (let attempt = 1; attempt <= optimisticAttempts; attempt++) {
+    try {
+      const record = await attemptTrade(db, request, false);
+      if (record !== undefined) return record;
+    } catch (err) {
+      // A deadlock or serialization failure rolled the one statement back: price it again.
+      if (!isRetryable(err)) throw asStoreError(err);
+    }
+  }
+  return inTransaction(db, async (tx) => {
+    const record = await attemptTrade(tx, request, true);
+    if (record === undefined)
+      throw new AppError("internal", `market ${request.marketId} changed while locked`);
+    return record;
+  });
+}
+
+/** One try: undefined when the market changed between the read and the write (nothing written). */
+async function attemptTrade(
+  runner: SqlRunner,
+  request: TradeRequest,
+  locked: boolean,
+): Promise<TradeRecord | undefined> {
   const fingerprint = {
     op: "trade",
     marketId: request.marketId,
@@ -35,12 +64,9 @@ export async function tradeInTransaction(tx: SqlRunner, request: TradeRequest): 
   };
   const key = request.idempotencyKey ?? null;
   const row = (
-    await tx.query<MarketRow & { key_request: unknown; key_response: TradeRecord | null }>(
-      `SELECT ${marketColumns}, k.request AS key_request, k.response AS key_response
-       FROM ${marketFrom} LEFT JOIN idempotency_keys k ON k.user_id = $2 AND k.key = $3
-       WHERE m.id = $1 FOR UPDATE OF m`,
-      [request.marketId, request.userId, key],
-    )
+    await runner.query<
+      MarketRow & { version: string; key_request: unknown; key_response: TradeRecord | null }
+    >(locked ? readLocked : readMarket, [request.marketId, request.userId, key])
   )[0];
   if (row?.key_response) {
     if (canonical(row.key_request) !== canonical(fingerprint)) throw keyReused();
@@ -48,7 +74,7 @@ export async function tradeInTransaction(tx: SqlRunner, request: TradeRequest): 
   }
   if (!row) {
     // A stored answer always names an existing market: a key found here was used for another request.
-    if (key !== null && (await keyUsed(tx, request.userId, key))) throw keyReused();
+    if (key !== null && (await keyUsed(runner, request.userId, key))) throw keyReused();
     throw new AppError("invalid_market", `no market ${request.marketId}`);
   }
   const market = toMarket(row);
@@ -87,16 +113,15 @@ export async function tradeInTransaction(tx: SqlRunner, request: TradeRequest): 
     prices: newPrices,
   };
   const userAccountId = userAccount(request.userId);
-  const written = (
-    await tx.query<{
-      trade_id: unknown;
-      created_at: unknown;
-      accounts_moved: unknown;
-      user_balance: unknown;
-      escrow_balance: unknown;
-      shares: unknown;
-      cost_cents: unknown;
-    }>(writeTrade[request.side], [
+  let rows: {
+    trade_id: unknown;
+    created_at: unknown;
+    user_balance: unknown;
+    shares: unknown;
+    cost_cents: unknown;
+  }[];
+  try {
+    rows = await runner.query(writeTrade[request.side], [
       userAccountId,
       escrowAccount(market.id),
       request.userId,
@@ -110,12 +135,14 @@ export async function tradeInTransaction(tx: SqlRunner, request: TradeRequest): 
       key,
       JSON.stringify(fingerprint),
       JSON.stringify(answer),
-    ])
-  )[0];
-  if (written?.shares === null || written?.shares === undefined) throw notHeld(request);
-  if (Number(written.accounts_moved) !== 2) throw new AppError("insufficient_funds", "not enough credits");
-  if (Number(written.escrow_balance) < Math.max(...fill.after.sold))
-    throw new AppError("internal", `escrow of ${market.id} would not cover its payouts`);
+      Math.max(...fill.after.sold),
+      row.version,
+    ]);
+  } catch (err) {
+    throw refusal(err, request, market.id) ?? err;
+  }
+  const written = rows[0];
+  if (written === undefined) return undefined;
 
   return {
     ...answer,
@@ -126,19 +153,27 @@ export async function tradeInTransaction(tx: SqlRunner, request: TradeRequest): 
   };
 }
 
+/** The market with its row version and the idempotency key: $1 market, $2 user, $3 key or null. */
+const readMarket = `SELECT ${marketColumns}, m.xmin::text AS version, k.request AS key_request, k.response AS key_response
+  FROM ${marketFrom} LEFT JOIN idempotency_keys k ON k.user_id = $2 AND k.key = $3
+  WHERE m.id = $1`;
+const readLocked = `${readMarket} FOR UPDATE OF m`;
+
 /**
  * The position's new version, relative to its newest one. A buy adds shares and their cost; a
  * sell needs the shares and shrinks the cost basis in proportion to them, so avgCost is unchanged
  * by a sell (numeric `round` is Math.round on these non-negative values). No row: not held.
  */
 const buyPosition = `INSERT INTO positions AS p (user_id, market_id, outcome, shares, cost_cents)
-    VALUES ($3, $4, $5, $6, $7)
+    SELECT $3::text, $4::text, $5::text, $6::int8, $7::int8 FROM market
     ON CONFLICT (user_id, market_id, outcome)
       DO UPDATE SET shares = p.shares + excluded.shares, cost_cents = p.cost_cents + excluded.cost_cents
     RETURNING shares, cost_cents`;
-const sellPosition = `UPDATE positions SET shares = shares - $6,
-      cost_cents = CASE WHEN shares = $6 THEN 0 ELSE round(cost_cents::numeric * (shares - $6) / shares)::int8 END
-    WHERE user_id = $3 AND market_id = $4 AND outcome = $5 AND shares >= $6
+const sellPosition = `UPDATE positions SET shares = shares - $6::int8,
+      cost_cents = CASE WHEN shares = $6::int8 THEN 0
+        ELSE round(cost_cents::numeric * (shares - $6::int8) / shares)::int8 END
+    FROM market
+    WHERE user_id = $3 AND market_id = $4 AND outcome = $5 AND shares >= $6::int8
     RETURNING shares, cost_cents`;
 
 /**
@@ -146,27 +181,34 @@ const sellPosition = `UPDATE positions SET shares = shares - $6,
  * market, $5 outcome, $6 hundredths, $7 cents, $8 the user's cash delta (−cents to buy, +cents
  * to sell), $9 sold after, $10 prices after, $11 idempotency key or null, $12 the request's
  * fingerprint, $13 the answer without what this statement creates (trade id, time, balance,
- * position), which the stored answer gets from the rows written.
+ * position), which the stored answer gets from the rows written, $14 the largest payout the
+ * escrow must cover afterwards, $15 the market row's version the trade was priced at.
+ *
+ * Every write hangs off `market`, the update of that version: when the row has moved on, the
+ * statement writes nothing and returns no row. Its checks, in this order, raise
+ * (`refuse_trade`): the position to sell is not held, a balance would go below zero, the escrow
+ * would not cover the payouts.
  */
 function writeStatement(side: Side): string {
   return `WITH
+  market AS (
+    UPDATE markets SET sold = $9::text::jsonb WHERE id = $4 AND xmin = $15::text::xid RETURNING id AS market_row),
   moved AS (
     UPDATE accounts a SET balance_cents = a.balance_cents + x.delta
-    FROM (VALUES ($1::text, $8::int8), ($2::text, -$8::int8)) AS x (id, delta)
+    FROM market, (VALUES ($1::text, $8::int8), ($2::text, -$8::int8)) AS x (id, delta)
     WHERE a.id = x.id AND a.balance_cents + x.delta >= 0
     RETURNING a.id, a.balance_cents),
-  transfer AS (SELECT nextval('ledger_transfer_id') AS id WHERE $8::int8 <> 0),
+  transfer AS (SELECT nextval('ledger_transfer_id') AS id FROM market WHERE $8::int8 <> 0),
   entries AS (
     INSERT INTO ledger_entries (transfer_id, account_id, amount_cents, reason, reference)
     SELECT transfer.id, x.id, x.delta, 'trade', $4 FROM transfer,
       (VALUES ($1::text, $8::int8), ($2::text, -$8::int8)) AS x (id, delta)),
-  market AS (UPDATE markets SET sold = $9::text::jsonb WHERE id = $4),
   held AS (${side === "buy" ? buyPosition : sellPosition}),
   trade AS (
     INSERT INTO trades (user_id, market_id, outcome, side, shares, cost_cents)
-    VALUES ($3, $4, $5, '${side}', $6, $7)
+    SELECT $3::text, $4::text, $5::text, '${side}', $6::int8, $7::int8 FROM market
     RETURNING id, created_at),
-  price AS (INSERT INTO price_history (market_id, prices) VALUES ($4, $10::text::jsonb)),
+  price AS (INSERT INTO price_history (market_id, prices) SELECT $4::text, $10::text::jsonb FROM market),
   answer AS (
     INSERT INTO idempotency_keys (user_id, key, request, response)
     SELECT $3, $11, $12::text::jsonb, $13::text::jsonb || jsonb_build_object(
@@ -174,9 +216,12 @@ function writeStatement(side: Side): string {
       'position', jsonb_build_object('hundredths', held.shares, 'costCents', held.cost_cents))
     FROM trade, held, moved mine WHERE $11::text IS NOT NULL AND mine.id = $1)
 SELECT trade.id AS trade_id, trade.created_at, held.shares, held.cost_cents,
-  (SELECT count(*) FROM moved) AS accounts_moved,
   (SELECT balance_cents FROM moved WHERE id = $1) AS user_balance,
-  (SELECT balance_cents FROM moved WHERE id = $2) AS escrow_balance
+  CASE
+    WHEN held.shares IS NULL THEN refuse_trade('XT002')
+    WHEN (SELECT count(*) FROM moved) <> 2 THEN refuse_trade('XT001')
+    WHEN (SELECT balance_cents FROM moved WHERE id = $2) < $14::int8 THEN refuse_trade('XT003')
+  END AS refused
 FROM trade LEFT JOIN held ON true`;
 }
 const writeTrade: Record<Side, string> = { buy: writeStatement("buy"), sell: writeStatement("sell") };
@@ -187,6 +232,20 @@ async function keyUsed(tx: SqlRunner, userId: string, key: string): Promise<bool
     key,
   ]);
   return rows.length > 0;
+}
+
+/** The protocol's error for a refusal the write statement raised, or undefined for any other error. */
+function refusal(err: unknown, request: TradeRequest, marketId: string): AppError | undefined {
+  switch ((err as { code?: unknown })?.code) {
+    case "XT001":
+      return new AppError("insufficient_funds", "not enough credits");
+    case "XT002":
+      return notHeld(request);
+    case "XT003":
+      return new AppError("internal", `escrow of ${marketId} would not cover its payouts`);
+    default:
+      return undefined;
+  }
 }
 
 function keyReused(): AppError {
