@@ -40,6 +40,8 @@ export interface MatchBoard {
   /** Takes an event if it is the newest seen for its match (from the subscription or a seed). */
   apply(event: LiveEvent): void;
   view(matchId: string): MatchView | undefined;
+  /** The latest event of a match, if the board holds one. */
+  latest(matchId: string): LiveEvent | undefined;
   /** The fixture with `event` (its latest event as read elsewhere) instead of the board's. */
   viewWith(matchId: string, event: LiveEvent | undefined): MatchView | undefined;
   list(filter: { season: Season; status?: MatchStatus }): MatchView[];
@@ -97,6 +99,7 @@ export function createMatchBoard(dataset: Dataset): MatchBoard {
       const match = dataset.byId.get(matchId);
       return match === undefined ? undefined : view(match, latest.get(matchId));
     },
+    latest: (matchId) => latest.get(matchId),
     viewWith(matchId, event) {
       const match = dataset.byId.get(matchId);
       return match === undefined ? undefined : view(match, event);

@@ -18,6 +18,8 @@ export interface PriceBoard {
   apply(event: LiveEvent): void;
   /** The tradeable markets' latest data, least recently updated first. */
   markets(): MarketEventData[];
+  /** The latest event of a market, if the board holds one. */
+  latest(marketId: string): LiveEvent | undefined;
 }
 
 export function createPriceBoard(maxMarkets: number): PriceBoard {
@@ -42,5 +44,6 @@ export function createPriceBoard(maxMarkets: number): PriceBoard {
       }
       return markets;
     },
+    latest: (marketId) => latest.get(marketId),
   };
 }

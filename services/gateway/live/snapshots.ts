@@ -1,3 +1,4 @@
+import type { LiveEvent } from "../../../shared/bus/live-stream.js";
 import { AppError } from "../../../shared/errors.js";
 import type { ChannelRoute } from "./channels.js";
 import type { LiveHub } from "./live-hub.js";
@@ -34,6 +35,10 @@ export interface Snapshot {
  * it: boards the hub keeps in memory are read when that function is called, in the same turn as
  * the subscription goes live, so their seq matches what the socket has not yet been sent.
  *
+ * A match or market the hub's boards hold is answered from them, without reading the stream
+ * (thousands of sockets subscribe to the same few channels at once); one they do not hold (not
+ * seeded, evicted, of an older epoch) is read from the stream.
+ *
  * Every event with seq ≤ the snapshot's seq is reflected in it. Where the state comes from
  * another service (wallet, a market never traded), the position is read first, so a later
  * event may repeat what the state already shows; such events carry full state (a balance, a
@@ -56,6 +61,11 @@ export async function readSnapshot(
       return () => ({ ...hub.position("market"), data: { markets: hub.prices.markets() } });
     case "match": {
       const matchId = route.name.slice("match.".length);
+      const known = boardEvent(hub, "match", hub.matches.latest(matchId), route);
+      if (known !== undefined) {
+        const snapshot = { seq: known.seq, epoch: known.epoch, data: hub.matches.viewWith(matchId, known) };
+        return () => snapshot;
+      }
       const [event, at] = await Promise.all([live.last(`match.${matchId}`), live.position(route.source)]);
       const data = hub.matches.viewWith(matchId, event);
       const snapshot =
@@ -66,7 +76,8 @@ export async function readSnapshot(
     }
     case "market": {
       const id = route.name.slice("market.".length);
-      const event = await live.last(`market.${id}`);
+      const event =
+        boardEvent(hub, "market", hub.prices.latest(id), route) ?? (await live.last(`market.${id}`));
       if (event !== undefined) return () => ({ seq: event.seq, epoch: event.epoch, data: event.data });
       if (sources.markets === undefined) {
         throw new AppError("unavailable", `${route.name}: market data is not available on this gateway`);
@@ -89,4 +100,20 @@ export async function readSnapshot(
       return () => ({ ...at, data });
     }
   }
+}
+
+/**
+ * The channel's latest event as the hub's board holds it, when the board can answer for the
+ * channel: an event of the channel's own topic, of the stream's current epoch. The hub applies
+ * each event to its boards before fanning it out, and the channel is attached before this is
+ * read, so every later event reaches the subscription: no read of the stream is needed.
+ */
+function boardEvent(
+  hub: LiveHub,
+  kind: "match" | "market",
+  event: LiveEvent | undefined,
+  route: ChannelRoute,
+): LiveEvent | undefined {
+  if (event === undefined || event.topic !== route.source) return undefined;
+  return event.epoch === hub.position(kind).epoch ? event : undefined;
 }
