@@ -1,6 +1,4 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -17,7 +15,7 @@ import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, startDeployment } from "./lib/deployment.js";
 import { fetchDevTokens, loadUsers } from "./lib/dev-tokens.js";
 import { epochNow } from "./lib/open-loop.js";
-import { cpuDelta, sampleCpu } from "./lib/proc-cpu.js";
+import { cpuDelta, natsServerPid, redisServerPid, sampleCpu } from "./lib/proc-cpu.js";
 import { formatMs, formatTable, resultsDir, writeResults } from "./lib/report.js";
 import { ratio, summarize } from "./lib/stats.js";
 
@@ -134,17 +132,6 @@ async function baselinePhase(deps: BaselineDeps, ratePerS: number, phaseMs: numb
   };
 }
 
-/** The pid of the nats-server listening on NATS_URL's port, when it runs here (for CPU accounting). */
-function natsServerPid(): number | undefined {
-  const port = new URL(process.env.NATS_URL ?? "nats://127.0.0.1:4222").port || "4222";
-  try {
-    const pids = execFileSync("pidof", ["nats-server"], { encoding: "utf8" }).trim().split(" ").map(Number);
-    return pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(port));
-  } catch {
-    return undefined;
-  }
-}
-
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let deployment: Deployment | undefined;
@@ -216,8 +203,9 @@ try {
     const watched = [
       ...deployment.processes(),
       ...clients.map((c) => ({ name: `client-${c.index + 1}`, pid: c.pid })),
-      // Shared with everything else on the machine that uses NATS: an upper bound of its share.
-      { name: "nats-server", pid: natsServerPid() },
+      // Shared with everything else on the machine that uses them: upper bounds of their share.
+      { name: "nats-server", pid: natsServerPid(process.env.NATS_URL ?? "nats://127.0.0.1:4222") },
+      { name: "redis-server", pid: redisServerPid(process.env.REDIS_URL ?? "redis://127.0.0.1:6379") },
     ];
     const cpuBefore = sampleCpu(watched);
     const dist = await distributedPhase(clients, `${runTag}-r${rate}`, rate, durationMs);

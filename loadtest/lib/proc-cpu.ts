@@ -42,10 +42,23 @@ export function sampleCpu(
  * phase is an upper bound of the benchmark's share.
  */
 export function natsServerPid(natsUrl: string): number | undefined {
-  const port = new URL(natsUrl).port || "4222";
+  return localServerPid("nats-server", new URL(natsUrl).port || "4222");
+}
+
+/** The pid of the redis-server on `redisUrl`'s port when it runs here: an upper bound, as above. */
+export function redisServerPid(redisUrl: string): number | undefined {
+  return localServerPid("redis-server", new URL(redisUrl).port || "6379");
+}
+
+/** A local server process by program name whose command line names `port` (`4222`, `127.0.0.1:6379`). */
+function localServerPid(program: string, port: string): number | undefined {
   try {
-    const pids = execFileSync("pidof", ["nats-server"], { encoding: "utf8" }).trim().split(" ").map(Number);
-    return pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(port));
+    const pids = execFileSync("pidof", [program], { encoding: "utf8" }).trim().split(" ").map(Number);
+    return pids.find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, "utf8")
+        .split(/[\0 ]/)
+        .some((arg) => arg === port || arg.endsWith(`:${port}`)),
+    );
   } catch {
     return undefined;
   }
