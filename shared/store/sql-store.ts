@@ -7,7 +7,7 @@ import { settleInTransaction } from "./settle-transaction.js";
 import { asStoreError, inTransaction, isUniqueViolation, migrate, type SqlDatabase } from "./sql.js";
 import { buildSqlAgentRecords } from "./sql-agent-records.js";
 import type { BooksReport, DepositRecord, MarketRecord, Store, TradeRecord } from "./store.js";
-import { placeTrade } from "./trade-transaction.js";
+import { createMarketTurns, placeTrade } from "./trade-transaction.js";
 
 /** The Store on any SqlDatabase: both adapters are this, with a different driver underneath. */
 export function buildSqlStore(db: SqlDatabase): Store {
@@ -35,6 +35,8 @@ export function buildSqlStore(db: SqlDatabase): Store {
     );
     return rows[0] && toMarket(rows[0]);
   }
+
+  const marketTurn = createMarketTurns();
 
   return {
     ...buildSqlAgentRecords(db),
@@ -180,7 +182,10 @@ export function buildSqlStore(db: SqlDatabase): Store {
 
     reprice: (marketId, target) => inTransaction(db, (tx) => repriceInTransaction(tx, marketId, target)),
 
-    trade: (request) => afterKeyConflict<TradeRecord>(request.idempotencyKey, () => placeTrade(db, request)),
+    trade: (request) =>
+      afterKeyConflict<TradeRecord>(request.idempotencyKey, () =>
+        marketTurn(request.marketId, () => placeTrade(db, request)),
+      ),
 
     settle: (marketId, winner) => inTransaction(db, (tx) => settleInTransaction(tx, marketId, winner)),
 

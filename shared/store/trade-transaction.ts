@@ -9,6 +9,24 @@ import type { Side, TradeRecord, TradeRequest } from "./store.js";
 const optimisticAttempts = 3;
 
 /**
+ * Runs each market's trades of this process one after another, so they never race each other
+ * for the market row's version (a lost race costs both statements again); trades of other
+ * processes still may. Holds an entry per market with trades in flight, no more.
+ */
+export function createMarketTurns(): <T>(marketId: string, work: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (marketId, work) => {
+    const run = (tails.get(marketId) ?? Promise.resolve()).then(work);
+    const tail = run.catch(() => {});
+    tails.set(marketId, tail);
+    void tail.then(() => {
+      if (tails.get(marketId) === tail) tails.delete(marketId);
+    });
+    return run;
+  };
+}
+
+/**
  * One trade in two statements and no explicit transaction: the first reads the market at its
  * newest version (with the idempotency key), the trade is priced here with the LMSR, and the
  * second writes everything at once — provided the market row is still the version read (its
