@@ -7,7 +7,7 @@ import { settleInTransaction } from "./settle-transaction.js";
 import { asStoreError, inTransaction, isUniqueViolation, migrate, type SqlDatabase } from "./sql.js";
 import { buildSqlAgentRecords } from "./sql-agent-records.js";
 import type { BooksReport, DepositRecord, MarketRecord, Store, TradeRecord } from "./store.js";
-import { createMarketTurns, placeTrade } from "./trade-transaction.js";
+import { createTradePlacement } from "./trade-placement.js";
 
 /** The Store on any SqlDatabase: both adapters are this, with a different driver underneath. */
 export function buildSqlStore(db: SqlDatabase): Store {
@@ -36,7 +36,7 @@ export function buildSqlStore(db: SqlDatabase): Store {
     return rows[0] && toMarket(rows[0]);
   }
 
-  const marketTurn = createMarketTurns();
+  const placeTrade = createTradePlacement(db);
 
   return {
     ...buildSqlAgentRecords(db),
@@ -182,10 +182,7 @@ export function buildSqlStore(db: SqlDatabase): Store {
 
     reprice: (marketId, target) => inTransaction(db, (tx) => repriceInTransaction(tx, marketId, target)),
 
-    trade: (request) =>
-      afterKeyConflict<TradeRecord>(request.idempotencyKey, () =>
-        marketTurn(request.marketId, () => placeTrade(db, request)),
-      ),
+    trade: (request) => afterKeyConflict<TradeRecord>(request.idempotencyKey, () => placeTrade(request)),
 
     settle: (marketId, winner) => inTransaction(db, (tx) => settleInTransaction(tx, marketId, winner)),
 

@@ -2,84 +2,43 @@ import { AppError } from "../errors.js";
 import { buy, prices, sell } from "../markets/lmsr.js";
 import { canonical, escrowAccount, userAccount } from "./ledger.js";
 import { isoTime, type MarketRow, marketColumns, marketFrom, toMarket } from "./market-rows.js";
-import { asStoreError, inTransaction, isRetryable, type SqlDatabase, type SqlRunner } from "./sql.js";
-import type { Side, TradeRecord, TradeRequest } from "./store.js";
-
-/** Optimistic attempts before a trade takes the market's row lock instead (a hot market's race). */
-const optimisticAttempts = 3;
+import type { SqlRunner } from "./sql.js";
+import type { MarketRecord, Side, TradeRecord, TradeRequest } from "./store.js";
 
 /**
- * Runs each market's trades of this process one after another, so they never race each other
- * for the market row's version (a lost race costs both statements again); trades of other
- * processes still may. Holds an entry per market with trades in flight, no more.
- */
-export function createMarketTurns(): <T>(marketId: string, work: () => Promise<T>) => Promise<T> {
-  const tails = new Map<string, Promise<unknown>>();
-  return (marketId, work) => {
-    const run = (tails.get(marketId) ?? Promise.resolve()).then(work);
-    const tail = run.catch(() => {});
-    tails.set(marketId, tail);
-    void tail.then(() => {
-      if (tails.get(marketId) === tail) tails.delete(marketId);
-    });
-    return run;
-  };
-}
-
-/**
- * One trade in two statements and no explicit transaction: the first reads the market at its
- * newest version (with the idempotency key), the trade is priced here with the LMSR, and the
- * second writes everything at once — provided the market row is still the version read (its
- * `xmin`). A trade that lost that race to another trade, a reprice or a status change writes
- * nothing and is priced again from the newer version; after `optimisticAttempts` it runs as a
- * transaction holding the market's row lock between the two statements, so it always ends. One
- * statement is atomic on its own, and the market row's version check serialises every trade of
- * a market as the row lock did, without holding a lock across a round trip.
+ * A trade's two statements (trade-placement.ts runs them): `readForTrade` reads the market at its
+ * newest version (`xmin`) with the idempotency key, and `writeTrade` prices the trade with the
+ * LMSR and writes everything at once — provided the market row is still the version priced from.
+ * One statement is atomic on its own, and the version check serialises every trade of a market
+ * as a row lock would, without holding a lock across a round trip.
  *
  * What the write checks it refuses by raising (migrations/004: the statement, and so each of its
- * writes, rolls back), and this function throws the protocol's error:
+ * writes, rolls back), and `writeTrade` throws the protocol's error:
  * - the user's position is updated relative to its newest version (a sell must find the shares),
  *   never from a value read earlier;
  * - the two balances move in one UPDATE guarded to stay at or above zero (both rows, or
  *   `insufficient_funds`);
  * - the escrow must still cover every outcome's payout afterwards (the LMSR bound guarantees it;
  *   checking turns a pricing bug into a refused trade instead of a market that cannot settle).
- * A concurrent twin with the same idempotency key makes the key's INSERT fail: the caller runs the
- * trade again and finds the twin's answer (sql-store.ts `afterKeyConflict`).
+ * A concurrent twin with the same idempotency key makes the key's INSERT fail with a unique
+ * violation: running the trade again finds the twin's answer (sql-store.ts `afterKeyConflict`).
  */
-export async function placeTrade(db: SqlDatabase, request: TradeRequest): Promise<TradeRecord> {
-  for (let attempt = 1; attempt <= optimisticAttempts; attempt++) {
-    try {
-      const record = await attemptTrade(db, request, false);
-      if (record !== undefined) return record;
-    } catch (err) {
-      // A deadlock or serialization failure rolled the one statement back: price it again.
-      if (!isRetryable(err)) throw asStoreError(err);
-    }
-  }
-  return inTransaction(db, async (tx) => {
-    const record = await attemptTrade(tx, request, true);
-    if (record === undefined)
-      throw new AppError("internal", `market ${request.marketId} changed while locked`);
-    return record;
-  });
+
+/** What pricing needs of a market, at one version of its row. */
+export interface MarketVersion {
+  market: Pick<MarketRecord, "id" | "outcomes" | "status" | "lmsr">;
+  version: string;
 }
 
-/** One try: undefined when the market changed between the read and the write (nothing written). */
-async function attemptTrade(
+/**
+ * The market at its newest version (`locked`: and its row lock, inside a transaction), or the
+ * stored answer of the request's idempotency key.
+ */
+export async function readForTrade(
   runner: SqlRunner,
   request: TradeRequest,
   locked: boolean,
-): Promise<TradeRecord | undefined> {
-  const fingerprint = {
-    op: "trade",
-    marketId: request.marketId,
-    outcome: request.outcome,
-    side: request.side,
-    hundredths: request.hundredths,
-    maxCostCents: request.maxCostCents ?? null,
-    minProceedsCents: request.minProceedsCents ?? null,
-  };
+): Promise<{ replay: TradeRecord } | MarketVersion> {
   const key = request.idempotencyKey ?? null;
   const row = (
     await runner.query<
@@ -87,15 +46,28 @@ async function attemptTrade(
     >(locked ? readLocked : readMarket, [request.marketId, request.userId, key])
   )[0];
   if (row?.key_response) {
-    if (canonical(row.key_request) !== canonical(fingerprint)) throw keyReused();
-    return { ...row.key_response, at: isoTime(row.key_response.at), replayed: true };
+    if (canonical(row.key_request) !== canonical(fingerprintOf(request))) throw keyReused();
+    return { replay: { ...row.key_response, at: isoTime(row.key_response.at), replayed: true } };
   }
   if (!row) {
     // A stored answer always names an existing market: a key found here was used for another request.
     if (key !== null && (await keyUsed(runner, request.userId, key))) throw keyReused();
     throw new AppError("invalid_market", `no market ${request.marketId}`);
   }
-  const market = toMarket(row);
+  return { market: toMarket(row), version: row.version };
+}
+
+/**
+ * Prices the trade at `at` and writes it if the market row is still that version: the record
+ * and the row's new version, or undefined when the row has moved on (nothing was written).
+ */
+export async function writeTrade(
+  runner: SqlRunner,
+  request: TradeRequest,
+  at: MarketVersion,
+): Promise<{ record: TradeRecord; next: MarketVersion } | undefined> {
+  const { market } = at;
+  const key = request.idempotencyKey ?? null;
   if (market.status !== "open")
     throw new AppError("market_closed", `market ${market.id} is ${market.status}`);
   const index = market.outcomes.indexOf(request.outcome);
@@ -132,6 +104,7 @@ async function attemptTrade(
   };
   const userAccountId = userAccount(request.userId);
   let rows: {
+    version: string;
     trade_id: unknown;
     created_at: unknown;
     user_balance: unknown;
@@ -139,7 +112,7 @@ async function attemptTrade(
     cost_cents: unknown;
   }[];
   try {
-    rows = await runner.query(writeTrade[request.side], [
+    rows = await runner.query(writeStatements[request.side], [
       userAccountId,
       escrowAccount(market.id),
       request.userId,
@@ -151,10 +124,10 @@ async function attemptTrade(
       JSON.stringify(fill.after.sold),
       JSON.stringify(newPrices),
       key,
-      JSON.stringify(fingerprint),
+      JSON.stringify(fingerprintOf(request)),
       JSON.stringify(answer),
       Math.max(...fill.after.sold),
-      row.version,
+      at.version,
     ]);
   } catch (err) {
     throw refusal(err, request, market.id) ?? err;
@@ -163,11 +136,26 @@ async function attemptTrade(
   if (written === undefined) return undefined;
 
   return {
-    ...answer,
-    tradeId: String(written.trade_id),
-    at: isoTime(written.created_at),
-    balanceCents: Number(written.user_balance),
-    position: { hundredths: Number(written.shares), costCents: Number(written.cost_cents) },
+    record: {
+      ...answer,
+      tradeId: String(written.trade_id),
+      at: isoTime(written.created_at),
+      balanceCents: Number(written.user_balance),
+      position: { hundredths: Number(written.shares), costCents: Number(written.cost_cents) },
+    },
+    next: { market: { ...market, lmsr: fill.after }, version: written.version },
+  };
+}
+
+function fingerprintOf(request: TradeRequest) {
+  return {
+    op: "trade",
+    marketId: request.marketId,
+    outcome: request.outcome,
+    side: request.side,
+    hundredths: request.hundredths,
+    maxCostCents: request.maxCostCents ?? null,
+    minProceedsCents: request.minProceedsCents ?? null,
   };
 }
 
@@ -210,7 +198,8 @@ const sellPosition = `UPDATE positions SET shares = shares - $6::int8,
 function writeStatement(side: Side): string {
   return `WITH
   market AS (
-    UPDATE markets SET sold = $9::text::jsonb WHERE id = $4 AND xmin = $15::text::xid RETURNING id AS market_row),
+    UPDATE markets SET sold = $9::text::jsonb WHERE id = $4 AND xmin = $15::text::xid
+    RETURNING xmin::text AS version),
   moved AS (
     UPDATE accounts a SET balance_cents = a.balance_cents + x.delta
     FROM market, (VALUES ($1::text, $8::int8), ($2::text, -$8::int8)) AS x (id, delta)
@@ -233,16 +222,16 @@ function writeStatement(side: Side): string {
       'tradeId', trade.id::text, 'at', trade.created_at, 'balanceCents', mine.balance_cents,
       'position', jsonb_build_object('hundredths', held.shares, 'costCents', held.cost_cents))
     FROM trade, held, moved mine WHERE $11::text IS NOT NULL AND mine.id = $1)
-SELECT trade.id AS trade_id, trade.created_at, held.shares, held.cost_cents,
+SELECT market.version, trade.id AS trade_id, trade.created_at, held.shares, held.cost_cents,
   (SELECT balance_cents FROM moved WHERE id = $1) AS user_balance,
   CASE
     WHEN held.shares IS NULL THEN refuse_trade('XT002')
     WHEN (SELECT count(*) FROM moved) <> 2 THEN refuse_trade('XT001')
     WHEN (SELECT balance_cents FROM moved WHERE id = $2) < $14::int8 THEN refuse_trade('XT003')
   END AS refused
-FROM trade LEFT JOIN held ON true`;
+FROM market, trade LEFT JOIN held ON true`;
 }
-const writeTrade: Record<Side, string> = { buy: writeStatement("buy"), sell: writeStatement("sell") };
+const writeStatements: Record<Side, string> = { buy: writeStatement("buy"), sell: writeStatement("sell") };
 
 async function keyUsed(tx: SqlRunner, userId: string, key: string): Promise<boolean> {
   const rows = await tx.query("SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = $2", [
