@@ -15,6 +15,8 @@ import { deliveriesExhausted } from "./run-queue-defaults.js";
  * unfilled slots are idle meanwhile, so it is short.
  */
 const pullExpiresMs = 100;
+/** Times a new run's notice is handed on by workers with no free slot before one keeps it. */
+const maxWakeHops = 5;
 /** Pause before pulling again after a failed pull (the consumer is being rebuilt). */
 const pullRetryMs = 1000;
 /**
@@ -39,8 +41,8 @@ export interface RunConsumerDeps {
  * slots it holds, so the worker never takes more runs than `concurrency`: it waits for one slot
  * (pro lanes are served first), adds free ones up to its backlog (at most `maxBatch`), and asks
  * for that many runs in one pull; slots the pull leaves unfilled go back. A lane sleeps while its
- * subject is empty and wakes on the core copy of each new request, or when a periodic check of
- * its consumer finds runs due for redelivery.
+ * subject is empty and wakes on the core copy of a new request (which one worker of the group
+ * gets), or when a periodic check of its consumer finds runs due for redelivery.
  */
 export function startRunConsumer(
   deps: RunConsumerDeps,
@@ -59,6 +61,7 @@ export function startRunConsumer(
       const stream = names.reqStream(tier);
       const lane: Lane = {
         name,
+        agent,
         stream,
         tier,
         puller: createConsumerPuller(nc, stream, name, (msg, requested) => {
@@ -91,11 +94,41 @@ export function startRunConsumer(
     lane.wake?.();
   };
 
+  /**
+   * One worker of the group hears of each new run and pulls it. One with no free slot (and no pull
+   * of that lane waiting, which would get it) hands the news on to another, a few times at most:
+   * then it keeps it and pulls once a slot frees. So each run costs one notice and one pull
+   * however many workers there are.
+   */
+  const heard = (lane: Lane, agent: string, hops: number) => {
+    if (slots.free === 0 && lane.reserved === 0 && hops < maxWakeHops) {
+      try {
+        nc.publish(names.wakeSubject(agent, lane.tier, hops + 1));
+        return;
+      } catch {
+        // The connection is closing: keep it.
+      }
+    }
+    wake(lane);
+  };
+  // `<prefix>agent.wake.` then `<hops>.<agent>.<tier>`.
+  const wakePrefix = names.wakeWildcard.slice(0, -1);
+
   const subs: Subscription[] = [
     nc.subscribe(names.reqWildcard, {
+      queue: names.wakeGroup,
       callback: (err, msg) => {
         const lane = err === null ? lanes.get(msg.subject) : undefined;
-        if (lane !== undefined) wake(lane);
+        if (lane !== undefined) heard(lane, lane.agent, 0);
+      },
+    }),
+    nc.subscribe(names.wakeWildcard, {
+      queue: names.wakeGroup,
+      callback: (err, msg) => {
+        if (err !== null) return;
+        const [hops, agent, tier] = msg.subject.slice(wakePrefix.length).split(".");
+        const lane = lanes.get(names.reqSubject(agent!, tier as Lane["tier"]));
+        if (lane !== undefined) heard(lane, agent!, Number(hops));
       },
     }),
     nc.subscribe(names.cancelWildcard, {
@@ -293,6 +326,7 @@ export function startRunConsumer(
 
 interface Lane {
   name: string;
+  agent: string;
   stream: string;
   tier: AgentRunRequest["tier"];
   puller: ConsumerPuller;

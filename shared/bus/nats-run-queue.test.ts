@@ -49,7 +49,8 @@ describe("JetStream details", () => {
     nc = await connectNats({ natsUrl }, `run-out-test-${id}`);
     queue = await createNatsRunQueue(nc, {
       dedupeWindowMs: 60_000,
-      ackWaitMs: 1000,
+      // Long: the periodic check for runs due again (every 5 s then) must not be what starts a run.
+      ackWaitMs: 30_000,
       maxDeliver: 3,
       queueMax: 100,
       outMaxAgeMs: 60_000,
@@ -106,6 +107,57 @@ describe("JetStream details", () => {
     assert.equal(await queue.lastSeq(request.requestId), 4);
   });
 
+  test("a worker with no free slot hands the news of a run on, then runs it as soon as a slot frees", async () => {
+    const notices: string[] = [];
+    const observer = nc.subscribe(names.wakeWildcard, {
+      callback: (_err, msg) => {
+        notices.push(msg.subject);
+      },
+    });
+    const started: string[] = [];
+    let finishFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => {
+      finishFirst = resolve;
+    });
+    const first = runRequest();
+    const second = runRequest();
+    const consumer = queue.consume(
+      async (job) => {
+        started.push(job.request.requestId);
+        if (job.request.requestId === first.requestId) await firstHeld;
+        await job.emit({
+          type: "agent.done",
+          stopReason: "end_turn",
+          usage: { inputTokens: 0, outputTokens: 0 },
+        });
+        await job.ack();
+      },
+      { concurrency: 1 },
+    );
+    try {
+      await queue.submit(first);
+      await waitFor(() => started.length === 1);
+      await queue.submit(second);
+      // The only worker is full: it hands the news on (to itself, the group's only member) until
+      // the limit, then keeps it.
+      await waitFor(() => notices.length === 5);
+      assert.deepEqual(
+        notices.map((subject) => subject.split(".").at(-3)),
+        ["1", "2", "3", "4", "5"],
+      );
+      assert.deepEqual(started, [first.requestId]);
+      const freedAt = Date.now();
+      finishFirst();
+      await waitFor(() => started.length === 2);
+      assert.equal(started[1], second.requestId);
+      assert.ok(Date.now() - freedAt < 1000, "started by its kept notice, not by the 5 s check");
+    } finally {
+      finishFirst();
+      await consumer.stop();
+      observer.unsubscribe();
+    }
+  });
+
   test("a client id whose submit failed after recording it may be submitted again", async () => {
     const first = runRequest();
     // What such a submit leaves: the key's delete marker in the runs bucket.
@@ -156,6 +208,14 @@ function runRequest(): AgentRunRequest {
     input: "who leads?",
     submittedAt: Date.now(),
   };
+}
+
+async function waitFor(done: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function readAll(watch: RunWatch): Promise<AgentChunk[]> {

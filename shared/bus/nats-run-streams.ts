@@ -27,6 +27,11 @@ export interface RunNames {
   reqTierWildcard(tier: Tier): string;
   /** The requests of both tiers (workers listen here for new runs). */
   reqWildcard: string;
+  /** Queue group in which one worker hears of each new run (the stream holds the run itself). */
+  wakeGroup: string;
+  /** A new run handed on by a worker with no free slot, `hops` times so far. */
+  wakeSubject(agent: string, tier: Tier, hops: number): string;
+  wakeWildcard: string;
   outSubject(requestId: string): string;
   outWildcard: string;
   cancelSubject(requestId: string): string;
@@ -51,6 +56,9 @@ export function runNames(streamPrefix: string, subjectPrefix: string): RunNames 
     reqSubject: (agent, tier) => `${subjectPrefix}agent.req.${agent}.${tier}`,
     reqTierWildcard: (tier) => `${subjectPrefix}agent.req.*.${tier}`,
     reqWildcard: `${subjectPrefix}agent.req.>`,
+    wakeGroup: `${streamPrefix}agent-wake`,
+    wakeSubject: (agent, tier, hops) => `${subjectPrefix}agent.wake.${hops}.${agent}.${tier}`,
+    wakeWildcard: `${subjectPrefix}agent.wake.>`,
     outSubject: (requestId) => `${subjectPrefix}agent.out.${requestId}`,
     outWildcard: `${subjectPrefix}agent.out.>`,
     cancelSubject: (requestId) => `${subjectPrefix}agent.cancel.${requestId}`,
