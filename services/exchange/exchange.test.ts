@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppError, type ErrorCode } from "../../shared/errors.js";
+import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import type { Store } from "../../shared/store/store.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
@@ -81,6 +82,47 @@ describe("exchange on PostgreSQL", () => {
     );
     assert.ok(events.some((e) => e.kind === "market" && e.marketId === marketId));
     assert.equal((await exchange.priceHistory({ marketId })).length, 2);
+  });
+
+  test("a trade fires the price alerts its prices reach, once, with the market event first", async () => {
+    const alerts = createAlertBook(store);
+    const before = (await exchange.getMarket({ marketId })).prices.away!;
+    const reached = await alerts.create({
+      kind: "price",
+      userId: "dee",
+      marketId,
+      outcome: "away",
+      direction: "above",
+      price: Math.round((before + 0.01) * 10_000) / 10_000,
+    });
+    const notYet = await alerts.create({
+      kind: "price",
+      userId: "dee",
+      marketId,
+      outcome: "away",
+      direction: "above",
+      price: 0.99,
+    });
+    const from = events.length;
+    await exchange.trade({ userId: "eve", marketId, outcome: "away", side: "buy", shares: 40 });
+    const after = (await exchange.getMarket({ marketId })).prices.away!;
+    assert.ok(after >= before + 0.01, `the buy moved away from ${before} to ${after}`);
+    const fired = events.slice(from).filter((e) => e.kind === "alert");
+    assert.deepEqual(fired, [
+      {
+        kind: "alert",
+        userId: "dee",
+        alert: { kind: "alert", alert: reached, trigger: { marketId, outcome: "away", price: after } },
+      },
+    ]);
+    const kinds = events.slice(from).map((e) => e.kind);
+    assert.ok(kinds.indexOf("market") < kinds.indexOf("alert"), kinds.join());
+    assert.deepEqual(
+      (await alerts.list("dee")).map((a) => a.alertId),
+      [notYet.alertId],
+    );
+    await exchange.trade({ userId: "eve", marketId, outcome: "away", side: "buy", shares: 1 });
+    assert.equal(events.slice(from).filter((e) => e.kind === "alert").length, 1, "an alert fires once");
   });
 
   test("the same idempotency key twice is one trade and the same answer", async () => {

@@ -2,6 +2,7 @@ import type { Config } from "../../shared/config.js";
 import { type Dataset, loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
 import { AppError } from "../../shared/errors.js";
+import { type AlertDelivery, priceAlertDeliveries } from "../../shared/journal/alert-book.js";
 import { buy, prices, sell } from "../../shared/markets/lmsr.js";
 import type { MarketRecord, Store } from "../../shared/store/store.js";
 import { liquidityFrom, marketSpecs } from "./market-specs.js";
@@ -56,11 +57,12 @@ export interface SettleResult {
 }
 
 /**
- * What the exchange tells the live stream, after the money moved: `fill`, `balance` and
- * `settlement` for one user's `user` channel, `market` for `market.<id>` and `prices`.
+ * What the exchange tells the live stream, after the money moved: `fill`, `balance`,
+ * `settlement` and `alert` for one user's `user` channel, `market` for `market.<id>` and `prices`.
  */
 export type ExchangeEvent =
   | { kind: "fill"; userId: string; trade: TradeResult }
+  | { kind: "alert"; userId: string; alert: AlertDelivery["data"] }
   | { kind: "balance"; userId: string; balance: number }
   | { kind: "settlement"; userId: string; marketId: string; winner: string; payout: number; balance: number }
   | {
@@ -69,6 +71,8 @@ export type ExchangeEvent =
       status: MarketView["status"];
       prices: Record<string, number>;
       winner?: string;
+      /** The price alerts these prices reached have fired already (a trade fires its own). */
+      alertsFired?: true;
     };
 
 export interface ExchangeOptions {
@@ -177,9 +181,15 @@ export function createExchange(options: ExchangeOptions): Exchange {
       if (!record.replayed && options.publish !== undefined) {
         publish({ kind: "fill", userId: record.userId, trade: result });
         publish({ kind: "balance", userId: record.userId, balance: result.balance });
-        // The trade filled, so the market was open; the prices after it come with the record.
+        // The trade filled, so the market was open; the prices after it come with the record, and
+        // the alerts they reached were fired with the trade.
         const outcomes = await outcomesOf(record.marketId);
-        if (outcomes) marketEvent({ id: record.marketId, outcomes, status: "open" }, record.prices);
+        if (outcomes) {
+          const prices = priceMap(outcomes, record.prices);
+          publish({ kind: "market", marketId: record.marketId, status: "open", prices, alertsFired: true });
+          for (const d of priceAlertDeliveries(record.marketId, prices, record.firedAlerts ?? []))
+            publish({ kind: "alert", userId: d.userId, alert: d.data });
+        }
       }
       return result;
     },

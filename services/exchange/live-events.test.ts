@@ -81,3 +81,31 @@ test("exchange events land on their LIVE topics in protocol shape, and fire the 
     "others' reads stay cached",
   );
 });
+
+test("a trade's market event, its alerts fired already, is stored as is and not matched again", async () => {
+  const live = createMemoryLiveStream();
+  const matched: string[] = [];
+  const publisher = createLivePublisher(live, {
+    alerts: {
+      async matching(event) {
+        matched.push(event.topic);
+        return [];
+      },
+    },
+  });
+  const publish = exchangeEventSink({
+    publisher,
+    live,
+    cache: createMemoryCache(),
+    onError: (err) => assert.fail(String(err)),
+  });
+  const prices = { home: 0.6, draw: 0.25, away: 0.15 };
+  publish({ kind: "market", marketId: "m.1x2", status: "open", prices, alertsFired: true });
+  const alert = { kind: "alert", alertId: "a2" };
+  publish({ kind: "alert", userId: "ann", alert: alert as never });
+  for (let i = 0; (await live.last("user.ann")) === undefined && i < 100; i++)
+    await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual((await live.last("market.m.1x2"))?.data, { marketId: "m.1x2", status: "open", prices });
+  assert.deepEqual((await live.last("user.ann"))?.data, alert);
+  assert.deepEqual(matched, [], "nothing is matched twice");
+});

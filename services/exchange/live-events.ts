@@ -1,5 +1,5 @@
 import type { LivePublisher } from "../../shared/bus/live-publisher.js";
-import type { LiveTopic } from "../../shared/bus/live-stream.js";
+import type { LiveStream, LiveTopic } from "../../shared/bus/live-stream.js";
 import type { Cache } from "../../shared/cache/cache.js";
 import { coalesceDeletes } from "../../shared/cache/coalesced-deletes.js";
 import type { ExchangeEvent } from "./exchange.js";
@@ -8,14 +8,17 @@ import { invalidateReadCache } from "./read-cache.js";
 /**
  * Where an exchange event goes on LIVE, and its `data` as PROTOCOL.md's channels carry it:
  * `market` → `market.<marketId>` `{marketId, status, prices, winner?}`; `fill`, `balance` and
- * `settlement` → the user's `user.<userId>` as `{kind, …}` (the user id is the topic, not data).
+ * `settlement` → the user's `user.<userId>` as `{kind, …}` (the user id is the topic, not data);
+ * `alert` → `user.<userId>` with the alert delivery's data.
  */
 export function exchangeLiveEvent(event: ExchangeEvent): { topic: LiveTopic; data: unknown } {
   switch (event.kind) {
     case "market": {
-      const { kind: _, ...data } = event;
+      const { kind: _, alertsFired: __, ...data } = event;
       return { topic: `market.${event.marketId}`, data };
     }
+    case "alert":
+      return { topic: `user.${event.userId}`, data: event.alert };
     case "fill":
       return { topic: `user.${event.userId}`, data: { kind: "fill", trade: event.trade } };
     case "balance":
@@ -34,18 +37,24 @@ export function exchangeLiveEvent(event: ExchangeEvent): { topic: LiveTopic; dat
  * reported to `onError`, never thrown: the money has already moved, and the event's state can be
  * read back from the exchange. Invalidations of events emitted while one is on its way to the
  * cache go together in the next (coalesced-deletes.ts): a trade's three events, and every other
- * trade finishing meanwhile, cost one cache call.
+ * trade finishing meanwhile, cost one cache call. Given `live` (the stream `publisher` writes
+ * to), a `market` event whose alerts fired already (a trade's) goes straight to it instead of
+ * through the publisher's alert matching, which would find nothing more.
  */
 export function exchangeEventSink(deps: {
   publisher: LivePublisher;
+  live?: LiveStream;
   cache: Cache;
   onError: (err: unknown, event: ExchangeEvent, step: "live publish" | "cache invalidation") => void;
 }): (event: ExchangeEvent) => void {
-  const { publisher, onError } = deps;
+  const { publisher, live, onError } = deps;
   const cache = coalesceDeletes(deps.cache);
   return (event) => {
     const { topic, data } = exchangeLiveEvent(event);
-    publisher.publish(topic, data).catch((err: unknown) => onError(err, event, "live publish"));
+    const matched = event.kind === "market" && event.alertsFired === true && live !== undefined;
+    (matched ? live.publish(topic, data) : publisher.publish(topic, data)).catch((err: unknown) =>
+      onError(err, event, "live publish"),
+    );
     invalidateReadCache(cache, event).catch((err: unknown) => onError(err, event, "cache invalidation"));
   };
 }

@@ -46,6 +46,7 @@ const exchange = createExchange({
   config,
   publish: exchangeEventSink({
     publisher,
+    live,
     cache,
     onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
   }),

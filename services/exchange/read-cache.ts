@@ -38,5 +38,7 @@ export function invalidateReadCache(cache: Cache, event: ExchangeEvent): Promise
       return cache.delete(readCacheKeys.balance(event.userId), ...marketKeys(event.marketId));
     case "balance":
       return cache.delete(readCacheKeys.balance(event.userId));
+    case "alert":
+      return Promise.resolve();
   }
 }

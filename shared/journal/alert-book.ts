@@ -95,18 +95,7 @@ export function createAlertBook(
       const data = (event.data ?? {}) as Record<string, unknown>;
       if (kind === "market" && isPrices(data.prices)) {
         const prices = data.prices;
-        const fired = await store.firePriceAlerts(id, prices);
-        return fired.map((a) => {
-          const outcome = a.kind === "price" ? a.outcome : "";
-          return {
-            userId: a.userId,
-            data: {
-              kind: "alert",
-              alert: alertView(a),
-              trigger: { marketId: id, outcome, price: prices[outcome]! },
-            },
-          };
-        });
+        return priceAlertDeliveries(id, prices, await store.firePriceAlerts(id, prices));
       }
       if (kind === "match" && typeof data.kind === "string" && scoreEvents.has(data.kind)) {
         const fired = await store.fireScoreAlerts(id, data.kind === "fulltime");
@@ -127,6 +116,24 @@ export function createAlertBook(
       return [];
     },
   };
+}
+
+/**
+ * The `alert` events of price alerts fired by `prices` (a `market` event's, outcome → probability)
+ * of `marketId`: for `matching`, and for a trade that fired its market's alerts itself.
+ */
+export function priceAlertDeliveries(
+  marketId: string,
+  prices: Record<string, number>,
+  fired: readonly AlertRecord[],
+): AlertDelivery[] {
+  return fired.map((a) => {
+    const outcome = a.kind === "price" ? a.outcome : "";
+    return {
+      userId: a.userId,
+      data: { kind: "alert", alert: alertView(a), trigger: { marketId, outcome, price: prices[outcome]! } },
+    };
+  });
 }
 
 function isPrices(value: unknown): value is Record<string, number> {

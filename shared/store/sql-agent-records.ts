@@ -25,7 +25,7 @@ interface IntentRow {
   max_cost_cents: unknown;
 }
 
-interface AlertRow {
+export interface AlertRow {
   id: unknown;
   user_id: string;
   kind: string;
@@ -39,7 +39,15 @@ interface AlertRow {
 
 const journalColumns =
   "id, user_id, trade_id, market_id, outcome, side, shares, cost_cents, rationale, created_at";
-const alertColumns = "id, user_id, kind, market_id, outcome, direction, level_bp, match_id, created_at";
+/**
+ * An unfired price alert whose level a price reached, joined to `p(o, bp)`: each outcome's price
+ * in ten-thousandths (a `market` event's 4-decimal price × 10,000).
+ */
+export const priceAlertReached = `kind = 'price' AND fired_at IS NULL AND outcome = p.o
+  AND ((direction = 'above' AND level_bp <= p.bp::int4) OR (direction = 'below' AND level_bp >= p.bp::int4))`;
+
+export const alertColumns =
+  "id, user_id, kind, market_id, outcome, direction, level_bp, match_id, created_at";
 
 /** The AgentRecordStore on any SqlDatabase (see agent-records.ts for the contract). */
 export function buildSqlAgentRecords(db: SqlDatabase): AgentRecordStore {
@@ -171,11 +179,8 @@ export function buildSqlAgentRecords(db: SqlDatabase): AgentRecordStore {
         Object.entries(prices).map(([outcome, price]) => [outcome, Math.round(price * 10_000)]),
       );
       const rows = await query<AlertRow>(
-        `UPDATE alerts SET fired_at = now()
-         FROM jsonb_each_text($2::text::jsonb) AS p(o, bp)
-         WHERE kind = 'price' AND fired_at IS NULL AND market_id = $1 AND outcome = p.o
-           AND ((direction = 'above' AND level_bp <= p.bp::int4) OR (direction = 'below' AND level_bp >= p.bp::int4))
-         RETURNING ${alertColumns}`,
+        `UPDATE alerts SET fired_at = now() FROM jsonb_each_text($2::text::jsonb) AS p(o, bp)
+         WHERE market_id = $1 AND ${priceAlertReached} RETURNING ${alertColumns}`,
         [marketId, JSON.stringify(levels)],
       );
       return rows.map(toAlert);
@@ -212,7 +217,7 @@ function toJournal(row: JournalRow): JournalEntry {
   };
 }
 
-function toAlert(row: AlertRow): AlertRecord {
+export function toAlert(row: AlertRow): AlertRecord {
   const base = { alertId: String(row.id), userId: row.user_id, createdAt: isoTime(row.created_at) };
   if (row.kind === "score") return { ...base, kind: "score", matchId: row.match_id! };
   return {

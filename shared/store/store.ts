@@ -1,5 +1,5 @@
 import type { LmsrState } from "../markets/lmsr.js";
-import type { AgentRecordStore } from "./agent-records.js";
+import type { AgentRecordStore, AlertRecord } from "./agent-records.js";
 
 /**
  * The money store: users, the double-entry ledger, markets with their LMSR state, trades,
@@ -123,6 +123,12 @@ export interface TradeRecord extends TradeSummary {
   position: { hundredths: number; costCents: number };
   prices: number[];
   replayed?: boolean;
+  /**
+   * The market's price alerts this trade's prices reached (at 4 decimals, as a `market` event
+   * carries them), marked fired by the trade itself: each fires once, and whoever delivers the
+   * trade's market event need not match it again. Never on a replay.
+   */
+  firedAlerts?: AlertRecord[];
 }
 
 export interface DepositRequest {

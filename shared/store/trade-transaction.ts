@@ -1,8 +1,9 @@
 import { AppError } from "../errors.js";
 import { buy, prices, sell } from "../markets/lmsr.js";
 import { canonical, escrowAccount, userAccount } from "./ledger.js";
-import { isoTime, type MarketRow, marketColumns, marketFrom, toMarket } from "./market-rows.js";
+import { isoTime, json, type MarketRow, marketColumns, marketFrom, toMarket } from "./market-rows.js";
 import type { SqlRunner } from "./sql.js";
+import { type AlertRow, alertColumns, priceAlertReached, toAlert } from "./sql-agent-records.js";
 import type { MarketRecord, Side, TradeRecord, TradeRequest } from "./store.js";
 
 /**
@@ -104,6 +105,7 @@ export async function writeTrade(
   };
   const userAccountId = userAccount(request.userId);
   let rows: {
+    fired_alerts: unknown;
     version: string;
     trade_id: unknown;
     created_at: unknown;
@@ -128,6 +130,7 @@ export async function writeTrade(
       JSON.stringify(answer),
       Math.max(...fill.after.sold),
       at.version,
+      JSON.stringify(priceLevels(market.outcomes, newPrices)),
     ]);
   } catch (err) {
     throw refusal(err, request, market.id) ?? err;
@@ -142,9 +145,17 @@ export async function writeTrade(
       at: isoTime(written.created_at),
       balanceCents: Number(written.user_balance),
       position: { hundredths: Number(written.shares), costCents: Number(written.cost_cents) },
+      firedAlerts: json<AlertRow[]>(written.fired_alerts).map(toAlert),
     },
     next: { market: { ...market, lmsr: fill.after }, version: written.version },
   };
+}
+
+/** A `market` event's price (views.ts `toPrice`: 4 decimals, within 0.0001–0.9999) × 10,000. */
+function priceLevels(outcomes: readonly string[], after: readonly number[]): Record<string, number> {
+  return Object.fromEntries(
+    outcomes.map((o, i) => [o, Math.min(9999, Math.max(1, Math.round((after[i] ?? 0) * 10_000)))]),
+  );
 }
 
 function fingerprintOf(request: TradeRequest) {
@@ -188,7 +199,8 @@ const sellPosition = `UPDATE positions SET shares = shares - $6::int8,
  * to sell), $9 sold after, $10 prices after, $11 idempotency key or null, $12 the request's
  * fingerprint, $13 the answer without what this statement creates (trade id, time, balance,
  * position), which the stored answer gets from the rows written, $14 the largest payout the
- * escrow must cover afterwards, $15 the market row's version the trade was priced at.
+ * escrow must cover afterwards, $15 the market row's version the trade was priced at, $16 the
+ * prices after as alert levels (outcome → ten-thousandths): the alerts they reach fire here.
  *
  * Every write hangs off `market`, the update of that version: when the row has moved on, the
  * statement writes nothing and returns no row. Its checks, in this order, raise
@@ -216,13 +228,18 @@ function writeStatement(side: Side): string {
     SELECT $3::text, $4::text, $5::text, '${side}', $6::int8, $7::int8 FROM market
     RETURNING id, created_at),
   price AS (INSERT INTO price_history (market_id, prices) SELECT $4::text, $10::text::jsonb FROM market),
+  fired AS (
+    UPDATE alerts SET fired_at = now() FROM market, jsonb_each_text($16::text::jsonb) AS p(o, bp)
+    WHERE market_id = $4 AND ${priceAlertReached}
+    RETURNING ${alertColumns.replace(/(\w+)/g, "alerts.$1")}),
   answer AS (
     INSERT INTO idempotency_keys (user_id, key, request, response)
     SELECT $3, $11, $12::text::jsonb, $13::text::jsonb || jsonb_build_object(
       'tradeId', trade.id::text, 'at', trade.created_at, 'balanceCents', mine.balance_cents,
       'position', jsonb_build_object('hundredths', held.shares, 'costCents', held.cost_cents))
     FROM trade, held, moved mine WHERE $11::text IS NOT NULL AND mine.id = $1)
-SELECT market.version, trade.id AS trade_id, trade.created_at, held.shares, held.cost_cents,
+SELECT market.version, trade.id AS trade_id,
+  (SELECT coalesce(jsonb_agg(to_jsonb(fired)), '[]') FROM fired) AS fired_alerts, trade.created_at, held.shares, held.cost_cents,
   (SELECT balance_cents FROM moved WHERE id = $1) AS user_balance,
   CASE
     WHEN held.shares IS NULL THEN refuse_trade('XT002')
