@@ -42,13 +42,18 @@ export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
   });
 
   const start = (socket: SessionSocket, raw: Duplex, claims: Claims) => {
-    const session = new Session(new WsSocket(socket, raw, options.closeGraceMs), claims, deps);
-    socket.session = session;
-    socket.on("message", onMessage);
-    socket.on("pong", onPong);
-    socket.on("close", onClose);
-    socket.on("error", onError);
-    session.start();
+    try {
+      const session = new Session(new WsSocket(socket, raw, options.closeGraceMs), claims, deps);
+      socket.session = session;
+      socket.on("message", onMessage);
+      socket.on("pong", onPong);
+      socket.on("close", onClose);
+      socket.on("error", onError);
+      session.start();
+    } catch (err) {
+      app.log.error({ err }, "websocket session failed to start");
+      socket.terminate();
+    }
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
