@@ -13,8 +13,9 @@ import type { AgentRecordStore, AlertRecord } from "./agent-records.js";
  * - Atomicity: each method that moves money is one transaction; nothing partial is ever visible.
  *   Every movement is a transfer of two ledger entries summing to zero; entries are never updated
  *   or deleted; user and escrow balances never go below zero (only the house may).
- * - Ordering: trades on one market are serialised by a row lock on the market; trades on
- *   different markets run concurrently.
+ * - Ordering: trades on one market are serialised: each writes only if the market row is still
+ *   the version it was priced at (trade-placement.ts), as reprices and settlements hold its row
+ *   lock; trades on different markets run concurrently.
  * - Idempotency: a trade or deposit with a key already used by that user returns the stored first
  *   answer (`replayed: true`) and moves nothing; the same key for a different request is
  *   `bad_request`. `openMarket` and `ensureUser` do nothing when the row exists. `settle` pays
