@@ -9,7 +9,7 @@ import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, type ServiceRole, startDeployment } from "./lib/deployment.js";
 import { fetchDevTokens, loadUsers } from "./lib/dev-tokens.js";
 import { epochNow } from "./lib/open-loop.js";
-import { cpuDelta, natsServerPid, sampleCpu } from "./lib/proc-cpu.js";
+import { cpuDelta, natsServerPid, redisServerPid, sampleCpu } from "./lib/proc-cpu.js";
 import { resultsDir, writeResults } from "./lib/report.js";
 import type { ConnectParams, PhaseParams, TradePath } from "./trades/client.js";
 import { type BenchmarkDatabase, openBenchmarkDatabase } from "./trades/database.js";
@@ -157,6 +157,8 @@ async function watchedProcesses() {
     ...deployment!.processes(),
     ...clients.map((c) => ({ name: `client-${c.index + 1}`, pid: c.pid })),
     { name: "nats-server", pid: natsServerPid(deployment!.natsUrl) },
+    // The limiter's and the read cache's Redis: every trade through a gateway costs it work too.
+    { name: "redis-server", pid: redisServerPid(process.env.REDIS_URL ?? "redis://127.0.0.1:6379") },
     ...pids.map((pid) => ({ name: `postgres:${pid}`, pid })),
   ];
 }
