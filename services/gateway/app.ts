@@ -79,8 +79,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   const limiter = deps.limiter ?? createMemoryRateLimiter();
   // Every agent run of the gateway, WebSocket or HTTP, passes the user's run limits here.
   const runQueue = createLimitedRunQueue(deps.runQueue, {
-    limiter,
-    semaphore: deps.semaphore ?? createMemorySemaphore(),
+    semaphore: deps.semaphore ?? createMemorySemaphore({ limiter }),
     limits: runLimitsOf(config),
     logger: deps.logger.child({ service: "gateway", gatewayId }),
     maxHoldMs: config.agentOutMaxAgeMs,

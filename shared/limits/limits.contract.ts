@@ -95,6 +95,42 @@ export function limitsContract(name: string, open: () => Promise<TestLimits>): v
       assert.equal(answers.filter((x) => x.acquired).length, 3);
     });
 
+    test("a lease with a rate admission needs both; a refusal of either takes nothing", async () => {
+      const { a, b } = await setup();
+      const key = randomUUID();
+      const rate = { key: randomUUID(), rule: { limit: 4, windowMs: 60_000 } };
+      // One admission taken by the rate limiter itself: the semaphore counts it.
+      assert.equal((await b.rate.take(rate.key, rate.rule)).allowed, true);
+      const first = await a.semaphore.acquire(key, 2, 5000, rate);
+      const second = await b.semaphore.acquire(key, 2, 5000, rate);
+      assert.ok(first.acquired && second.acquired);
+      // Full on concurrency: refused as such, and no admission spent.
+      assert.deepEqual(await a.semaphore.acquire(key, 2, 5000, rate), { acquired: false, held: 2 });
+      await a.semaphore.release(key, first.leaseId);
+      // The rate's last admission of the minute goes to the rate limiter, so the freed slot is
+      // refused on rate, and keeps free.
+      assert.deepEqual(await a.rate.take(rate.key, rate.rule), { allowed: true, remaining: 0 });
+      const refused = await b.semaphore.acquire(key, 2, 5000, rate);
+      assert.ok(!refused.acquired && "rateLimited" in refused && refused.retryAfterMs > 0);
+      assert.equal((await a.semaphore.acquire(key, 2, 5000)).acquired, true, "the slot stayed free");
+    });
+
+    test("concurrent leases with a rate admission never exceed either limit", async () => {
+      const { a, b } = await setup();
+      const key = randomUUID();
+      const rate = { key: randomUUID(), rule: { limit: 4, windowMs: 60_000 } };
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).semaphore.acquire(key, 3, 5000, rate)),
+      );
+      const granted = answers.filter((x) => x.acquired);
+      assert.equal(granted.length, 3);
+      for (const lease of granted) if (lease.acquired) await a.semaphore.release(key, lease.leaseId);
+      const more = await Promise.all(
+        Array.from({ length: 4 }, () => b.semaphore.acquire(key, 3, 5000, rate)),
+      );
+      assert.equal(more.filter((x) => x.acquired).length, 1, "one admission of the minute was left");
+    });
+
     test("an unrenewed lease expires and frees its slot; a renewed one is kept", async () => {
       const { a } = await setup();
       const key = randomUUID();

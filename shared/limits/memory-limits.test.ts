@@ -3,6 +3,7 @@ import { createMemoryRateLimiter } from "./memory-rate-limiter.js";
 import { createMemorySemaphore } from "./memory-semaphore.js";
 
 limitsContract("memory", async () => {
-  const both = { rate: createMemoryRateLimiter(), semaphore: createMemorySemaphore() };
+  const rate = createMemoryRateLimiter();
+  const both = { rate, semaphore: createMemorySemaphore({ limiter: rate }) };
   return { a: both, b: both, dispose: async () => {} };
 });

@@ -24,13 +24,18 @@ local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITH
 return {0, math.max(1, tonumber(oldest[2]) + window - now)}
 `);
 
+/** The sorted set of a rate key's admissions (the Semaphore's rate admissions use it too). */
+export function rateKeyOf(prefix: string, key: string): string {
+  return `${prefix}rate:${key}`;
+}
+
 /** The RateLimiter on Redis; `prefix` namespaces its keys (a deployment, a test suite). */
 export function createRedisRateLimiter(redis: Redis, options: { prefix: string }): RateLimiter {
   return {
     async take(key, rule): Promise<RateDecision> {
       const [allowed, value] = (await take(
         redis,
-        [`${options.prefix}rate:${key}`],
+        [rateKeyOf(options.prefix, key)],
         [rule.limit, rule.windowMs, randomUUID()],
       )) as [number, number];
       return allowed === 1 ? { allowed: true, remaining: value } : { allowed: false, retryAfterMs: value };

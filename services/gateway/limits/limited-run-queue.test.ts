@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { createMemoryRunQueue } from "../../../shared/bus/memory-run-queue.js";
 import type { AgentRunRequest, RunQueue } from "../../../shared/bus/run-queue.js";
 import { AppError } from "../../../shared/errors.js";
-import { createMemoryRateLimiter } from "../../../shared/limits/memory-rate-limiter.js";
 import { createMemorySemaphore } from "../../../shared/limits/memory-semaphore.js";
 import type { Semaphore } from "../../../shared/limits/semaphore.js";
 import { createLogger } from "../../../shared/logger.js";
@@ -32,7 +31,6 @@ describe("agent run limits in front of the run queue", () => {
   let gates: (() => void)[];
   const limited = (leaseTtlMs = 30_000) =>
     createLimitedRunQueue(inner, {
-      limiter: createMemoryRateLimiter(),
       semaphore,
       limits: { free: { runsPerMinute: 4, concurrent: 2 }, pro: { runsPerMinute: 60, concurrent: 8 } },
       logger: createLogger({ logLevel: "silent" }),

@@ -1,7 +1,6 @@
 import type { RunQueue, RunWatch, SubmitResult } from "../../../shared/bus/run-queue.js";
 import type { Config } from "../../../shared/config.js";
 import { AppError } from "../../../shared/errors.js";
-import type { RateLimiter } from "../../../shared/limits/rate-limiter.js";
 import type { Semaphore } from "../../../shared/limits/semaphore.js";
 import type { Logger } from "../../../shared/logger.js";
 import { isTerminal } from "../../../shared/protocol/agent-frames.js";
@@ -22,7 +21,7 @@ export function runLimitsOf(
 }
 
 export interface LimitedRunQueueDeps {
-  limiter: RateLimiter;
+  /** Holds both limits: its leases are the concurrency slots, and each takes a minute admission. */
   semaphore: Semaphore;
   limits: RunLimits;
   logger: Logger;
@@ -53,7 +52,8 @@ interface Slot {
 /**
  * The agent-run port with the user's run limits in front of `submit` (PROTOCOL.md "Limits"):
  * - at most `concurrent` runs of a user queued or running at once (a Semaphore lease per run),
- *   then at most `runsPerMinute` started per sliding minute (a RateLimiter); over either,
+ *   then at most `runsPerMinute` started per sliding minute (the lease's rate admission, one
+ *   round trip for both on Redis); over either,
  *   `submit` rejects with `rate_limited` and `retryAfterMs`. A concurrency refusal spends nothing.
  * - A submit the queue answers as a duplicate (the same user and client id) gives its slot back
  *   at once: the original run holds one already. It has spent a minute admission, because the
@@ -66,7 +66,7 @@ interface Slot {
  * this wrapper's renewals and followers only.
  */
 export function createLimitedRunQueue(queue: RunQueue, deps: LimitedRunQueueDeps): RunQueue {
-  const { limiter, semaphore, limits, logger } = deps;
+  const { semaphore, limits, logger } = deps;
   const leaseTtlMs = deps.leaseTtlMs ?? defaultLeaseTtlMs;
   const slots = new Map<string, Slot>();
   let closed = false;
@@ -160,8 +160,19 @@ export function createLimitedRunQueue(queue: RunQueue, deps: LimitedRunQueueDeps
     async submit(request): Promise<SubmitResult> {
       const tier = limits[request.tier];
       const key = `agent-run:${request.userId}`;
-      const lease = await semaphore.acquire(key, tier.concurrent, leaseTtlMs);
+      // One step for both limits: the slot, and a start within the minute.
+      const lease = await semaphore.acquire(key, tier.concurrent, leaseTtlMs, {
+        key,
+        rule: { limit: tier.runsPerMinute, windowMs: minuteMs },
+      });
       if (!lease.acquired) {
+        if ("rateLimited" in lease) {
+          throw new AppError(
+            "rate_limited",
+            `at most ${tier.runsPerMinute} agent runs per minute on the ${request.tier} tier`,
+            { retryAfterMs: lease.retryAfterMs },
+          );
+        }
         throw new AppError(
           "rate_limited",
           `at most ${tier.concurrent} agent runs at once on the ${request.tier} tier; wait for one to end`,
@@ -170,14 +181,6 @@ export function createLimitedRunQueue(queue: RunQueue, deps: LimitedRunQueueDeps
       }
       let result: SubmitResult;
       try {
-        const rate = await limiter.take(key, { limit: tier.runsPerMinute, windowMs: minuteMs });
-        if (!rate.allowed) {
-          throw new AppError(
-            "rate_limited",
-            `at most ${tier.runsPerMinute} agent runs per minute on the ${request.tier} tier`,
-            { retryAfterMs: rate.retryAfterMs },
-          );
-        }
         result = await queue.submit(request);
       } catch (err) {
         giveBack(key, lease.leaseId, request.requestId);
