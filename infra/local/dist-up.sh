@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .run
 bash scripts/ensure-services.sh >/dev/null
+# Compiled services (dist/), as the container image runs them.
+node scripts/build.mjs
 
 export NATS_URL=${NATS_URL:-nats://127.0.0.1:4222}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
@@ -27,18 +29,18 @@ start() {
     echo "$name already running (pid $(cat ".run/$name.pid"))"
     return
   fi
-  env "$@" node --import tsx "$SERVICE" >".run/$name.log" 2>&1 &
+  env "$@" node "$SERVICE" >".run/$name.log" 2>&1 &
   echo $! >".run/$name.pid"
   echo "started $name (pid $!)"
 }
 
-SERVICE=services/exchange/main.ts start exchange-1
-for i in $(seq 1 "$workers"); do SERVICE=services/agent-worker/main.ts start "worker-$i"; done
-for i in 1 2; do SERVICE=services/market-feed/main.ts start "feed-$i"; done
+SERVICE=dist/services/exchange/main.js start exchange-1
+for i in $(seq 1 "$workers"); do SERVICE=dist/services/agent-worker/main.js start "worker-$i"; done
+for i in 1 2; do SERVICE=dist/services/market-feed/main.js start "feed-$i"; done
 n=0
 for port in "${gateway_ports[@]}"; do
   n=$((n + 1))
-  SERVICE=services/gateway/main.ts start "gateway-$n" PORT="$port" GATEWAY_ID="gateway-$n"
+  SERVICE=dist/services/gateway/main.js start "gateway-$n" PORT="$port" GATEWAY_ID="gateway-$n"
 done
 
 for port in "${gateway_ports[@]}"; do

@@ -143,12 +143,13 @@ function copiedPaths(): string[] {
     .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
 }
 
+/** The sources of the compiled entry points the image is run with (`dist/x.js` is built from `x.ts`). */
 function entryPoints(): string[] {
   return [
     execForm("CMD")[0]!,
     ...composeApps.map(([, s]) => String(list(s.command)[0])),
     ...appContainers.map((c) => String(list(c.args)[0])),
-  ];
+  ].map((entry) => entry.replace(/^dist\/(.*)\.js$/, "$1.ts"));
 }
 
 function globRegExp(pattern: string): RegExp {
@@ -288,7 +289,7 @@ describe("workloads", () => {
   test("services run from the one image with the service's main module", () => {
     const services = appContainers.map((c) => String(list(c.args)[0]));
     for (const svc of ["gateway", "agent-worker", "exchange", "market-feed"]) {
-      assert.ok(services.includes(`services/${svc}/main.ts`), svc);
+      assert.ok(services.includes(`dist/services/${svc}/main.js`), svc);
     }
   });
 
@@ -446,7 +447,7 @@ describe("market feed", () => {
   // A second feed is only a standby if it campaigns for the lease: FEED_ENABLED=false would leave
   // it idle and a leader's loss would stop every match.
   test("compose and Kubernetes each run a leader and a standby, both with the match clock on", () => {
-    const feeds = byCommand("services/market-feed/main.ts");
+    const feeds = byCommand("dist/services/market-feed/main.js");
     assert.equal(feeds.length, 2);
     for (const [name, service] of feeds) {
       assert.equal(loadConfig(composeEnv(service)).feedEnabled, true, name);
@@ -470,10 +471,10 @@ describe("compose", () => {
     assert.ok(Number(major) > 2 || (Number(major) === 2 && Number(minor) >= 10), String(nats.image));
     assert.ok(list(nats.command).some((a) => a === "-js" || a === "--jetstream"));
     assert.ok(composeServices.redis && composeServices.postgres);
-    assert.equal(byCommand("services/gateway/main.ts").length, 2);
-    assert.equal(byCommand("services/agent-worker/main.ts").length, 2);
-    assert.equal(byCommand("services/exchange/main.ts").length, 1);
-    assert.equal(byCommand("services/market-feed/main.ts").length, 2);
+    assert.equal(byCommand("dist/services/gateway/main.js").length, 2);
+    assert.equal(byCommand("dist/services/agent-worker/main.js").length, 2);
+    assert.equal(byCommand("dist/services/exchange/main.js").length, 1);
+    assert.equal(byCommand("dist/services/market-feed/main.js").length, 2);
   });
 
   test("services start after their dependencies are healthy", () => {
@@ -487,7 +488,7 @@ describe("compose", () => {
         }
       }
     }
-    for (const [name, gateway] of byCommand("services/gateway/main.ts")) {
+    for (const [name, gateway] of byCommand("dist/services/gateway/main.js")) {
       assert.match(String(list(at(gateway, "healthcheck", "test")).at(-1)), /\/readyz/, name);
       assert.equal(composeEnv(gateway).GATEWAY_ID, name);
     }
@@ -502,9 +503,10 @@ describe("image", () => {
     const user = instructions("USER").at(-1)?.args;
     assert.ok(user && user !== "root" && user !== "0", `runs as ${user}`);
     assert.equal(instructions("HEALTHCHECK").length, 1);
-    assert.deepEqual(execForm("ENTRYPOINT"), ["node", "--import", "tsx"]);
-    const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
-    assert.ok(pkg.dependencies.tsx, "tsx is a runtime dependency");
+    // Compiled in a build stage; the runtime stage runs plain JavaScript.
+    assert.deepEqual(execForm("ENTRYPOINT"), ["node"]);
+    assert.ok(instructions("RUN").some((i) => i.args.includes("scripts/build.mjs")));
+    assert.ok(instructions("COPY").some((i) => /^--from=build\s+\/app\/dist\s/.test(i.args)));
   });
 
   test("the image ships the EPL data with its licence", () => {

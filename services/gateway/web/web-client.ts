@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
-import { extname } from "node:path";
+import { basename, extname } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 
 const contentTypes: Record<string, string> = {
@@ -24,8 +25,10 @@ const contentSecurityPolicy =
  */
 export async function webClientRoutes(app: FastifyInstance) {
   const dir = new URL("./", import.meta.url);
+  // Compiled (dist/), this module is a `.js` file among them: it is not the browser's.
+  const self = basename(fileURLToPath(import.meta.url));
   const names = (await readdir(dir)).filter(
-    (name) => name === "index.html" || /^[a-z-]+\.(js|css)$/.test(name),
+    (name) => name !== self && (name === "index.html" || /^[a-z-]+\.(js|css)$/.test(name)),
   );
   for (const name of names) {
     const route = name === "index.html" ? "/" : `/${name}`;

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+/**
+ * `npm run build` gives what the container image and `make dist-up` run: compiled services that
+ * start with plain `node`, with their data, migrations and web client beside them.
+ */
+const root = fileURLToPath(new URL("..", import.meta.url));
+let platform: ChildProcess | undefined;
+let base: string;
+
+before(async () => {
+  await promisify(execFile)(process.execPath, ["scripts/build.mjs"], { cwd: root });
+  platform = spawn(process.execPath, ["dist/services/embedded/main.js"], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", DATA_DIR: "memory", FEED_ENABLED: "false", LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  for await (const chunk of platform.stdout!) {
+    output += chunk;
+    const ready = /"address":"(http:\/\/[^"]+)"/.exec(output);
+    if (ready) {
+      base = ready[1]!;
+      break;
+    }
+  }
+  assert.ok(base, `the compiled platform did not start:\n${output}`);
+});
+
+after(async () => {
+  if (platform?.exitCode === null) {
+    platform.kill("SIGTERM");
+    await once(platform, "exit");
+  }
+});
+
+test("the compiled platform starts with plain node and serves the league from its data", async () => {
+  const health = await fetch(`${base}/healthz`);
+  assert.equal(health.status, 200);
+  const table = await fetch(`${base}/api/standings?season=2024-25`);
+  assert.equal(table.status, 200);
+  const body = (await table.json()) as { table: { team: string }[] };
+  assert.equal(body.table[0]?.team, "Liverpool FC");
+});
+
+test("the compiled trading desk serves its browser modules, and not the server's own", async () => {
+  const page = await fetch(`${base}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
+  assert.equal((await fetch(`${base}/app.js`)).status, 200);
+  assert.equal((await fetch(`${base}/web-client.js`)).status, 404);
+});
