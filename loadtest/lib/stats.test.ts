@@ -49,6 +49,7 @@ describe("summarize", () => {
 test("ratio is NaN without a usable baseline", () => {
   assert.equal(ratio(30, 10), 3);
   assert.ok(Number.isNaN(ratio(30, 0)));
+  assert.ok(Number.isNaN(ratio(4.6, -0.01)), "a baseline just below 0 gives no ratio");
   assert.ok(Number.isNaN(ratio(Number.NaN, 10)));
 });
 

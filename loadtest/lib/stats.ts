@@ -35,9 +35,12 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
-/** `value / baseline`; NaN when either is missing or the baseline is 0. */
+/**
+ * `value / baseline`; NaN when either is missing or the baseline is not above 0 (a latency
+ * measured from a scheduled send can round to 0 or just below it, and no ratio to that means much).
+ */
 export function ratio(value: number, baseline: number): number {
-  return Number.isFinite(value) && Number.isFinite(baseline) && baseline !== 0
+  return Number.isFinite(value) && Number.isFinite(baseline) && baseline > 0
     ? value / baseline
     : Number.NaN;
 }
