@@ -20,7 +20,7 @@ import type { AgentName } from "../protocol/agents.js";
  *   Within one gateway, submits that overlap see each other: of N free runs submitted at once to
  *   an empty queue, exactly `min(N, freeQueueMax)` are accepted. Across gateways the test of both
  *   tiers together uses an estimate (each gateway counts the others' runs as of its last look, at
- *   most a quarter of a second old while it is busy), so free runs may still be accepted for a
+ *   most a second old while it is busy), so free runs may still be accepted for a
  *   moment once pro runs have filled that share; they never displace a pro run. At most
  *   `queueMax + freeQueueMax(queueMax)` runs count at once.
  * - `queuedAhead` counts the runs a new run waits behind when it is accepted, not those already
