@@ -169,16 +169,23 @@ export function startRunConsumer(
   probe.unref();
   // Runs queued before this worker started wake their lanes here.
   void probeLanes();
+  // One stream info per tier with its runs counted by subject (a work-queue stream keeps a run
+  // until it is acked): 2 JetStream API calls, not one consumer info per lane (22). The server
+  // answers them all on one queue, which agent runs' pulls then wait behind.
   async function probeLanes() {
     await Promise.all(
-      [...lanes.values()]
-        .filter((lane) => lane.backlog <= 0)
-        .map(async (lane) => {
-          const info = await jsm.consumers.info(lane.stream, lane.name).catch(() => null);
+      tiers.map(async (tier) => {
+        const info = await jsm.streams
+          .info(names.reqStream(tier), { subjects_filter: names.reqTierWildcard(tier) })
+          .catch(() => null);
+        for (const [subject, runs] of Object.entries(info?.state.subjects ?? {})) {
+          const lane = lanes.get(subject);
+          if (lane === undefined || lane.backlog > 0) continue;
           // Unacked runs held elsewhere count too: they may be due for redelivery.
-          const waiting = info === null ? 0 : info.num_pending + info.num_ack_pending - lane.held;
+          const waiting = runs - lane.held;
           if (waiting > 0) wake(lane, waiting);
-        }),
+        }
+      }),
     );
   }
 
