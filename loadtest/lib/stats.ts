@@ -40,9 +40,7 @@ export function summarize(values: readonly number[]): Summary {
  * measured from a scheduled send can round to 0 or just below it, and no ratio to that means much).
  */
 export function ratio(value: number, baseline: number): number {
-  return Number.isFinite(value) && Number.isFinite(baseline) && baseline > 0
-    ? value / baseline
-    : Number.NaN;
+  return Number.isFinite(value) && Number.isFinite(baseline) && baseline > 0 ? value / baseline : Number.NaN;
 }
 
 /**
