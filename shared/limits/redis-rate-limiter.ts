@@ -1,27 +1,38 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { RateDecision, RateLimiter } from "./rate-limiter.js";
-import { redisScript } from "./redis-script.js";
+import { redisClock, redisScript } from "./redis-script.js";
 
 /**
- * Sliding-window log: one sorted set per key whose members are admissions scored by their time
- * (Redis's clock, ms). Expired admissions are trimmed, then one is added if fewer than `limit`
- * remain; the refusal's wait is when the oldest that must leave does.
+ * Lua that takes one admission of a sliding-window log, or returns `{refused, wait}`: the sorted
+ * set `key` holds admissions scored by their time (Redis's clock, ms, in `now`). Expired ones are
+ * trimmed, then one is added if fewer than `limit` remain (leaving `count`, those before it); the
+ * wait is until the oldest that must leave does. The Semaphore's rate admissions use it too.
  */
-const take = redisScript(`
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return {1, limit - count - 1}
+export function rateAdmissionLua(lua: {
+  key: string;
+  limit: string;
+  window: string;
+  member: string;
+  refused: number;
+}): string {
+  return `
+local rateLimit = ${lua.limit}
+local window = ${lua.window}
+redis.call('ZREMRANGEBYSCORE', ${lua.key}, '-inf', now - window)
+local count = redis.call('ZCARD', ${lua.key})
+if count >= rateLimit then
+  local oldest = redis.call('ZRANGE', ${lua.key}, count - rateLimit, count - rateLimit, 'WITHSCORES')
+  return {${lua.refused}, math.max(1, tonumber(oldest[2]) + window - now)}
 end
-local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-return {0, math.max(1, tonumber(oldest[2]) + window - now)}
+redis.call('ZADD', ${lua.key}, now, ${lua.member})
+redis.call('PEXPIRE', ${lua.key}, window)
+`;
+}
+
+const take = redisScript(`${redisClock}
+${rateAdmissionLua({ key: "KEYS[1]", limit: "tonumber(ARGV[1])", window: "tonumber(ARGV[2])", member: "ARGV[3]", refused: 0 })}
+return {1, rateLimit - count - 1}
 `);
 
 /** The sorted set of a rate key's admissions (the Semaphore's rate admissions use it too). */

@@ -2,6 +2,12 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { AppError } from "../errors.js";
 
+/** Lua that sets `now` to Redis's clock in ms, so gateways with skewed clocks agree. */
+export const redisClock = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
 /**
  * A Lua script run atomically on Redis: by its SHA1 (`EVALSHA`), sending the source again only
  * when the server does not have it (first use, or after a restart or `SCRIPT FLUSH`). Redis

@@ -1,57 +1,45 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { rateKeyOf } from "./redis-rate-limiter.js";
-import { redisScript } from "./redis-script.js";
+import { rateAdmissionLua, rateKeyOf } from "./redis-rate-limiter.js";
+import { redisClock, redisScript } from "./redis-script.js";
 import type { Acquired, Semaphore } from "./semaphore.js";
-
-/** Leases are members of one sorted set per key, scored by their expiry (Redis's clock, ms). */
-const clock = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-`;
 
 /** Keeps the set alive as long as its longest lease. */
 const keepAlive = `
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 `;
 
-const acquire = redisScript(`${clock}
-local limit = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local held = redis.call('ZCARD', KEYS[1])
-if held >= limit then return {0, held} end
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[3])
-${keepAlive}
-return {1, held + 1}
-`);
-
 /**
- * `acquire`, then an admission of the rate limit on KEYS[2] exactly as redis-rate-limiter.ts
- * takes one (the same sorted set, scored by time): both or neither.
+ * A lease on KEYS[1] if fewer than ARGV[1] are held: leases are members of one sorted set per key,
+ * scored by their expiry (Redis's clock, ms). `also` may refuse after that check, nothing taken.
  */
-const acquireWithRate = redisScript(`${clock}
+const leaseScript = (also: string) =>
+  redisScript(`${redisClock}
 local limit = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
-local rateLimit = tonumber(ARGV[4])
-local window = tonumber(ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local held = redis.call('ZCARD', KEYS[1])
 if held >= limit then return {0, held} end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[2])
-if count >= rateLimit then
-  local oldest = redis.call('ZRANGE', KEYS[2], count - rateLimit, count - rateLimit, 'WITHSCORES')
-  return {2, math.max(1, tonumber(oldest[2]) + window - now)}
-end
-redis.call('ZADD', KEYS[2], now, ARGV[6])
-redis.call('PEXPIRE', KEYS[2], window)
+${also}
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[3])
 ${keepAlive}
 return {1, held + 1}
 `);
 
-const renew = redisScript(`${clock}
+const acquire = leaseScript("");
+
+/** `acquire` and an admission of the rate limit on KEYS[2], as the RateLimiter takes one: both or neither. */
+const acquireWithRate = leaseScript(
+  rateAdmissionLua({
+    key: "KEYS[2]",
+    limit: "tonumber(ARGV[4])",
+    window: "tonumber(ARGV[5])",
+    member: "ARGV[6]",
+    refused: 2,
+  }),
+);
+
+const renew = redisScript(`${redisClock}
 local ttl = tonumber(ARGV[1])
 local expires = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if not expires or tonumber(expires) <= now then return 0 end
