@@ -42,7 +42,7 @@ export interface RunConsumerDeps {
  * (pro lanes are served first), adds free ones up to its backlog (at most `maxBatch`), and asks
  * for that many runs in one pull; slots the pull leaves unfilled go back. A lane sleeps while its
  * subject is empty and wakes on the core copy of a new request (which one worker of the group
- * gets), or when a periodic check of its consumer finds runs due for redelivery.
+ * gets), or when a periodic count of its stream's runs finds some due for redelivery.
  */
 export function startRunConsumer(
   deps: RunConsumerDeps,
@@ -57,23 +57,24 @@ export function startRunConsumer(
   const lanes = new Map<string, Lane>();
   for (const agent of agentNames) {
     for (const tier of tiers) {
-      const name = names.consumerName(agent, tier);
-      const stream = names.reqStream(tier);
       const lane: Lane = {
-        name,
         agent,
-        stream,
         tier,
-        puller: createConsumerPuller(nc, stream, name, (msg, requested) => {
-          if (requested && lane.reserved > 0) {
-            lane.reserved -= 1;
-            run(lane, msg);
-          } else if (slots.take(1) === 1) {
-            // Sent for a request given up on: run it if a slot is free, since a hand-back costs
-            // the run one of its `maxDeliver` attempts.
-            run(lane, msg);
-          } else settle(msg, "-NAK");
-        }),
+        puller: createConsumerPuller(
+          nc,
+          names.reqStream(tier),
+          names.consumerName(agent, tier),
+          (msg, requested) => {
+            if (requested && lane.reserved > 0) {
+              lane.reserved -= 1;
+              run(lane, msg);
+            } else if (slots.take(1) === 1) {
+              // Sent for a request given up on: run it if a slot is free, since a hand-back costs
+              // the run one of its `maxDeliver` attempts.
+              run(lane, msg);
+            } else settle(msg, "-NAK");
+          },
+        ),
         reserved: 0,
         backlog: 0,
         signals: 0,
@@ -100,10 +101,10 @@ export function startRunConsumer(
    * then it keeps it and pulls once a slot frees. So each run costs one notice and one pull
    * however many workers there are.
    */
-  const heard = (lane: Lane, agent: string, hops: number) => {
+  const heard = (lane: Lane, hops: number) => {
     if (slots.free === 0 && lane.reserved === 0 && hops < maxWakeHops) {
       try {
-        nc.publish(names.wakeSubject(agent, lane.tier, hops + 1));
+        nc.publish(names.wakeSubject(lane.agent, lane.tier, hops + 1));
         return;
       } catch {
         // The connection is closing: keep it.
@@ -119,7 +120,7 @@ export function startRunConsumer(
       queue: names.wakeGroup,
       callback: (err, msg) => {
         const lane = err === null ? lanes.get(msg.subject) : undefined;
-        if (lane !== undefined) heard(lane, lane.agent, 0);
+        if (lane !== undefined) heard(lane, 0);
       },
     }),
     nc.subscribe(names.wakeWildcard, {
@@ -128,7 +129,7 @@ export function startRunConsumer(
         if (err !== null) return;
         const [hops, agent, tier] = msg.subject.slice(wakePrefix.length).split(".");
         const lane = lanes.get(names.reqSubject(agent!, tier as Lane["tier"]));
-        if (lane !== undefined) heard(lane, agent!, Number(hops));
+        if (lane !== undefined) heard(lane, Number(hops));
       },
     }),
     nc.subscribe(names.cancelWildcard, {
@@ -332,9 +333,7 @@ export function startRunConsumer(
 }
 
 interface Lane {
-  name: string;
   agent: string;
-  stream: string;
   tier: AgentRunRequest["tier"];
   puller: ConsumerPuller;
   /** Slots held for the runs the lane's pull may still bring. */
