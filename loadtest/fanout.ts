@@ -92,6 +92,12 @@ interface PhaseResult {
   machineBusyPct: number;
   rssAfterBytes: number;
   closes: Record<string, number>;
+  /**
+   * Per published event, over every socket: receipts and the first and last latency (ms). The
+   * spread of one event (last − first) is its fan-out; an event whose first copy is late waited
+   * behind other work.
+   */
+  events: { n: number; count: number; firstMs: number; lastMs: number }[];
   loadavg: number[];
 }
 
@@ -166,6 +172,19 @@ async function runPhase(
     for (const [code, n] of Object.entries(part.closes)) closes[code] = (closes[code] ?? 0) + n;
   }
   const total = parts.reduce((a, p) => a + p.received, 0);
+  const byEvent = new Map<number, { n: number; count: number; firstMs: number; lastMs: number }>();
+  for (const part of parts) {
+    for (const [n, e] of Object.entries(part.events)) {
+      const seen = byEvent.get(Number(n));
+      if (seen === undefined) {
+        byEvent.set(Number(n), { n: Number(n), count: e.count, firstMs: e.minMs, lastMs: e.maxMs });
+      } else {
+        seen.count += e.count;
+        seen.firstMs = Math.min(seen.firstMs, e.minMs);
+        seen.lastMs = Math.max(seen.lastMs, e.maxMs);
+      }
+    }
+  }
   const serverCpuMs = server.fanout.reduce((a, p) => a + (cpu[p.name] ?? Number.NaN), 0);
   return {
     ratePerS,
@@ -184,6 +203,7 @@ async function runPhase(
       (100 * (machineAfter.busy - machineBefore.busy)) / (machineAfter.total - machineBefore.total),
     rssAfterBytes: (await server.memory()).rssBytes,
     closes,
+    events: [...byEvent.values()].sort((a, b) => a.n - b.n),
     loadavg: loadavg(),
   };
 }

@@ -35,17 +35,20 @@ export interface PhaseSamples {
   latencyMs: Float64Array;
   /** Sockets that closed since they opened, by close code or reason. */
   closes: Record<string, number>;
+  /** Per event of the phase (by its index `n`): receipts, and the first and last latency in ms. */
+  events: Record<number, { count: number; minMs: number; maxMs: number }>;
 }
 
 interface EventFrame {
   type: string;
-  data?: { phase?: string; sentAt?: number };
+  data?: { phase?: string; sentAt?: number; n?: number };
 }
 
 let phase = "";
 let received = 0;
 let stale = 0;
 let samples = new Float64Array(1 << 16);
+let events: PhaseSamples["events"] = {};
 const closes: Record<string, number> = {};
 let closing = false;
 const sockets: { close(): void }[] = [];
@@ -62,7 +65,16 @@ function record(frame: EventFrame) {
     grown.set(samples);
     samples = grown;
   }
-  samples[received++] = at - frame.data.sentAt!;
+  const latency = at - frame.data.sentAt!;
+  samples[received++] = latency;
+  const n = frame.data.n!;
+  const seen = events[n];
+  if (seen === undefined) events[n] = { count: 1, minMs: latency, maxMs: latency };
+  else {
+    seen.count += 1;
+    if (latency < seen.minMs) seen.minMs = latency;
+    if (latency > seen.maxMs) seen.maxMs = latency;
+  }
 }
 
 function closed(reason: string) {
@@ -133,13 +145,14 @@ serveParent(
       phase = params.phase;
       received = 0;
       stale = 0;
+      events = {};
       return null;
     },
     async progress() {
       return received;
     },
     async collect(): Promise<PhaseSamples> {
-      return { received, stale, latencyMs: samples.slice(0, received), closes: { ...closes } };
+      return { received, stale, latencyMs: samples.slice(0, received), closes: { ...closes }, events };
     },
   },
   () => {
