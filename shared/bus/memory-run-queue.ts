@@ -1,5 +1,5 @@
 import { AppError } from "../errors.js";
-import type { AgentChunk, AgentEvent } from "../protocol/agent-frames.js";
+import { type AgentChunk, type AgentEvent, isTerminal } from "../protocol/agent-frames.js";
 import { admit, queuedAhead } from "./admission.js";
 import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
 import type {
@@ -86,6 +86,12 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Ru
 
   function deliver(consumer: Consumer, entry: Entry) {
     const { requestId } = entry.request;
+    const last = outputs.get(requestId)?.chunks.at(-1)?.chunk;
+    if (last !== undefined && isTerminal(last)) {
+      // Back after its end was stored: the run is over (RunQueue contract).
+      unsettled[entry.request.tier] -= 1;
+      return;
+    }
     entry.attempt += 1;
     const controller = new AbortController();
     if (cancelled.has(requestId)) controller.abort();

@@ -1,8 +1,8 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { type Msg, type NatsConnection, nanos, type Subscription } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
+import { isTerminal } from "../protocol/agent-frames.js";
 import { agentNames } from "../protocol/agents.js";
-import type { RunReplies } from "./nats-run-acks.js";
 import type { createRunOutput } from "./nats-run-output.js";
 import { type ConsumerPuller, createConsumerPuller } from "./nats-run-pull.js";
 import { type RunNames, tiers } from "./nats-run-streams.js";
@@ -28,7 +28,6 @@ const maxWorkingEveryMs = 1000;
 export interface RunConsumerDeps {
   nc: NatsConnection;
   jsm: JetStreamManager;
-  replies: RunReplies;
   names: RunNames;
   options: RunQueueOptions;
   output: ReturnType<typeof createRunOutput>;
@@ -49,7 +48,7 @@ export function startRunConsumer(
   handler: RunHandler,
   concurrency: number,
 ): RunConsumer & { abort(): void } {
-  const { nc, jsm, names, options, output, replies } = deps;
+  const { nc, jsm, names, options, output } = deps;
   const slots = createPrioritySlots(concurrency);
   // Enough for a lane to keep up alone, small enough that a few busy lanes leave slots to others.
   const maxBatch = Math.max(1, Math.ceil(concurrency / 8));
@@ -260,22 +259,22 @@ export function startRunConsumer(
     let settled = false;
     let lastWorking = Date.now();
     const attempt = deliveryCount(msg.reply!);
-    const job: RunJob = {
+    const job = (afterSeq: number): RunJob => ({
       request,
       attempt,
       signal: controller.signal,
-      emit: output.writer(requestId, attempt > 1),
+      emit: output.writer(requestId, afterSeq),
       working() {
         const now = Date.now();
         if (settled || now - lastWorking < workingEveryMs) return;
         lastWorking = now;
         settle(msg, "+WPI");
       },
+      // Not confirmed by the server (no ack of the ack): a lost one brings the run back, and
+      // `execute` then finds its terminal chunk and acks it without running it.
       async ack() {
         settled = true;
-        await replies.request(msg.reply!, "+ACK").catch((err: unknown) => {
-          throw new AppError("unavailable", "cannot ack the run", { cause: err });
-        });
+        settle(msg, "+ACK");
       },
       async nak(delayMs) {
         settled = true;
@@ -286,10 +285,23 @@ export function startRunConsumer(
         settled = true;
         settle(msg, "+TERM");
       },
-    };
+    });
 
-    Promise.resolve()
-      .then(() => handler(job))
+    // A first delivery starts at seq 0 with no read. A run delivered again continues after its
+    // last stored chunk, unless that chunk ended it: its worker stored the end, then failed or
+    // lost the ack, and running it again would store chunks after the end.
+    async function execute() {
+      if (attempt === 1) return handler(job(0));
+      const last = await output.lastChunk(requestId);
+      if (last !== null && isTerminal(last)) {
+        settled = true;
+        settle(msg, "+ACK");
+        return;
+      }
+      return handler(job(last?.seq ?? 0));
+    }
+
+    execute()
       .catch(() => {
         if (settled) return;
         settled = true;

@@ -39,25 +39,19 @@ export function createRunOutput(
   }
 
   /**
-   * Emits for one delivery of a run. Frames emitted in the same turn of the event loop go out as
-   * one message (a JSON array of chunks in seq order): an agent yields a tool call's `started` and
-   * `finished`, or its last text and `agent.done`, back to back, and each message costs a store, an
-   * ack and a delivery on every hop. Messages are sent in call order (one connection keeps it) and
-   * each frame's promise resolves once its message and every earlier one are stored, or rejects
-   * with the first failure among them. A redelivered run first reads the last stored seq. After one
-   * message fails nothing more is sent: a later chunk stored after a lost one would leave a gap that
-   * no watcher could get past.
+   * Emits for one delivery of a run, numbering its chunks after `afterSeq` (the last stored seq).
+   * Frames emitted in the same turn of the event loop go out as one message (a JSON array of
+   * chunks in seq order): an agent yields a tool call's `started` and `finished`, or its last text
+   * and `agent.done`, back to back, and each message costs a store, an ack and a delivery on every
+   * hop. Messages are sent in call order (one connection keeps it) and each frame's promise
+   * resolves once its message and every earlier one are stored, or rejects with the first failure
+   * among them. After one message fails nothing more is sent: a later chunk stored after a lost
+   * one would leave a gap that no watcher could get past.
    */
-  function writer(requestId: string, continues: boolean): (event: AgentEvent) => Promise<void> {
+  function writer(requestId: string, afterSeq: number): (event: AgentEvent) => Promise<void> {
     const subject = names.outSubject(requestId);
-    let seq = 0;
+    let seq = afterSeq;
     let failure: unknown;
-    let ready: Promise<void> | undefined = continues
-      ? lastChunk(requestId).then((chunk) => {
-          seq = chunk?.seq ?? 0;
-          ready = undefined;
-        })
-      : undefined;
     let waiting: AgentEvent[] = [];
     let batch: Promise<void> | undefined;
     let earlier: Promise<void> = Promise.resolve();
@@ -79,7 +73,7 @@ export function createRunOutput(
       const events = waiting;
       waiting = [];
       batch = undefined;
-      return ready === undefined ? send(events) : ready.then(() => send(events));
+      return send(events);
     };
     return (event) => {
       waiting.push(event);

@@ -120,11 +120,7 @@ export async function createNatsRunQueue(
     },
 
     consume(handler, { concurrency }): RunConsumer {
-      const consumer = startRunConsumer(
-        { nc, jsm, names, options, output, replies, repair },
-        handler,
-        concurrency,
-      );
+      const consumer = startRunConsumer({ nc, jsm, names, options, output, repair }, handler, concurrency);
       consumers.add(consumer);
       return {
         get active() {

@@ -242,6 +242,45 @@ export function runQueueContract(name: string, makeBus: MakeTestBus): void {
       assert.equal(await queue.lastSeq(request.requestId), 3);
     });
 
+    test("a run that comes back after its terminal chunk was stored ends without running again", async () => {
+      const queue = await open();
+      const request = run();
+      await queue.submit(request);
+      const attempts: number[] = [];
+      const consumer = queue.consume(
+        async (job) => {
+          attempts.push(job.attempt);
+          await job.emit(delta("all of it"));
+          await job.emit(done());
+          // Fails between storing the end and the ack, as a lost ack does: the run comes back.
+          throw new Error("crashed after the end");
+        },
+        { concurrency: 1 },
+      );
+      const chunks = await collect(queue.watch(request.requestId, 0));
+      // Long enough for the redelivery (an immediate nak) to reach a handler if it were going to.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await consumer.stop();
+      assert.deepEqual(attempts, [1]);
+      assert.deepEqual(
+        chunks.map((c) => c.type),
+        ["agent.delta", "agent.done"],
+      );
+      assert.equal(await queue.lastSeq(request.requestId), 2);
+      // Removed from the queue: a fresh worker finds nothing to run.
+      const later: number[] = [];
+      const fresh = queue.consume(
+        async (job) => {
+          later.push(job.attempt);
+          await job.ack();
+        },
+        { concurrency: 1 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await fresh.stop();
+      assert.deepEqual(later, []);
+    });
+
     test("a handler that throws gets the run again; after maxDeliver attempts watchers get a terminal error", async () => {
       const queue = await open({ maxDeliver: 2 });
       const request = run();

@@ -30,7 +30,9 @@ import type { AgentName } from "../protocol/agents.js";
  * - A submitted run is delivered to exactly one worker at a time; a worker that neither acks nor
  *   signals `working()` within `ackWaitMs` (or that dies) loses it and another worker gets it,
  *   with `attempt` incremented, up to `maxDeliver` attempts. Pro runs are delivered before free
- *   runs that are waiting at the same time.
+ *   runs that are waiting at the same time. A run that comes back after its terminal chunk was
+ *   stored (its ack was lost, or its worker failed after the end) is over: it is removed without
+ *   reaching a handler, so no chunk is ever stored after a terminal one.
  * - Output: `RunJob.emit` assigns `seq` 1, 2, 3… in emit order and continues after the last seq
  *   already published for the run (so a redelivered run continues the sequence). `emit` may be
  *   called again before the previous call resolves (workers pipeline a run's frames): chunks are
@@ -116,7 +118,10 @@ export interface RunJob {
   emit(event: AgentEvent): Promise<void>;
   /** Tells the bus the run is still alive (extends the ack deadline). Cheap; call often. */
   working(): void;
-  /** The run is finished (its terminal chunk was emitted): remove it from the queue. */
+  /**
+   * The run is finished (its terminal chunk was emitted): remove it from the queue. Not confirmed
+   * by the bus: should the ack be lost, the run comes back and ends without running (above).
+   */
   ack(): Promise<void>;
   /** This worker cannot run it now: deliver again later (to any worker). */
   nak(delayMs?: number): Promise<void>;
