@@ -14,6 +14,7 @@ import {
   timeHeader,
   topicSubject,
 } from "./nats-live-log.js";
+import { createNatsReplies } from "./nats-replies.js";
 
 export interface NatsLiveStreamOptions {
   streamPrefix: string;
@@ -41,6 +42,9 @@ export async function createNatsLiveStream(
   const jsm = await jetstreamManager(nc);
   let epoch = epochOf(await unavailableOnError(ensureLiveStream(jsm, names, options)));
   const log: LiveLog = { js: jetstream(nc), jsm, names, epoch: () => epoch };
+  // Publishes and their acks share one inbox (nats-replies.ts): `js.publish` is a core request
+  // each, with a timer and two stack-captured errors, and a trade alone publishes three events.
+  const replies = createNatsReplies(nc, { what: "live stream", closedMessage: "live stream is closed" });
   const followers = new Set<Follower>();
   let closed = false;
 
@@ -85,7 +89,7 @@ export async function createNatsLiveStream(
       const h = headers();
       h.set(timeHeader, new Date().toISOString());
       const ack = await unavailableOnError(
-        log.js.publish(topicSubject(names.stored, topic), JSON.stringify(data ?? null), { headers: h }),
+        replies.publishStored(topicSubject(names.stored, topic), JSON.stringify(data ?? null), undefined, h),
       );
       return { seq: ack.seq, epoch };
     },
@@ -116,6 +120,7 @@ export async function createNatsLiveStream(
 
     async close() {
       closed = true;
+      replies.close();
       for (const follower of followers) follower.close();
       followers.clear();
     },
