@@ -1,5 +1,6 @@
 import { type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { AppError, toAppError } from "../errors.js";
+import { createNatsReplies } from "./nats-replies.js";
 import type { Rpc, RpcHandler, RpcReply } from "./rpc.js";
 import {
   createRequestGate,
@@ -14,7 +15,8 @@ import {
 /**
  * The request/reply port on core NATS: `request` is a NATS request on `${subjectPrefix}${subject}`,
  * `serve` a queue-group subscription, replies are `RpcReply` JSON. No responders and timeouts
- * both become `unavailable`; the connection stays the caller's. Every `serve` of one instance
+ * both become `unavailable`; the connection stays the caller's. Requests share one reply inbox
+ * (nats-replies.ts: no timer or stack-captured errors per trade). Every `serve` of one instance
  * shares `limits` (rpc-shedding.ts): past them a request is answered `overloaded`.
  */
 export function createNatsRpc(
@@ -23,6 +25,7 @@ export function createNatsRpc(
 ): Rpc {
   const stops = new Set<() => Promise<void>>();
   const gate = createRequestGate(options.limits ?? defaultRpcLimits);
+  const replies = createNatsReplies(nc, { what: "bus", closedMessage: "request channel is closed" });
 
   return {
     async request<Reply>(
@@ -37,8 +40,8 @@ export function createNatsRpc(
       hdrs.set(timeoutHeader, String(timeoutMs));
       let msg: Msg;
       try {
-        msg = await nc.request(fullSubject, JSON.stringify(payload ?? null), {
-          timeout: timeoutMs,
+        msg = await replies.request(fullSubject, JSON.stringify(payload ?? null), {
+          timeoutMs,
           headers: hdrs,
         });
       } catch (err) {
@@ -78,6 +81,7 @@ export function createNatsRpc(
 
     async close() {
       await Promise.all([...stops].map((stop) => stop()));
+      replies.close();
     },
   };
 }
