@@ -34,8 +34,6 @@ export interface ReplyRequestOptions {
 export interface PublishExpectations {
   /** JetStream drops a repeat of this id within the stream's duplicate window. */
   msgID?: string;
-  /** Stored only if the subject's last message has this sequence (0: the subject is empty). */
-  lastSubjectSequence?: number;
 }
 
 export interface PubAck {
@@ -174,8 +172,5 @@ interface JsPubAck {
 
 function expectHeaders(expect: PublishExpectations, h: MsgHdrs): MsgHdrs {
   if (expect.msgID !== undefined) h.set("Nats-Msg-Id", expect.msgID);
-  if (expect.lastSubjectSequence !== undefined) {
-    h.set("Nats-Expected-Last-Subject-Sequence", String(expect.lastSubjectSequence));
-  }
   return h;
 }

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { AgentChunk } from "../protocol/agent-frames.js";
 import { connectNats } from "./nats-connection.js";
@@ -158,22 +157,55 @@ describe("JetStream details", () => {
     }
   });
 
-  test("a client id whose submit failed after recording it may be submitted again", async () => {
+  test("a repeat of a client id finds the first run after it ended and left its stream", async () => {
     const first = runRequest();
-    // What such a submit leaves: the key's delete marker in the runs bucket.
-    const kv = await new Kvm(nc).open(names.runsBucket);
-    const key = createHash("sha256")
-      .update(first.userId)
-      .update("\u0000")
-      .update(first.clientId)
-      .digest("hex");
-    await kv.put(key, first.requestId);
-    await kv.delete(key);
-    const again = { ...first, requestId: randomBytes(8).toString("hex") };
-    const result = await queue.submit(again);
-    assert.equal(result.duplicate, false);
-    assert.equal(result.requestId, again.requestId);
-    assert.equal((await queue.submit({ ...first, requestId: "third" })).requestId, again.requestId);
+    const consumer = queue.consume((job) => job.ack(), { concurrency: 1 });
+    await queue.submit(first);
+    const jsm = await jetstreamManager(nc);
+    await waitFor(async () => (await jsm.streams.info(names.reqStream("pro"))).state.messages === 0, 5000);
+    await consumer.stop();
+    const again = await queue.submit({ ...first, requestId: "again" });
+    assert.deepEqual(again, { requestId: first.requestId, duplicate: true });
+  });
+
+  test("a submit whose answer was lost: sending the id again attaches to the run it stored", async () => {
+    const first = runRequest();
+    // What such a submit leaves: its run stored under the client id, and no record of its id.
+    await jetstream(nc).publish(names.reqSubject(first.agent, first.tier), JSON.stringify(first), {
+      msgID: clientKey(first),
+    });
+    const again = await queue.submit({ ...first, requestId: "again" });
+    assert.deepEqual(again, { requestId: first.requestId, duplicate: true });
+  });
+
+  test("the same client id sent through two gateways at once starts one run", async () => {
+    const otherNc = await connectNats({ natsUrl }, `run-out-test-${id}-2`);
+    const other = await createNatsRunQueue(otherNc, {
+      dedupeWindowMs: 60_000,
+      ackWaitMs: 30_000,
+      maxDeliver: 3,
+      queueMax: 100,
+      outMaxAgeMs: 60_000,
+      streamPrefix: `T${id}_`,
+      subjectPrefix: `t${id}.`,
+    });
+    const jsm = await jetstreamManager(nc);
+    const storedBefore = (await jsm.streams.info(names.reqStream("pro"))).state.messages;
+    try {
+      for (let i = 0; i < 10; i++) {
+        const request = runRequest();
+        const answers = await Promise.all([
+          queue.submit(request),
+          other.submit({ ...request, requestId: `${request.requestId}-b` }),
+        ]);
+        assert.equal(answers.filter((a) => !a.duplicate).length, 1);
+        assert.equal(answers[0]!.requestId, answers[1]!.requestId);
+      }
+      assert.equal((await jsm.streams.info(names.reqStream("pro"))).state.messages, storedBefore + 10);
+    } finally {
+      await other.close();
+      await otherNc.close();
+    }
   });
 
   test("a chunk stored alone by the previous version is still read", async () => {
@@ -197,6 +229,11 @@ describe("JetStream details", () => {
   });
 });
 
+/** The dedupe key of a run's client id, as the adapter derives it. */
+function clientKey(request: AgentRunRequest): string {
+  return createHash("sha256").update(request.userId).update("\u0000").update(request.clientId).digest("hex");
+}
+
 function runRequest(): AgentRunRequest {
   return {
     v: 1,
@@ -210,9 +247,9 @@ function runRequest(): AgentRunRequest {
   };
 }
 
-async function waitFor(done: () => boolean, timeoutMs = 3000): Promise<void> {
+async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error("timed out");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

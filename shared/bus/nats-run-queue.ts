@@ -4,18 +4,16 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import { admit, queuedAhead } from "./admission.js";
-import { isWrongLastSequence, openKvBucket } from "./nats-kv.js";
-import { createRunReplies, StreamPublishError } from "./nats-run-acks.js";
+import { openKvBucket } from "./nats-kv.js";
+import { createRunReplies, type PubAck, StreamPublishError } from "./nats-run-acks.js";
 import { startRunConsumer } from "./nats-run-consumer.js";
 import { createRunDepth } from "./nats-run-depth.js";
 import { createRunOutput } from "./nats-run-output.js";
 import { ensureRunStreams, runNames } from "./nats-run-streams.js";
-import type { RunConsumer, RunQueue, RunQueueOptions } from "./run-queue.js";
+import type { AgentRunRequest, RunConsumer, RunQueue, RunQueueOptions } from "./run-queue.js";
 
 /** The server's answer to a publish into a full `discard: new` stream. */
 const streamFullCode = 10077;
-/** The server's answer to a publish whose expected last subject sequence is not the subject's. */
-const wrongLastSequenceCode = 10071;
 
 export interface NatsRunQueueOptions extends RunQueueOptions {
   /** Prefix of stream, consumer and KV bucket names (`${streamPrefix}AGENT_REQ_FREE`). */
@@ -46,18 +44,18 @@ export async function createNatsRunQueue(
   const depth = await createRunDepth(jsm, names);
 
   /**
-   * `runs.create(key, value)` on the common path (the key is new) as one publish on this adapter's
-   * reply inbox: the KV client's own request builds a timer and errors with stacks per call. A key
-   * that holds anything, even the marker of a deleted key, goes to `runs.create`, which knows
-   * when a marker may be overwritten.
+   * The first run of a client id, from the sequence JetStream answered a repeat with: still in its
+   * stream while it waits or runs, else (acked out of it) recorded under the key when it was stored.
    */
-  async function createKey(key: string, value: string): Promise<void> {
-    try {
-      await replies.publishStored(`$KV.${names.runsBucket}.${key}`, value, { lastSubjectSequence: 0 });
-    } catch (err) {
-      if (!(err instanceof StreamPublishError && err.errCode === wrongLastSequenceCode)) throw err;
-      await runs.create(key, value);
-    }
+  async function firstRunId(tier: AgentRunRequest["tier"], seq: number, key: string): Promise<string> {
+    const queued = await jsm.streams.getMessage(names.reqStream(tier), { seq }).catch(() => null);
+    if (queued !== null) return queued.json<AgentRunRequest>().requestId;
+    const recorded = await runs.get(key).catch(() => null);
+    if (recorded?.operation === "PUT") return recorded.string();
+    throw new AppError(
+      "bad_request",
+      "this agent.run id started a run in the last 2 minutes that can no longer be found; send a new id",
+    );
   }
 
   return {
@@ -74,32 +72,30 @@ export async function createNatsRunQueue(
         .update("\u0000")
         .update(request.clientId)
         .digest("hex");
-      // The atomic create is what makes a resubmit through any gateway a duplicate.
+      let ack: PubAck;
       try {
-        await createKey(key, request.requestId);
-      } catch (err) {
-        reservation.release();
-        const first = isWrongLastSequence(err) ? await runs.get(key).catch(() => null) : null;
-        if (first?.operation === "PUT") return { requestId: first.string(), duplicate: true };
-        throw new AppError("unavailable", "agent bus unavailable", { cause: err });
-      }
-      try {
-        // The same key as msgID: JetStream drops a repeat inside its window as well.
-        const ack = await replies.publishStored(
+        // The client id as msgID: the stream stores one run per client id within its duplicate
+        // window, whichever gateway sends it, and answers a repeat with the first one's sequence.
+        ack = await replies.publishStored(
           names.reqSubject(request.agent, request.tier),
           JSON.stringify(request),
           { msgID: key },
         );
-        if (ack.duplicate) reservation.release();
-        else reservation.stored();
       } catch (err) {
         reservation.release();
-        await runs.delete(key).catch(() => undefined);
         if (err instanceof StreamPublishError && err.errCode === streamFullCode) {
           throw new AppError("overloaded", "agent queue is full; try again shortly", { retryAfterMs: 1000 });
         }
         throw new AppError("unavailable", "agent bus unavailable", { cause: err });
       }
+      if (ack.duplicate) {
+        reservation.release();
+        return { requestId: await firstRunId(request.tier, ack.seq, key), duplicate: true };
+      }
+      reservation.stored();
+      // For a repeat that comes once this run has left its stream. Not awaited: the run is
+      // accepted either way, and a lost record costs only that late repeat its attachment.
+      replies.publishStored(`$KV.${names.runsBucket}.${key}`, request.requestId).catch(() => undefined);
       return { requestId: request.requestId, duplicate: false, queuedAhead: ahead };
     },
 

@@ -9,7 +9,9 @@ import type { AgentName } from "../protocol/agents.js";
  *
  * Contract:
  * - `submit` is idempotent per (userId, clientId) for `dedupeWindowMs` (2 minutes): a second
- *   submit returns the first run's `requestId` with `duplicate: true` and queues nothing.
+ *   submit returns the first run's `requestId` with `duplicate: true` and queues nothing. Over
+ *   JetStream the window is kept by each tier's stream, so a user whose tier changed within it
+ *   could start the same client id once more on the new tier.
  * - Admission (admission.ts; a refusal is `AppError("overloaded")`, a bus that is down
  *   `unavailable`). A run counts from its submit until it is acked or dropped, waiting or held by a
  *   worker. Pro runs have `queueMax` places that free runs never take: a pro run is refused only
