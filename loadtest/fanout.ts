@@ -407,17 +407,27 @@ const memoryDelta = {
  */
 const latencyVerdict = (oursAll: boolean, baseAll: boolean, ratioValue: number, limit: number) =>
   !baseAll ? "saturated" : oursAll && ratioValue <= limit ? "met" : "MISSED";
+/** A target against a server left out of the run (`--servers`) is "not measured", not missed. */
+const notMeasured = "not measured";
+const memoryVerdict = (delta: number, met: boolean) =>
+  Number.isNaN(delta) ? notMeasured : met ? "met" : "MISSED";
 const targets = {
   p99Within1_2xWs: comparisons.map((c) => ({
     ratePerS: c.ratePerS,
-    verdict: latencyVerdict(c.allDelivered.ours, c.allDelivered.ws, c.p99OursOverWs, 1.2),
+    verdict:
+      summary.ws === undefined
+        ? notMeasured
+        : latencyVerdict(c.allDelivered.ours, c.allDelivered.ws, c.p99OursOverWs, 1.2),
   })),
-  memoryWithin4KBOfWs: memoryDelta.rssKBOverWs <= 4,
+  memoryWithin4KBOfWs: memoryVerdict(memoryDelta.rssKBOverWs, memoryDelta.rssKBOverWs <= 4),
   aheadOfSocketioP99: comparisons.map((c) => ({
     ratePerS: c.ratePerS,
-    verdict: latencyVerdict(c.allDelivered.ours, c.allDelivered.socketio, c.p99OursOverSocketio, 1),
+    verdict:
+      summary.socketio === undefined
+        ? notMeasured
+        : latencyVerdict(c.allDelivered.ours, c.allDelivered.socketio, c.p99OursOverSocketio, 1),
   })),
-  aheadOfSocketioMemory: memoryDelta.rssKBOverSocketio < 0,
+  aheadOfSocketioMemory: memoryVerdict(memoryDelta.rssKBOverSocketio, memoryDelta.rssKBOverSocketio < 0),
 };
 
 const kb = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "–");
@@ -484,9 +494,9 @@ console.log(
 );
 console.log(
   `targets: p99 ≤ 1.2× ws: ${targets.p99Within1_2xWs.map((t) => `${t.ratePerS}/s ${t.verdict}`).join(", ")}; ` +
-    `RSS ≤ ws + 4 KB: ${targets.memoryWithin4KBOfWs ? "met" : "MISSED"}; ` +
+    `RSS ≤ ws + 4 KB: ${targets.memoryWithin4KBOfWs}; ` +
     `p99 ahead of socketio: ${targets.aheadOfSocketioP99.map((t) => `${t.ratePerS}/s ${t.verdict}`).join(", ")}; ` +
-    `RSS ahead of socketio: ${targets.aheadOfSocketioMemory ? "met" : "MISSED"}`,
+    `RSS ahead of socketio: ${targets.aheadOfSocketioMemory}`,
 );
 console.log(`load: before ${uptimeBefore}\n      after  ${uptimeAfter}`);
 const path = await writeResults("fanout", {
