@@ -42,20 +42,21 @@ runQueueContract("nats", async (options) => {
 describe("JetStream details", () => {
   const id = randomBytes(4).toString("hex");
   const names = runNames(`T${id}_`, `t${id}.`);
+  const options = {
+    dedupeWindowMs: 60_000,
+    // Long: the periodic check for runs due again (every 5 s then) must not be what starts a run.
+    ackWaitMs: 30_000,
+    maxDeliver: 3,
+    queueMax: 100,
+    outMaxAgeMs: 60_000,
+    streamPrefix: `T${id}_`,
+    subjectPrefix: `t${id}.`,
+  };
   let nc: NatsConnection;
   let queue: RunQueue;
   before(async () => {
     nc = await connectNats({ natsUrl }, `run-out-test-${id}`);
-    queue = await createNatsRunQueue(nc, {
-      dedupeWindowMs: 60_000,
-      // Long: the periodic check for runs due again (every 5 s then) must not be what starts a run.
-      ackWaitMs: 30_000,
-      maxDeliver: 3,
-      queueMax: 100,
-      outMaxAgeMs: 60_000,
-      streamPrefix: `T${id}_`,
-      subjectPrefix: `t${id}.`,
-    });
+    queue = await createNatsRunQueue(nc, options);
   });
   after(async () => {
     await queue.close();
@@ -180,15 +181,7 @@ describe("JetStream details", () => {
 
   test("the same client id sent through two gateways at once starts one run", async () => {
     const otherNc = await connectNats({ natsUrl }, `run-out-test-${id}-2`);
-    const other = await createNatsRunQueue(otherNc, {
-      dedupeWindowMs: 60_000,
-      ackWaitMs: 30_000,
-      maxDeliver: 3,
-      queueMax: 100,
-      outMaxAgeMs: 60_000,
-      streamPrefix: `T${id}_`,
-      subjectPrefix: `t${id}.`,
-    });
+    const other = await createNatsRunQueue(otherNc, options);
     const jsm = await jetstreamManager(nc);
     const storedBefore = (await jsm.streams.info(names.reqStream("pro"))).state.messages;
     try {
