@@ -6,6 +6,7 @@ import { createExchangeClient } from "../../services/exchange/rpc.js";
 import { connectNats } from "../../shared/bus/nats-connection.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { toAppError } from "../../shared/errors.js";
+import { noDelayConnections } from "../../shared/store/postgres-socket.js";
 import { clientIndex, serveParent } from "../lib/client-processes.js";
 import { epochNow, runOpenLoop } from "../lib/open-loop.js";
 import { baselineTable } from "./baseline.js";
@@ -127,7 +128,12 @@ serveParent(
       users = params.users;
       nc = await connectNats({ natsUrl: params.natsUrl }, `loadtest-trades-${clientIndex()}`);
       exchange = createExchangeClient(createNatsRpc(nc, { subjectPrefix: params.subjectPrefix }));
-      sql = postgres(params.databaseUrl, { max: params.databaseConnections, onnotice: () => {} });
+      // Connected like the store's, so the baseline differs from a trade only in its statement.
+      sql = postgres(params.databaseUrl, {
+        max: params.databaseConnections,
+        onnotice: () => {},
+        ...noDelayConnections,
+      });
       const mine = users
         .map((user, index) => ({ ...user, index }))
         .filter((u) => u.index % params.share.of === params.share.index);

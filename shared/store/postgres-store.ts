@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { noDelayConnections } from "./postgres-socket.js";
 import type { SqlDatabase, SqlRunner } from "./sql.js";
 import { buildSqlStore } from "./sql-store.js";
 import type { Store } from "./store.js";
@@ -12,6 +13,7 @@ export function createPostgresStore(databaseUrl: string, options: { maxConnectio
     max: options.maxConnections ?? 10,
     onnotice: () => {},
     connect_timeout: 5,
+    ...noDelayConnections,
     // The ledger reads int8 as Number (safe to 2^53 cents) instead of postgres.js's default strings.
     types: {
       bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
