@@ -89,7 +89,9 @@ export async function createNatsLiveStream(
       const h = headers();
       h.set(timeHeader, new Date().toISOString());
       const ack = await unavailableOnError(
-        replies.publishStored(topicSubject(names.stored, topic), JSON.stringify(data ?? null), undefined, h),
+        replies.publishStored(topicSubject(names.stored, topic), JSON.stringify(data ?? null), {
+          headers: h,
+        }),
       );
       return { seq: ack.seq, epoch };
     },

@@ -21,19 +21,21 @@ const sweepMs = 100;
 export interface NatsReplies {
   /** Publishes `data` to `subject` and resolves with the reply. */
   request(subject: string, data: string, options?: ReplyRequestOptions): Promise<Msg>;
-  /** Publishes into a stream: resolves with the stored sequence, rejects with the stream's error. */
-  publishStored(subject: string, data: string, expect?: PublishExpectations, hdrs?: MsgHdrs): Promise<PubAck>;
+  /**
+   * Publishes into a stream: resolves with the stored sequence, rejects with the stream's error.
+   * Given `msgID`, JetStream drops a repeat of it within the stream's duplicate window.
+   */
+  publishStored(
+    subject: string,
+    data: string,
+    options?: { msgID?: string; headers?: MsgHdrs },
+  ): Promise<PubAck>;
   close(): void;
 }
 
 export interface ReplyRequestOptions {
   headers?: MsgHdrs;
   timeoutMs?: number;
-}
-
-export interface PublishExpectations {
-  /** JetStream drops a repeat of this id within the stream's duplicate window. */
-  msgID?: string;
 }
 
 export interface PubAck {
@@ -140,8 +142,12 @@ export function createNatsReplies(
 
   return {
     request,
-    async publishStored(subject, data, expect, hdrs) {
-      const h = expect === undefined ? hdrs : expectHeaders(expect, hdrs ?? headers());
+    async publishStored(subject, data, { msgID, headers: given } = {}) {
+      let h = given;
+      if (msgID !== undefined) {
+        h ??= headers();
+        h.set("Nats-Msg-Id", msgID);
+      }
       const reply = await request(subject, data, h === undefined ? {} : { headers: h });
       const ack = reply.json<JsPubAck>();
       if (ack.error !== undefined) throw new StreamPublishError(ack.error.err_code, ack.error.description);
@@ -168,9 +174,4 @@ interface JsPubAck {
   seq: number;
   duplicate?: boolean;
   error?: { code: number; err_code: number; description: string };
-}
-
-function expectHeaders(expect: PublishExpectations, h: MsgHdrs): MsgHdrs {
-  if (expect.msgID !== undefined) h.set("Nats-Msg-Id", expect.msgID);
-  return h;
 }

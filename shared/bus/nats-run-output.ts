@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import type { AgentChunk, AgentEvent } from "../protocol/agent-frames.js";
 import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
-import type { RunReplies } from "./nats-run-acks.js";
+import type { NatsReplies } from "./nats-replies.js";
 import type { RunNames } from "./nats-run-streams.js";
 import type { RunWatch } from "./run-queue.js";
 
@@ -26,7 +26,7 @@ const maxFailedReads = 3;
 export function createRunOutput(
   nc: NatsConnection,
   jsm: JetStreamManager,
-  replies: RunReplies,
+  replies: NatsReplies,
   names: RunNames,
 ) {
   const watches = new Set<ChunkFeed>();

@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import { admit, queuedAhead } from "./admission.js";
 import { openKvBucket } from "./nats-kv.js";
-import { createRunReplies, type PubAck, StreamPublishError } from "./nats-run-acks.js";
+import { createNatsReplies, type PubAck, StreamPublishError } from "./nats-replies.js";
 import { startRunConsumer } from "./nats-run-consumer.js";
 import { createRunDepth } from "./nats-run-depth.js";
 import { createRunOutput } from "./nats-run-output.js";
@@ -37,7 +37,8 @@ export async function createNatsRunQueue(
   const repair = () => ensureRunStreams(jsm, names, options);
   await repair();
   const runs = await openKvBucket(new Kvm(js), names.runsBucket, options.dedupeWindowMs);
-  const replies = createRunReplies(nc);
+  // JetStream publishes and acks of the run queue, matched on one inbox (nats-replies.ts).
+  const replies = createNatsReplies(nc, { what: "agent bus", closedMessage: "run queue is closed" });
   const output = createRunOutput(nc, jsm, replies, names);
   const consumers = new Set<ReturnType<typeof startRunConsumer>>();
 
