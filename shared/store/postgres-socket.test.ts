@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Socket } from "node:net";
 import { test } from "node:test";
 import postgres from "postgres";
 import { noDelayConnections } from "./postgres-socket.js";
@@ -14,6 +15,23 @@ test("connections through the no-delay socket answer queries, pipelined ones inc
       answers.map((rows) => rows[0]!.n),
       Array.from({ length: 20 }, (_, i) => i),
     );
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+});
+
+test("every connection the pool opens has Nagle's algorithm off", async (t) => {
+  const noDelay: boolean[] = [];
+  const original = Socket.prototype.setNoDelay;
+  t.mock.method(Socket.prototype, "setNoDelay", function (this: Socket, on?: boolean) {
+    noDelay.push(on ?? true);
+    return original.call(this, on);
+  });
+  const sql = postgres(adminUrl, { max: 3, onnotice: () => {}, ...noDelayConnections });
+  try {
+    // Three queries at once on a pool of three: three connections.
+    await Promise.all([sql`select pg_sleep(0.05)`, sql`select pg_sleep(0.05)`, sql`select pg_sleep(0.05)`]);
+    assert.deepEqual(noDelay, [true, true, true]);
   } finally {
     await sql.end({ timeout: 5 });
   }
