@@ -1,10 +1,12 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
+import { batchNatsWrites } from "./nats-write-batching.js";
 
 /**
  * Connects to NATS the way every service must: reconnecting forever (a NATS restart must never
  * kill a gateway or worker), with jittered waits so a fleet does not reconnect in lockstep. The
  * first connect fails with `unavailable` so a service refuses to start rather than run blind.
+ * Its writes are batched per event-loop turn (nats-write-batching.ts).
  * Lifecycle events stay data: `nc.status()`, summarised by `trackNatsHealth`.
  */
 export async function connectNats(config: { natsUrl: string }, name: string): Promise<NatsConnection> {
@@ -12,6 +14,7 @@ export async function connectNats(config: { natsUrl: string }, name: string): Pr
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+  batchNatsWrites();
   try {
     return await connect({
       servers,

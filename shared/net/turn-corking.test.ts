@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type Server, Socket } from "node:net";
+import { afterEach, beforeEach, test } from "node:test";
+import { corkForTurn } from "./turn-corking.js";
+
+let server: Server;
+let received: Buffer[];
+let client: Socket;
+
+beforeEach(async () => {
+  received = [];
+  server = createServer((peer) => peer.on("data", (chunk) => received.push(chunk)));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  client = new Socket();
+  client.connect(port, "127.0.0.1");
+  await once(client, "connect");
+});
+
+afterEach(async () => {
+  client.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Socket writes reaching the kernel: one `_write` or `_writev` each. */
+function countWrites(socket: Socket): { count: number } {
+  const counter = { count: 0 };
+  const s = socket as unknown as Record<"_write" | "_writev", (...args: unknown[]) => void>;
+  for (const method of ["_write", "_writev"] as const) {
+    const original = s[method];
+    s[method] = function (this: unknown, ...args: unknown[]) {
+      counter.count += 1;
+      return original.apply(this, args);
+    };
+  }
+  return counter;
+}
+
+/** Three writes in three microtask steps of one turn, as a handler that awaits between them. */
+async function writeInSteps(socket: Socket, cork: boolean): Promise<void> {
+  for (const part of ["one,", "two,", "three"]) {
+    if (cork) corkForTurn(socket);
+    socket.write(part);
+    await Promise.resolve();
+  }
+}
+
+async function receivedText(length: number): Promise<string> {
+  while (Buffer.concat(received).length < length) await new Promise((r) => setTimeout(r, 5));
+  return Buffer.concat(received).toString();
+}
+
+test("writes of one turn leave in one syscall, in order", async () => {
+  const writes = countWrites(client);
+  await writeInSteps(client, true);
+  assert.equal(writes.count, 0, "held until the turn ends");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writes.count, 1);
+  assert.equal(await receivedText(13), "one,two,three");
+});
+
+test("without corking, the same steps cost a syscall each", async () => {
+  const writes = countWrites(client);
+  await writeInSteps(client, false);
+  assert.equal(writes.count, 3);
+  assert.equal(await receivedText(13), "one,two,three");
+});
+
+test("each turn is corked anew, so a later turn's writes are not held", async () => {
+  const writes = countWrites(client);
+  await writeInSteps(client, true);
+  await new Promise((resolve) => setImmediate(resolve));
+  corkForTurn(client);
+  client.write("|four");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writes.count, 2);
+  assert.equal(await receivedText(18), "one,two,three|four");
+});
+
+test("a destroyed socket is left alone", () => {
+  client.destroy();
+  assert.doesNotThrow(() => corkForTurn(client));
+  assert.equal(client.writableCorked, 0);
+});
