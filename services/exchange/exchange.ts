@@ -71,8 +71,11 @@ export type ExchangeEvent =
       status: MarketView["status"];
       prices: Record<string, number>;
       winner?: string;
-      /** The price alerts these prices reached have fired already (a trade fires its own). */
-      alertsFired?: true;
+      /**
+       * Prices moved by a trade: the market was open and stays open, and the price alerts these
+       * prices reached fired with the trade.
+       */
+      byTrade?: true;
     };
 
 export interface ExchangeOptions {
@@ -186,7 +189,7 @@ export function createExchange(options: ExchangeOptions): Exchange {
         const outcomes = await outcomesOf(record.marketId);
         if (outcomes) {
           const prices = priceMap(outcomes, record.prices);
-          publish({ kind: "market", marketId: record.marketId, status: "open", prices, alertsFired: true });
+          publish({ kind: "market", marketId: record.marketId, status: "open", prices, byTrade: true });
           for (const d of priceAlertDeliveries(record.marketId, prices, record.firedAlerts ?? []))
             publish({ kind: "alert", userId: d.userId, alert: d.data });
         }

@@ -100,7 +100,7 @@ test("a trade's market event, its alerts fired already, is stored as is and not 
     onError: (err) => assert.fail(String(err)),
   });
   const prices = { home: 0.6, draw: 0.25, away: 0.15 };
-  publish({ kind: "market", marketId: "m.1x2", status: "open", prices, alertsFired: true });
+  publish({ kind: "market", marketId: "m.1x2", status: "open", prices, byTrade: true });
   const alert = { kind: "alert", alertId: "a2" };
   publish({ kind: "alert", userId: "ann", alert: alert as never });
   for (let i = 0; (await live.last("user.ann")) === undefined && i < 100; i++)

@@ -14,7 +14,7 @@ import { invalidateReadCache } from "./read-cache.js";
 export function exchangeLiveEvent(event: ExchangeEvent): { topic: LiveTopic; data: unknown } {
   switch (event.kind) {
     case "market": {
-      const { kind: _, alertsFired: __, ...data } = event;
+      const { kind: _, byTrade: __, ...data } = event;
       return { topic: `market.${event.marketId}`, data };
     }
     case "alert":
@@ -38,7 +38,7 @@ export function exchangeLiveEvent(event: ExchangeEvent): { topic: LiveTopic; dat
  * read back from the exchange. Invalidations of events emitted while one is on its way to the
  * cache go together in the next (coalesced-deletes.ts): a trade's three events, and every other
  * trade finishing meanwhile, cost one cache call. Given `live` (the stream `publisher` writes
- * to), a `market` event whose alerts fired already (a trade's) goes straight to it instead of
+ * to), a trade's `market` event (its alerts fired with the trade) goes straight to it instead of
  * through the publisher's alert matching, which would find nothing more.
  */
 export function exchangeEventSink(deps: {
@@ -51,7 +51,7 @@ export function exchangeEventSink(deps: {
   const cache = coalesceDeletes(deps.cache);
   return (event) => {
     const { topic, data } = exchangeLiveEvent(event);
-    const matched = event.kind === "market" && event.alertsFired === true && live !== undefined;
+    const matched = event.kind === "market" && event.byTrade === true && live !== undefined;
     (matched ? live.publish(topic, data) : publisher.publish(topic, data)).catch((err: unknown) =>
       onError(err, event, "live publish"),
     );

@@ -15,10 +15,15 @@ export const readCacheKeys = Object.freeze({
   balance: (userId: string) => `wallet:${userId}`,
 });
 
-const statuses = ["*", "open", "suspended", "closed", "settled"] as const;
+const everyStatus = ["*", "open", "suspended", "closed", "settled"] as const;
+/** A trade needs an open market and leaves it open: only lists of open and of all markets held it. */
+const tradedStatuses = ["*", "open"] as const;
 
-/** Every cached read a change of `marketId` makes stale: markets are `<matchId>.<kind>`. */
-function marketKeys(marketId: string): string[] {
+/**
+ * Every cached read a change of `marketId` makes stale, given the lists (by status) the market
+ * was or now is in: markets are `<matchId>.<kind>`.
+ */
+function marketKeys(marketId: string, statuses: readonly string[]): string[] {
   const dot = marketId.lastIndexOf(".");
   const matchId = dot < 0 ? marketId : marketId.slice(0, dot);
   return [
@@ -31,11 +36,15 @@ function marketKeys(marketId: string): string[] {
 export function invalidateReadCache(cache: Cache, event: ExchangeEvent): Promise<void> {
   switch (event.kind) {
     case "market":
-      return cache.delete(...marketKeys(event.marketId));
+      // Any other change may have moved the market from a status this event does not name.
+      return cache.delete(...marketKeys(event.marketId, event.byTrade ? tradedStatuses : everyStatus));
     case "fill":
-      return cache.delete(readCacheKeys.balance(event.userId), ...marketKeys(event.trade.marketId));
+      return cache.delete(
+        readCacheKeys.balance(event.userId),
+        ...marketKeys(event.trade.marketId, tradedStatuses),
+      );
     case "settlement":
-      return cache.delete(readCacheKeys.balance(event.userId), ...marketKeys(event.marketId));
+      return cache.delete(readCacheKeys.balance(event.userId), ...marketKeys(event.marketId, everyStatus));
     case "balance":
       return cache.delete(readCacheKeys.balance(event.userId));
     case "alert":
