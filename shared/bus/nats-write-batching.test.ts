@@ -3,23 +3,14 @@ import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import { test } from "node:test";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { countSocketWrites } from "../net/socket-writes.js";
 import { connectNats } from "./nats-connection.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 
-/** Writes reaching the kernel on the connection's current socket (nats.js keeps it private). */
-function countWrites(nc: NatsConnection): { count: number } {
-  const socket = (nc as unknown as { protocol: { transport: { socket: Socket } } }).protocol.transport
-    .socket as unknown as Record<"_write" | "_writev", (...args: unknown[]) => void>;
-  const counter = { count: 0 };
-  for (const method of ["_write", "_writev"] as const) {
-    const original = socket[method];
-    socket[method] = function (this: unknown, ...args: unknown[]) {
-      counter.count += 1;
-      return original.apply(this, args);
-    };
-  }
-  return counter;
+/** The connection's current socket (nats.js keeps it private). */
+function socketOf(nc: NatsConnection): Socket {
+  return (nc as unknown as { protocol: { transport: { socket: Socket } } }).protocol.transport.socket;
 }
 
 test("a handler's publishes across awaits leave in one write and all arrive, in order", async () => {
@@ -40,7 +31,7 @@ test("a handler's publishes across awaits leave in one write and all arrive, in 
     });
     await subscriber.flush();
 
-    const writes = countWrites(publisher);
+    const writes = countSocketWrites(socketOf(publisher));
     // An exchange answering a trade: publish, await, publish, await, reply.
     for (const event of ["fill", "balance", "market"]) {
       publisher.publish(subject, event);

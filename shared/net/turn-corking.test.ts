@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Server, Socket } from "node:net";
 import { afterEach, beforeEach, test } from "node:test";
+import { countSocketWrites } from "./socket-writes.js";
 import { corkForTurn } from "./turn-corking.js";
 
 let server: Server;
@@ -24,20 +25,6 @@ afterEach(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** Socket writes reaching the kernel: one `_write` or `_writev` each. */
-function countWrites(socket: Socket): { count: number } {
-  const counter = { count: 0 };
-  const s = socket as unknown as Record<"_write" | "_writev", (...args: unknown[]) => void>;
-  for (const method of ["_write", "_writev"] as const) {
-    const original = s[method];
-    s[method] = function (this: unknown, ...args: unknown[]) {
-      counter.count += 1;
-      return original.apply(this, args);
-    };
-  }
-  return counter;
-}
-
 /** Three writes in three microtask steps of one turn, as a handler that awaits between them. */
 async function writeInSteps(socket: Socket, cork: boolean): Promise<void> {
   for (const part of ["one,", "two,", "three"]) {
@@ -53,7 +40,7 @@ async function receivedText(length: number): Promise<string> {
 }
 
 test("writes of one turn leave in one syscall, in order", async () => {
-  const writes = countWrites(client);
+  const writes = countSocketWrites(client);
   await writeInSteps(client, true);
   assert.equal(writes.count, 0, "held until the turn ends");
   await new Promise((resolve) => setImmediate(resolve));
@@ -62,14 +49,14 @@ test("writes of one turn leave in one syscall, in order", async () => {
 });
 
 test("without corking, the same steps cost a syscall each", async () => {
-  const writes = countWrites(client);
+  const writes = countSocketWrites(client);
   await writeInSteps(client, false);
   assert.equal(writes.count, 3);
   assert.equal(await receivedText(13), "one,two,three");
 });
 
 test("each turn is corked anew, so a later turn's writes are not held", async () => {
-  const writes = countWrites(client);
+  const writes = countSocketWrites(client);
   await writeInSteps(client, true);
   await new Promise((resolve) => setImmediate(resolve));
   corkForTurn(client);
