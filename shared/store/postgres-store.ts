@@ -34,6 +34,36 @@ export function createPostgresStore(databaseUrl: string, options: { maxConnectio
     transaction: async <T>(work: (tx: SqlRunner) => Promise<T>) =>
       (await sql.begin((tx) => work(runner(tx)))) as T,
     close: () => sql.end({ timeout: 5 }),
+    async pipelined(statements) {
+      let connection: postgres.ReservedSql;
+      try {
+        connection = await sql.reserve();
+      } catch (error) {
+        return { outcome: "unknown", error };
+      }
+      try {
+        // Created in one turn, so postgres.js writes them together; each settles on its own.
+        const [, ...settled] = await Promise.allSettled([
+          connection.unsafe("BEGIN"),
+          ...statements.map((s) =>
+            connection.unsafe(s.text, s.params as postgres.ParameterOrJSON<never>[], { prepare: true }),
+          ),
+          connection.unsafe("COMMIT"),
+        ]);
+        const commit = settled.pop()!;
+        if (commit.status === "fulfilled") {
+          // After a failed statement PostgreSQL answers COMMIT with ROLLBACK.
+          if (commit.value.command !== "COMMIT") return { outcome: "rolled back" };
+          return {
+            outcome: "committed",
+            rows: settled.map((r) => (r as PromiseFulfilledResult<unknown[]>).value),
+          };
+        }
+        return { outcome: "unknown", error: commit.reason };
+      } finally {
+        connection.release();
+      }
+    },
   };
   return buildSqlStore(db);
 }

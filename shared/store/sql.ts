@@ -15,8 +15,26 @@ export interface SqlRunner {
 
 export interface SqlDatabase extends SqlRunner {
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Optional (a driver that pipelines): runs `statements` as one transaction sent at once —
+   * BEGIN, each statement, COMMIT — without waiting between them, so one round trip and one
+   * commit serve them all. A failed statement makes the rest fail and the COMMIT roll back:
+   * `committed` says nothing was written; `unknown` (the connection failed before the COMMIT's
+   * answer) says it may have been, and `error` is why.
+   */
+  pipelined?(statements: readonly PipelinedStatement[]): Promise<PipelinedOutcome>;
   close(): Promise<void>;
 }
+
+export interface PipelinedStatement {
+  text: string;
+  params: readonly unknown[];
+}
+
+export type PipelinedOutcome =
+  | { outcome: "committed"; rows: unknown[][] }
+  | { outcome: "rolled back" }
+  | { outcome: "unknown"; error: unknown };
 
 const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
 

@@ -1,6 +1,7 @@
 import { AppError } from "../errors.js";
 import { asStoreError, inTransaction, isRetryable, isUniqueViolation, type SqlDatabase } from "./sql.js";
 import type { TradeRecord, TradeRequest } from "./store.js";
+import { createTradeBatches } from "./trade-batches.js";
 import { type MarketVersion, readForTrade, writeTrade } from "./trade-transaction.js";
 
 /** Optimistic attempts before a trade takes the market's row lock instead (a hot market's race). */
@@ -21,6 +22,10 @@ const knownMarketsMax = 10_000;
  */
 export function createTradePlacement(db: SqlDatabase): (request: TradeRequest) => Promise<TradeRecord> {
   const tails = new Map<string, Promise<unknown>>();
+  const write =
+    db.pipelined === undefined
+      ? (request: TradeRequest, at: MarketVersion) => writeTrade(db, request, at)
+      : createTradeBatches(db, db.pipelined.bind(db));
   const known = new Map<string, MarketVersion>();
 
   function remember(next: MarketVersion): void {
@@ -33,7 +38,7 @@ export function createTradePlacement(db: SqlDatabase): (request: TradeRequest) =
     if (last !== undefined) {
       known.delete(request.marketId);
       try {
-        const written = await writeTrade(db, request, last);
+        const written = await write(request, last);
         if (written !== undefined) {
           remember(written.next);
           return written.record;
