@@ -18,7 +18,8 @@ const knownMarketsMax = 10_000;
  * since the remembered state may be stale — the market is read at its newest version first;
  * after `optimisticAttempts` lost races the trade holds the row lock between read and write, so
  * it always ends. Every write is one atomic statement checked against the version it was priced
- * at: what is remembered only ever saves a read, it never decides a trade.
+ * at: what is remembered only ever saves a read, it never decides a trade. Where the database
+ * pipelines (PostgreSQL), those writes go through group commit (trade-batches.ts).
  */
 export function createTradePlacement(db: SqlDatabase): (request: TradeRequest) => Promise<TradeRecord> {
   const tails = new Map<string, Promise<unknown>>();
