@@ -103,6 +103,7 @@ describe("trades written together (group commit)", () => {
   test("the same user in several trades of one batch is charged for each", async () => {
     const trader = await user();
     const trades = await Promise.all(markets.map((m) => buy(trader, m, 2)));
+    assert.equal(await transactionsOf(trades), 1, "one batch");
     const spent = trades.reduce((sum, t) => sum + t.cents, 0);
     assert.equal(await store.balance(trader), 100_000 - spent);
     assert.equal(Math.min(...trades.map((t) => t.balanceCents)), 100_000 - spent);
