@@ -62,6 +62,17 @@ export const configSchema = T.Object(
       description: "Enables POST /api/auth/dev-token (turn off in production).",
     }),
     devTokenTtlS: T.Integer({ minimum: 1, default: 3600, description: "Lifetime of development tokens." }),
+    metricsHost: T.String({
+      default: "127.0.0.1",
+      description:
+        "Address of the operator's listener, never the public one: GET /metrics, and /healthz and /readyz of the exchange, agent worker and market feed.",
+    }),
+    metricsPort: T.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 9464,
+      description: "Port of the operator's listener (0: any free port).",
+    }),
     gatewayId: T.String({
       default: "",
       description: "Name of this gateway in `welcome`; a random one when empty.",

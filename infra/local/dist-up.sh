@@ -16,6 +16,8 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/epl_local
 export STREAM_PREFIX=${STREAM_PREFIX:-LOCAL_}
 export SUBJECT_PREFIX=${SUBJECT_PREFIX:-local.}
 export LOG_LEVEL=${LOG_LEVEL:-info}
+# Each process's operator listener (/metrics, /healthz, /readyz) on a free port of its own.
+export METRICS_PORT=${METRICS_PORT:-0}
 gateway_ports=(${GATEWAY_PORTS:-8081 8082})
 workers=${WORKERS:-2}
 

@@ -84,6 +84,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     SUBJECT_PREFIX: subjectPrefix,
     LOG_LEVEL: "warn",
     DEV_TOKENS: "true",
+    METRICS_PORT: "0",
     OFFLINE_TOKEN_DELAY_MS: "0",
     ANTHROPIC_API_KEY: "",
     HOST: "127.0.0.1",

@@ -39,6 +39,8 @@ export interface GatewayDeps {
   gatewayId?: string;
   /** `/readyz` answers 200 only when every entry is true; absent: ready once listening. */
   readiness?: ReadinessCheck;
+  /** Entries of `readiness` that may be false with the gateway still ready (they have a fallback). */
+  degradable?: readonly string[];
   /** A metrics set to share (embedded mode); a fresh registry otherwise. */
   metrics?: GatewayMetrics;
   /** Quotes, trades, markets and wallets (in process or an RPC client); absent: `unavailable`. */
@@ -110,7 +112,10 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   app.addHook("onClose", async () => runQueue.close());
   await app.register(metricsPlugin, { metrics });
   await app.register(authPlugin, { config });
-  await app.register(healthRoutes, { readiness: deps.readiness ?? (async () => ({})) });
+  await app.register(healthRoutes, {
+    readiness: deps.readiness ?? (async () => ({})),
+    degradable: deps.degradable ?? [],
+  });
   if (config.devTokens && app.tokenIssuer !== undefined) {
     await app.register(devTokenRoutes, { issuer: app.tokenIssuer });
   }

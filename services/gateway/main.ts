@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { connectNats, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
@@ -6,11 +5,18 @@ import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { createRedisCache } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
+import { exitOnUnexpectedError } from "../../shared/crash-only.js";
+import { createFallbackRateLimiter, createFallbackSemaphore } from "../../shared/limits/fallback-limits.js";
+import { createMemoryRateLimiter } from "../../shared/limits/memory-rate-limiter.js";
+import { createMemorySemaphore } from "../../shared/limits/memory-semaphore.js";
 import { createRedisRateLimiter } from "../../shared/limits/redis-rate-limiter.js";
 import { createRedisSemaphore } from "../../shared/limits/redis-semaphore.js";
 import { createLogger } from "../../shared/logger.js";
+import { cachedProbe } from "../../shared/ops/readiness.js";
+import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
-import { createExchangeClient } from "../exchange/rpc.js";
+import { logWaits, untilAvailable } from "../../shared/until-available.js";
+import { createExchangeClient, pingExchange } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
 
 /**
@@ -19,10 +25,14 @@ import { buildApp } from "./app.js";
  * (keys prefixed with STREAM_PREFIX), listening on HOST/PORT.
  * SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012 (clients
  * reconnect elsewhere and resume), then the bus and Redis connections close.
+ * NATS missing at start is waited for (one log line), the gateway listening once it answers; an
+ * unexpected exception exits (crash-only). `/readyz` needs NATS and an exchange that answers;
+ * Redis down only degrades it (docs/architecture.md, "Failure and overload, by design").
  */
 const config = loadConfig();
 const logger = createLogger(config);
-const nc = await connectNats(config, "gateway");
+exitOnUnexpectedError(logger);
+const nc = await untilAvailable("nats", () => connectNats(config, "gateway"), { onEvent: logWaits(logger) });
 const natsHealth = trackNatsHealth(nc);
 const runQueue = await createNatsRunQueue(nc, {
   ...runQueueOptions(config),
@@ -35,18 +45,34 @@ const live = await createNatsLiveStream(nc, {
   maxAgeMs: config.liveMaxAgeMs,
   maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
 });
-// Commands fail fast while Redis is down (trades and agent runs answer `unavailable`, reads skip
-// the cache and the HTTP request limit).
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+// Commands fail at once while Redis is away: trade and agent-run limits are then counted in this
+// gateway alone (fallback-limits.ts), reads skip the cache, and the HTTP request limit lets
+// requests pass.
+const { redis, usable: redisUsable } = connectRedis(config.redisUrl, { onEvent: logRedisEvents(logger) });
+const localLimiter = createMemoryRateLimiter();
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
+// Any exchange process serving, asked at most once a second (probes and scrapes share it).
+const exchangeAnswers = cachedProbe(() => pingExchange(rpc, 1_000), { ttlMs: 1_000, timeoutMs: 1_500 });
 const app = await buildApp(config, {
   runQueue,
   logger,
-  readiness: async () => ({ nats: natsHealth.connected, redis: redis.status === "ready" }),
+  readiness: async () => ({
+    nats: natsHealth.connected,
+    exchange: await exchangeAnswers(),
+    redis: redisUsable(),
+  }),
+  degradable: ["redis"],
   exchange: createExchangeClient(rpc),
-  limiter: createRedisRateLimiter(redis, { prefix: config.streamPrefix }),
-  semaphore: createRedisSemaphore(redis, { prefix: config.streamPrefix }),
+  limiter: createFallbackRateLimiter(
+    createRedisRateLimiter(redis, { prefix: config.streamPrefix }),
+    localLimiter,
+    redisUsable,
+  ),
+  semaphore: createFallbackSemaphore(
+    createRedisSemaphore(redis, { prefix: config.streamPrefix }),
+    createMemorySemaphore({ limiter: localLimiter }),
+    redisUsable,
+  ),
   rateLimitRedis: redis,
   cache: createRedisCache(redis, { prefix: config.streamPrefix }),
   live,

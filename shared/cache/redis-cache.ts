@@ -91,3 +91,28 @@ export function createRedisCache(redis: Redis, options: { prefix: string }): Cac
   };
   return cache;
 }
+
+/**
+ * Drops every entry of the Redis cache under `prefix`, as `cache.delete` would (generations
+ * bumped, so no load begun before can store what it read): for a writer coming back from a Redis
+ * outage, during which the changes it made could not drop what they made stale. Resolves with
+ * the number of entries dropped.
+ */
+export async function dropEveryEntry(
+  redis: Redis,
+  cache: Cache,
+  options: { prefix: string },
+): Promise<number> {
+  const valuePrefix = `${options.prefix}cache:`;
+  let cursor = "0";
+  let dropped = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${valuePrefix}*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length > 0) {
+      await cache.delete(...keys.map((key) => key.slice(valuePrefix.length)));
+      dropped += keys.length;
+    }
+  } while (cursor !== "0");
+  return dropped;
+}

@@ -59,6 +59,8 @@ export function createDeployment(
     JWT_SECRET: "e2e-secret-0123456789abcdef",
     HOST: "127.0.0.1",
     PORT: "0",
+    // Each process's operator listener (/metrics, /readyz) on a port of its own.
+    METRICS_PORT: "0",
     ...env,
   };
   const processes: ServiceProcess[] = [];
