@@ -24,7 +24,11 @@ describe("replies while the NATS server is down (a server of its own, killed)", 
       connectNats({ natsUrl: nats.url }, "replies-test-client"),
       connectNats({ natsUrl: nats.url }, "replies-test-server"),
     ]);
-    server.subscribe("echo", { callback: (_err, msg) => msg.respond(msg.data) });
+    server.subscribe("echo", {
+      callback: (_err, msg) => {
+        msg.respond(msg.data);
+      },
+    });
     await server.flush();
     replies = createNatsReplies(client, { what: "echo", closedMessage: "closed" });
   });
