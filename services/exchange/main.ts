@@ -56,8 +56,8 @@ const publisher = createLivePublisher(live, {
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
 });
 // The gateways' read cache (Redis) is dropped here, by the one writer, for every change. While
-// Redis is away the drops fail and are not logged one by one (its outage is, once); when it is
-// back every entry is dropped, as any may have missed a change meanwhile.
+// Redis is away the drops are skipped (its outage is logged once); when it is back every entry
+// is dropped, as any may have missed a change meanwhile.
 const onRedis = logRedisEvents(logger);
 const { redis, usable: redisUsable } = connectRedis(config.redisUrl, {
   onEvent: (event) => {
@@ -69,7 +69,7 @@ const { redis, usable: redisUsable } = connectRedis(config.redisUrl, {
     );
   },
 });
-const cache = createRedisCache(redis, { prefix: config.streamPrefix });
+const cache = createRedisCache(redis, { prefix: config.streamPrefix, usable: redisUsable });
 const exchange = createExchange({
   store,
   config,
@@ -77,10 +77,7 @@ const exchange = createExchange({
     publisher,
     live,
     cache,
-    onError: (err, event, step) => {
-      if (step === "cache invalidation" && !redisUsable()) return;
-      logger.error({ err, event }, `${step} failed`);
-    },
+    onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
   }),
 });
 const opened = await untilAvailable("postgres", () => exchange.openMarkets({}), { onEvent: onWait });

@@ -74,7 +74,7 @@ const app = await buildApp(config, {
     redisUsable,
   ),
   rateLimitRedis: redis,
-  cache: createRedisCache(redis, { prefix: config.streamPrefix }),
+  cache: createRedisCache(redis, { prefix: config.streamPrefix, usable: redisUsable }),
   live,
 });
 await app.listen({ host: config.host, port: config.port });
