@@ -51,6 +51,8 @@ export interface FaultDeployment {
   readonly exchange: Slot;
   readonly feeds: readonly Slot[];
   readonly unexpectedExits: readonly UnexpectedExit[];
+  /** Everything each process printed (`label#n`: the slot's n-th process), for a failure's post-mortem. */
+  logs(): { name: string; output: string }[];
   /** SIGKILL, as a crash: resolves once the process is gone. */
   kill(slot: Slot): Promise<void>;
   /** Starts the slot's process again; resolves once it is ready (its readiness line). */
@@ -88,6 +90,15 @@ export async function startFaultDeployment(options: FaultDeploymentOptions): Pro
     { readyTimeoutMs: options.readyTimeoutMs },
   );
   const unexpectedExits: UnexpectedExit[] = [];
+  const started: { name: string; process: ServiceProcess }[] = [];
+  const startIn = async (slot: Slot) => {
+    slot.process = await deployment.start(slot.name, slot.env);
+    started.push({
+      name: `${slot.label}#${started.filter((p) => p.name.startsWith(`${slot.label}#`)).length}`,
+      process: slot.process,
+    });
+    watch(slot);
+  };
   const killing = new Set<Slot>();
   let stopping = false;
 
@@ -127,14 +138,10 @@ export async function startFaultDeployment(options: FaultDeploymentOptions): Pro
   };
   const start = async (label: string, name: ServiceName, env: Record<string, string> = {}) => {
     const slot = { label, name, env: { ...options.serviceEnv?.[name], ...env } } as Slot;
-    slot.process = await deployment.start(name, slot.env);
-    watch(slot);
+    await startIn(slot);
     return slot;
   };
-  const restart = async (slot: Slot) => {
-    slot.process = await deployment.start(slot.name, slot.env);
-    watch(slot);
-  };
+  const restart = (slot: Slot) => startIn(slot);
 
   // The exchange first: it applies the migrations and opens the markets everyone else reads.
   const exchange = await start("exchange", "exchange");
@@ -163,6 +170,7 @@ export async function startFaultDeployment(options: FaultDeploymentOptions): Pro
     exchange,
     feeds,
     unexpectedExits,
+    logs: () => started.map(({ name, process }) => ({ name, output: process.output() })),
     async kill(slot) {
       killing.add(slot);
       try {

@@ -228,9 +228,24 @@ export function markdownTable(rows: readonly FaultRow[]): string {
 export const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 
 /** Writes `report` as `test/fault/results/fault-suite-<time>.json` and returns the path. */
-export async function writeReport(report: unknown, at = new Date()): Promise<string> {
+export async function writeReport(report: unknown, at: Date): Promise<string> {
   await mkdir(resultsDir, { recursive: true });
-  const path = `${resultsDir}fault-suite-${at.toISOString().replace(/[:.]/g, "-")}.json`;
+  const path = `${resultsDir}fault-suite-${stamp(at)}.json`;
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   return path;
+}
+
+/** Writes each process's output to `test/fault/results/fault-suite-<time>-logs/<name>.log`. */
+export async function writeLogs(
+  logs: readonly { name: string; output: string }[],
+  at: Date,
+): Promise<string> {
+  const dir = `${resultsDir}fault-suite-${stamp(at)}-logs/`;
+  await mkdir(dir, { recursive: true });
+  await Promise.all(logs.map(({ name, output }) => writeFile(`${dir}${name}.log`, output)));
+  return dir;
+}
+
+function stamp(at: Date): string {
+  return at.toISOString().replace(/[:.]/g, "-");
 }

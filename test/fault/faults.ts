@@ -49,7 +49,12 @@ export function faultsOf(fx: FaultDeployment, down: { postgresMs: number; broker
     {
       name: "market-feed kill -9 (the leader)",
       inject: async () => {
-        await until(() => fx.feeds.some((f) => isLeading(f.process)), 10_000, "a leading feed");
+        await until(() => fx.feeds.some((f) => isLeading(f.process)), 10_000, "a leading feed").catch(
+          (err: Error) => {
+            const tails = fx.feeds.map((f) => `${f.label}:\n${f.process.output().slice(-1500)}`);
+            throw new Error(`${err.message}\n${tails.join("\n")}`);
+          },
+        );
         await killAndRestart(fx.feeds.find((f) => isLeading(f.process))!);
       },
     },
