@@ -43,6 +43,12 @@ export interface FaultRow {
   incidents: { lost: Incident[]; duplicated: Incident[] };
 }
 
+/**
+ * A run's last frame before its worker died arrives a few ms before the kill is recorded as
+ * started (frames stream every few ms): a stall this close to a fault counts under that fault.
+ */
+const stallSlackMs = 200;
+
 export interface RowInputs {
   windows: readonly FaultWindow[];
   attempts: readonly TradeAttempt[];
@@ -89,7 +95,7 @@ export function buildRows(inputs: RowInputs): FaultRow[] {
       answersDuring,
       firstSuccessAfterMs: i > 0 && Number.isFinite(next) ? next - w.returnedAt : null,
       livePauseMs: longestPause(inputs.liveArrivals, w.startedAt, windowEnd),
-      runsRestarted: inputs.runRestarts.filter((t) => t >= w.startedAt && t < windowEnd).length,
+      runsRestarted: inputs.runRestarts.filter((t) => windowOf(t + stallSlackMs) === i).length,
       lost: mine(inputs.lost).length,
       duplicated: mine(inputs.duplicated).length,
       incidents: { lost: mine(inputs.lost), duplicated: mine(inputs.duplicated) },
