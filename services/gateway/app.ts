@@ -16,11 +16,12 @@ import authPlugin from "./auth/auth-plugin.js";
 import { devTokenRoutes } from "./auth/dev-token-routes.js";
 import { agentsRoutes } from "./http/agents-routes.js";
 import { eplTradeRoute } from "./http/epl-trade-route.js";
-import errorRepliesPlugin from "./http/error-replies.js";
+import errorRepliesPlugin, { errorReplyOptions } from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
 import { marketRoutes } from "./http/market-routes.js";
 import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
+import { typeboxValidator } from "./http/typebox-validator.js";
 import { walletRoutes } from "./http/wallet-routes.js";
 import { httpRateLimitOptions } from "./limits/http-rate-limit.js";
 import { createLimitedRunQueue, runLimitsOf } from "./limits/limited-run-queue.js";
@@ -103,7 +104,9 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     // Request ids from a client header are not trusted; ours are enough to correlate logs.
     genReqId: () => randomBytes(8).toString("hex"),
     bodyLimit: config.maxFrameBytes,
+    ...errorReplyOptions,
   });
+  app.setValidatorCompiler(typeboxValidator);
 
   await app.register(errorRepliesPlugin);
   await app.register(rateLimit, httpRateLimitOptions(config, deps.rateLimitRedis));
