@@ -104,6 +104,8 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     // Request ids from a client header are not trusted; ours are enough to correlate logs.
     genReqId: () => randomBytes(8).toString("hex"),
     bodyLimit: config.maxFrameBytes,
+    // Path ids (market and match ids) are up to 128 characters, as in bodies and frames.
+    maxParamLength: 128,
     ...errorReplyOptions,
   });
   app.setValidatorCompiler(typeboxValidator);
