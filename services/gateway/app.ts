@@ -18,11 +18,12 @@ import { type DeploymentMode, secureDefaults } from "./auth/secure-defaults.js";
 import { agentsRoutes } from "./http/agents-routes.js";
 import browserPolicyPlugin from "./http/browser-policy.js";
 import { eplTradeRoute } from "./http/epl-trade-route.js";
-import errorRepliesPlugin from "./http/error-replies.js";
+import errorRepliesPlugin, { errorReplyOptions } from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
 import { marketRoutes } from "./http/market-routes.js";
 import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
+import { typeboxValidator } from "./http/typebox-validator.js";
 import { walletRoutes } from "./http/wallet-routes.js";
 import { httpRateLimitOptions } from "./limits/http-rate-limit.js";
 import { createLimitedRunQueue, runLimitsOf } from "./limits/limited-run-queue.js";
@@ -113,7 +114,11 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     // Request ids from a client header are not trusted; ours are enough to correlate logs.
     genReqId: () => randomBytes(8).toString("hex"),
     bodyLimit: config.maxFrameBytes,
+    // Path ids (market and match ids) are up to 128 characters, as in bodies and frames.
+    maxParamLength: 128,
+    ...errorReplyOptions,
   });
+  app.setValidatorCompiler(typeboxValidator);
 
   await app.register(errorRepliesPlugin);
   await app.register(browserPolicyPlugin, { corsOrigins: config.corsOrigins });

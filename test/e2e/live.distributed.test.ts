@@ -7,13 +7,8 @@ import type { LiveChannel, LiveEvent } from "../../shared/bus/live-stream.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { loadConfig } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
-import {
-  createDeployment,
-  type Deployment,
-  type NatsServer,
-  type ServiceProcess,
-  startNatsServer,
-} from "../support/deployment.js";
+import { createDeployment, type Deployment, type ServiceProcess } from "../support/deployment.js";
+import { type OwnedServer, startNatsServer } from "../support/owned-servers.js";
 
 /**
  * Issue 4 end to end, distributed: gateway, exchange and market-feed processes on a real NATS
@@ -244,7 +239,7 @@ function assertScoreContinuity(events: Frame[]) {
 
 describe("live channels across gateway, exchange and market-feed processes", { concurrency: true }, () => {
   describe("a NATS server restarted during a match", () => {
-    let nats: NatsServer;
+    let nats: OwnedServer;
     let deployment: Deployment;
     let gateways: ServiceProcess[];
     let clients: ResumingClient[] = [];

@@ -1,9 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -14,7 +10,7 @@ import { createTempDatabase } from "../../shared/store/temp-database.js";
  * `node --import tsx services/<service>/main.ts` with its own environment. Every deployment has
  * its own stream and subject prefixes, so runs never collide on the shared NATS server, and
  * `stop()` deletes what it created. `NATS_URL` in `env` points it at another NATS server (one of
- * its own from `startNatsServer`).
+ * its own from `startNatsServer` in `owned-servers.ts`).
  */
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -180,66 +176,4 @@ export async function deleteStreams(prefix: string, url = natsUrl): Promise<void
   } finally {
     await nc.close();
   }
-}
-
-/** A nats-server of this test's own, for faults the machine's shared server must never suffer. */
-export interface NatsServer {
-  readonly url: string;
-  /** Sends `signal` and waits for the server to exit. */
-  kill(signal: NodeJS.Signals): Promise<void>;
-  /** Starts it again on the same port and store; resolves once it accepts connections. */
-  restart(): Promise<void>;
-  /** Stops it and deletes its store. */
-  stop(): Promise<void>;
-}
-
-/** Starts `nats-server` with JetStream on a free port and a temporary store. */
-export async function startNatsServer(): Promise<NatsServer> {
-  const storeDir = mkdtempSync(join(tmpdir(), "e2e-nats-"));
-  const port = await freePort();
-  const url = `nats://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-
-  async function run() {
-    child = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], {
-      stdio: "ignore",
-    });
-    const exited = new Promise((resolve) => child!.once("exit", resolve));
-    for (;;) {
-      try {
-        await (await connect({ servers: url, reconnect: false })).close();
-        return;
-      } catch {
-        const gone = await Promise.race([exited, new Promise((r) => setTimeout(() => r(false), 20))]);
-        if (gone !== false) throw new Error(`nats-server on port ${port} exited at start`);
-      }
-    }
-  }
-
-  async function kill(signal: NodeJS.Signals) {
-    const running = child;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise((resolve) => running.once("exit", resolve));
-    running.kill(signal);
-    await exited;
-  }
-
-  await run();
-  return {
-    url,
-    kill,
-    restart: run,
-    async stop() {
-      await kill("SIGTERM");
-      rmSync(storeDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }

@@ -1,0 +1,250 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+
+/**
+ * Servers a test owns for faults the machine's shared services must never suffer (kill -9, an
+ * immediate PostgreSQL stop): each on a free port with a temporary data folder, started, killed
+ * and restarted on the same port and data by the test, and deleted by `stop()`.
+ */
+export interface OwnedServer {
+  /** Connection URL (`nats://`, `postgres://`, `redis://`) on 127.0.0.1. */
+  readonly url: string;
+  readonly port: number;
+  /** Sends `signal` to the server and waits until it has exited (a crash with SIGKILL). */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and data; resolves once it accepts connections. */
+  restart(): Promise<void>;
+  /** Stops it (gracefully) and deletes its data. */
+  stop(): Promise<void>;
+}
+
+export interface OwnedPostgres extends OwnedServer {
+  /** `pg_ctl stop -m immediate`: every backend dies at once without a checkpoint, as in a crash. */
+  crash(): Promise<void>;
+}
+
+const startTimeoutMs = 20_000;
+
+/** `nats-server` with JetStream on a free port and a temporary store. */
+export async function startNatsServer(): Promise<OwnedServer> {
+  const storeDir = mkdtempSync(join(tmpdir(), "owned-nats-"));
+  const port = await freePort();
+  const url = `nats://127.0.0.1:${port}`;
+  const server = ownedProcess(
+    "nats-server",
+    () => spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir]),
+    async () => {
+      await (await connect({ servers: url, reconnect: false })).close();
+    },
+  );
+  await server.start();
+  return {
+    url,
+    port,
+    kill: server.kill,
+    restart: server.start,
+    async stop() {
+      await server.kill("SIGTERM");
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `redis-server` on a free port, keeping nothing on disk (as the machine's own). */
+export async function startRedisServer(): Promise<OwnedServer> {
+  const dir = mkdtempSync(join(tmpdir(), "owned-redis-"));
+  const port = await freePort();
+  const server = ownedProcess(
+    "redis-server",
+    () =>
+      spawn("redis-server", [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+      ]),
+    () => redisPing(port),
+  );
+  await server.start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill: server.kill,
+    restart: server.start,
+    async stop() {
+      await server.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A PostgreSQL cluster of its own: `initdb` (trust auth, user `postgres`) in a temporary folder,
+ * the postmaster run as the `postgres` OS user (PostgreSQL refuses to run as root), fsync on as
+ * in production so a crash test means what it says. The URL names the `postgres` database.
+ */
+export async function startPostgresServer(): Promise<OwnedPostgres> {
+  const bin = execFileSync("pg_config", ["--bindir"]).toString().trim();
+  const dir = mkdtempSync(join(tmpdir(), "owned-pg-"));
+  const dataDir = join(dir, "data");
+  const port = await freePort();
+  const asPostgres = (command: string, args: string[]) =>
+    process.getuid?.() === 0
+      ? spawn("runuser", ["-u", "postgres", "--", command, ...args])
+      : spawn(command, args);
+  chmodSync(dir, 0o755);
+  if (process.getuid?.() === 0) chownSync(dir, uidOf("postgres"), gidOf("postgres"));
+  await finished(
+    asPostgres(join(bin, "initdb"), [
+      "-D",
+      dataDir,
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "-E",
+      "UTF8",
+      "--no-sync",
+    ]),
+    "initdb",
+  );
+  const server = ownedProcess(
+    "postgres",
+    () =>
+      asPostgres(join(bin, "postgres"), [
+        "-D",
+        dataDir,
+        "-p",
+        String(port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        `unix_socket_directories=${dir}`,
+        "-c",
+        "max_connections=200",
+      ]),
+    () => postgresReady(port),
+  );
+  await server.start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    kill: server.kill,
+    restart: server.start,
+    async crash() {
+      await finished(
+        asPostgres(join(bin, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate", "-w"]),
+        "pg_ctl",
+      );
+      await server.exited();
+    },
+    async stop() {
+      await server.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One server process: started until `ready` answers, killed and waited for. */
+function ownedProcess(name: string, spawnIt: () => ChildProcess, ready: () => Promise<void>) {
+  let child: ChildProcess | undefined;
+  let exit: Promise<void> = Promise.resolve();
+  let output = "";
+
+  async function start() {
+    output = "";
+    const running = spawnIt();
+    child = running;
+    running.stdout?.on("data", (c: Buffer) => (output += c.toString()));
+    running.stderr?.on("data", (c: Buffer) => (output += c.toString()));
+    exit = new Promise((resolve) => running.once("exit", () => resolve()));
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      try {
+        await ready();
+        return;
+      } catch (err) {
+        if (running.exitCode !== null || running.signalCode !== null) {
+          throw new Error(`${name} exited at start:\n${output.slice(-2000)}`);
+        }
+        if (Date.now() > deadline) throw new Error(`${name} not ready in ${startTimeoutMs} ms: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  async function kill(signal: NodeJS.Signals) {
+    const running = child;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    running.kill(signal);
+    await exit;
+  }
+
+  return { start, kill, exited: () => exit };
+}
+
+function finished(child: ChildProcess, what: string): Promise<void> {
+  let output = "";
+  child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve, reject) =>
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${what} exited ${code}:\n${output}`)),
+    ),
+  );
+}
+
+/** Resolves when PostgreSQL accepts a connection and answers a query. */
+async function postgresReady(port: number): Promise<void> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(`postgres://postgres@127.0.0.1:${port}/postgres`, {
+    max: 1,
+    connect_timeout: 2,
+    onnotice: () => {},
+  });
+  try {
+    await sql`SELECT 1`;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Resolves when Redis answers PING with PONG. */
+function redisPing(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.setTimeout(1000, () => socket.destroy(new Error("redis ping timed out")));
+    socket.once("error", reject);
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => {
+      socket.end();
+      if (data.toString().startsWith("+PONG")) resolve();
+      else reject(new Error(`redis answered ${data.toString().trim()}`));
+    });
+  });
+}
+
+function uidOf(user: string): number {
+  return Number(execFileSync("id", ["-u", user]).toString().trim());
+}
+
+function gidOf(user: string): number {
+  return Number(execFileSync("id", ["-g", user]).toString().trim());
+}
+
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
