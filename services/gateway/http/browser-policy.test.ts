@@ -33,6 +33,9 @@ describe("what browsers are told: no-store, nosniff, CORS closed by default", ()
         url: "/api/auth/dev-token",
         payload: { userId: "b", tier: "free" },
       }),
+      // The router's own errors, which no hook sees.
+      await gw.app.inject({ url: "/api/markets/%zz" }),
+      await gw.app.inject({ url: `/api/markets/${"x".repeat(300)}` }),
     ];
     for (const answer of answers) {
       assert.equal(answer.headers["cache-control"], "no-store", `${answer.statusCode} ${answer.body}`);
