@@ -14,7 +14,9 @@ import type { Logger } from "../../shared/logger.js";
 import type { Exchange } from "../exchange/exchange.js";
 import authPlugin from "./auth/auth-plugin.js";
 import { devTokenRoutes } from "./auth/dev-token-routes.js";
+import { type DeploymentMode, secureDefaults } from "./auth/secure-defaults.js";
 import { agentsRoutes } from "./http/agents-routes.js";
+import browserPolicyPlugin from "./http/browser-policy.js";
 import { eplTradeRoute } from "./http/epl-trade-route.js";
 import errorRepliesPlugin, { errorReplyOptions } from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
@@ -36,11 +38,19 @@ export interface GatewayDeps {
   /** Where agent runs go and their streams come from (NATS or in-process). Owned by the caller. */
   runQueue: RunQueue;
   logger: Logger;
+  /**
+   * How the process runs; with DEV_TOKENS unset, only embedded mode on a loopback HOST serves
+   * development tokens (`auth/secure-defaults.ts`). Absent: distributed.
+   */
+  mode?: DeploymentMode;
   /** Overrides `config.gatewayId`; a random name when neither is set. */
   gatewayId?: string;
   /** `/readyz` answers 200 only when every entry is true; absent: ready once listening. */
   readiness?: ReadinessCheck;
-  /** A metrics set to share (embedded mode); a fresh registry otherwise. */
+  /**
+   * The metrics set the caller serves on its metrics listener (`http/metrics-server.ts`); a fresh,
+   * unserved one otherwise. The app itself never serves `/metrics`.
+   */
   metrics?: GatewayMetrics;
   /** Quotes, trades, markets and wallets (in process or an RPC client); absent: `unavailable`. */
   exchange?: Exchange;
@@ -111,12 +121,13 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   app.setValidatorCompiler(typeboxValidator);
 
   await app.register(errorRepliesPlugin);
+  await app.register(browserPolicyPlugin, { corsOrigins: config.corsOrigins });
   await app.register(rateLimit, httpRateLimitOptions(config, deps.rateLimitRedis));
   app.addHook("onClose", async () => runQueue.close());
   await app.register(metricsPlugin, { metrics });
   await app.register(authPlugin, { config });
   await app.register(healthRoutes, { readiness: deps.readiness ?? (async () => ({})) });
-  if (config.devTokens && app.tokenIssuer !== undefined) {
+  if (secureDefaults(config, deps.mode ?? "distributed").devTokens && app.tokenIssuer !== undefined) {
     await app.register(devTokenRoutes, { issuer: app.tokenIssuer });
   }
   await app.register(agentsRoutes, {
@@ -140,6 +151,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   await app.register(wsRoutes, {
     maxFrameBytes: config.maxFrameBytes,
     closeGraceMs: gatewayLimits.closeGraceMs,
+    maxSocketsPerUser: config.maxSocketsPerUser,
     session: {
       gatewayId,
       heartbeatMs: config.heartbeatMs,

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from "fastify";
 import fp from "fastify-plugin";
 import { AppError, type ErrorCode } from "../../../shared/errors.js";
+import { apiHeaders } from "./browser-policy.js";
 
 /**
  * Fastify's and Node's own 4xx statuses as protocol codes; any other 4xx is a `bad_request`.
@@ -83,6 +84,8 @@ export const errorReplyOptions = {
   frameworkErrors(err, request, reply) {
     const error = frameworkError(err);
     request.log.info({ code: error.code, message: error.message }, "request refused");
+    // No hook runs for these, so not browser-policy.ts's either: its `/api` headers are set here.
+    reply.headers(apiHeaders);
     sendError(reply, error);
   },
   clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) {
@@ -100,6 +103,8 @@ export const errorReplyOptions = {
     socket.end(
       `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
         "Content-Type: application/json; charset=utf-8\r\n" +
+        "Cache-Control: no-store\r\n" +
+        "X-Content-Type-Options: nosniff\r\n" +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         "Connection: close\r\n\r\n" +
         body,

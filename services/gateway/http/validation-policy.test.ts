@@ -62,7 +62,8 @@ describe("one validation policy: HTTP", () => {
   let port: number;
   const jobs: RunJob[] = [];
   before(async () => {
-    gw = await startGateway();
+    // Dev tokens on: their route is the body parser's subject below (distributed default: off).
+    gw = await startGateway({ devTokens: true });
     port = Number(new URL(gw.wsUrl).port);
     scriptedWorker(gw.runQueue, (job) => {
       jobs.push(job);

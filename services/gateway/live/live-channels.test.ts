@@ -277,15 +277,15 @@ describe("live channels over WebSocket (memory LIVE stream)", () => {
   });
 
   test("an event is serialised once per channel however many sockets receive it", async () => {
-    const many = await Promise.all(Array.from({ length: 50 }, () => connect("fan")));
+    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => connect(`fan-${i}`)));
     for (const client of many) client.send({ type: "subscribe", id: "f", channels: ["scores"] });
     await Promise.all(many.map((c) => c.take((f) => f.type === "snapshot")));
-    const metricsBefore = await gw.app.inject({ url: "/metrics" });
+    const metricsBefore = await gw.scrapeMetrics();
     const third = matchIds[2]!;
     const at = await live.publish(`match.${third}`, goal(third, 3, 1));
     await Promise.all(many.map((c) => c.take((f) => f.type === "event" && f.seq === at.seq)));
-    const metricsAfter = await gw.app.inject({ url: "/metrics" });
-    const delta = (name: string) => metric(metricsAfter.body, name) - metric(metricsBefore.body, name);
+    const metricsAfter = await gw.scrapeMetrics();
+    const delta = (name: string) => metric(metricsAfter, name) - metric(metricsBefore, name);
     // Only `scores` sockets listen to that match here: one serialisation for all of them.
     assert.equal(delta("live_frames_serialised_total"), 1);
     assert.ok(delta("live_fanout_frames_total") >= 50);
