@@ -7,12 +7,14 @@
 set -euo pipefail
 
 : "${DATABASE_URL:?set DATABASE_URL}"
-# WHATWG URL parsing (percent-decoding included) by the node that runs the services anyway.
+# Parsed as the services' driver (postgres.js) parses it, so this is the database they open: the
+# WHATWG URL's path without its slash, not percent-decoded (libpq would decode it; the driver
+# does not).
 # shellcheck disable=SC2016
 parsed=$(node -e '
   let url;
   try { url = new URL(process.argv[1]); } catch { url = undefined; }
-  const db = url && decodeURIComponent(url.pathname.replace(/^\//, ""));
+  const db = url && url.pathname.slice(1);
   if (!url || !/^postgres(ql)?:$/.test(url.protocol) || !db || /[/\n]/.test(db)) {
     console.error("ensure-database: DATABASE_URL must be postgres://[user[:password]@]host[:port]/database");
     process.exit(1);
