@@ -416,6 +416,20 @@ describe("gateway traffic", () => {
     assert.ok(gatewaySources.includes(`name: "${custom[0]}"`), `the gateway registers no ${custom[0]}`);
   });
 
+  test("Prometheus scrapes the gateway's metrics listener, which the Service does not expose", () => {
+    const gateway = named("Deployment", "gateway");
+    const annotations = map(at(gateway, "spec", "template", "metadata", "annotations"), "annotations");
+    const config = map(at(named("ConfigMap", "epl-config"), "data"), "config data");
+    assert.equal(annotations["prometheus.io/port"], config.METRICS_PORT);
+    assert.equal(config.METRICS_HOST, "0.0.0.0");
+    const ports = list(containers(gateway)[0]!.ports).map((p) => map(p, "port"));
+    assert.ok(ports.some((p) => p.name === "metrics" && String(p.containerPort) === config.METRICS_PORT));
+    const servicePorts = list(at(named("Service", "gateway"), "spec", "ports")).map((p) => map(p, "port"));
+    assert.ok(
+      servicePorts.every((p) => String(p.targetPort) !== config.METRICS_PORT && p.targetPort !== "metrics"),
+    );
+  });
+
   test("the Ingress keeps WebSockets open for an hour and routes to the gateway's port", () => {
     const ingress = named("Ingress", "gateway");
     const annotations = map(at(ingress, "metadata", "annotations"), "annotations");
