@@ -83,13 +83,14 @@ export const configSchema = T.Object(
     }),
     metricsHost: T.String({
       default: "127.0.0.1",
-      description: "Address of the separate listener that serves GET /metrics (never the public one).",
+      description:
+        "Address of the operator's listener, never the public one: GET /metrics, and /healthz and /readyz of the exchange, agent worker and market feed.",
     }),
     metricsPort: T.Integer({
       minimum: 0,
       maximum: 65535,
       default: 9464,
-      description: "Port of the GET /metrics listener (0: any free port).",
+      description: "Port of the operator's listener (0: any free port).",
     }),
     corsOrigins: T.String({
       default: "",

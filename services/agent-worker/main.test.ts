@@ -37,6 +37,7 @@ before(async () => {
       SUBJECT_PREFIX: subjectPrefix,
       ANTHROPIC_API_KEY: "",
       OFFLINE_TOKEN_DELAY_MS: "5",
+      METRICS_PORT: "0",
       LOG_LEVEL: "silent",
     },
     stdio: ["ignore", "ignore", "inherit"],

@@ -1,13 +1,17 @@
-import { connectNats } from "../../shared/bus/nats-connection.js";
+import { connectNats, type NatsHealth, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadConfig } from "../../shared/config.js";
+import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
+import { buildOpsServer } from "../../shared/ops/ops-server.js";
+import { cachedProbe } from "../../shared/ops/readiness.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
+import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createAgentPool } from "./agents/pool.js";
 import { createModelProvider } from "./provider.js";
@@ -20,11 +24,24 @@ import { createWorker } from "./worker.js";
  * request/reply and keep the trade journal and alerts in PostgreSQL (DATABASE_URL). SIGTERM/SIGINT
  * drain: no new runs are taken, the running ones finish and are acked, then the bus connection
  * and the database close. A run cut off by a hard
- * kill is redelivered to another worker after `AGENT_ACK_WAIT_MS`.
+ * kill is redelivered to another worker after `AGENT_ACK_WAIT_MS`. A dependency missing at start
+ * is waited for (one log line naming it), `/readyz` of the ops listener (METRICS_HOST:METRICS_PORT)
+ * naming it meanwhile; an unexpected exception exits (crash-only).
  */
 const config = loadConfig();
 const logger = createLogger(config, { service: "agent-worker" });
-const nc = await connectNats(config, "agent-worker");
+exitOnUnexpectedError(logger);
+const onWait = logWaits(logger);
+const store = createPostgresStore(config.databaseUrl, { maxConnections: 4 });
+let nats: NatsHealth | undefined;
+const postgresAnswers = cachedProbe(() => store.ping());
+const ops = buildOpsServer({
+  readiness: async () => ({ nats: nats?.connected ?? false, postgres: await postgresAnswers() }),
+});
+const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
+logger.info({ ops: opsAddress }, "ops listener ready");
+const nc = await untilAvailable("nats", () => connectNats(config, "agent-worker"), { onEvent: onWait });
+nats = trackNatsHealth(nc);
 const runQueue = await createNatsRunQueue(nc, {
   ...runQueueOptions(config),
   streamPrefix: config.streamPrefix,
@@ -33,8 +50,7 @@ const runQueue = await createNatsRunQueue(nc, {
 const epl = loadDataset();
 // Agents trade through the exchange service; the journal and alerts are rows of the same database.
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
-const store = createPostgresStore(config.databaseUrl, { maxConnections: 4 });
-await store.migrate();
+await untilAvailable("postgres", () => store.migrate(), { onEvent: onWait });
 // Live match state for the live-monitor agent's tools; matches no feed plays read from the results.
 const live = await createNatsLiveStream(nc, {
   streamPrefix: config.streamPrefix,
@@ -60,6 +76,7 @@ logger.info(
 );
 
 stopOnSignal(logger, async () => {
+  await ops.close();
   await worker.stop();
   await runQueue.close();
   await rpc.close();

@@ -24,7 +24,7 @@ import { createMemoryLeaseTable } from "../market-feed/memory-leader-lease.js";
 
 export interface Platform {
   app: FastifyInstance;
-  /** The figures the caller serves on its metrics listener (`gateway/http/metrics-server.ts`). */
+  /** The figures the caller serves on its metrics listener (`shared/ops/ops-server.ts`). */
   metrics: GatewayMetrics;
   /** Drains sockets (1012), stops the match clock, finishes agent runs, then closes the database. */
   close(): Promise<void>;

@@ -1,14 +1,18 @@
-import { Redis } from "ioredis";
 import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { connectNats } from "../../shared/bus/nats-connection.js";
+import { connectNats, type NatsHealth, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
-import { createRedisCache } from "../../shared/cache/redis-cache.js";
+import { createRedisCache, dropEveryEntry } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
+import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
+import { buildOpsServer } from "../../shared/ops/ops-server.js";
+import { cachedProbe } from "../../shared/ops/readiness.js";
+import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
+import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchange } from "./exchange.js";
 import { exchangeEventSink } from "./live-events.js";
 import { serveExchange } from "./rpc.js";
@@ -17,14 +21,27 @@ import { serveExchange } from "./rpc.js";
  * The exchange as its own process (distributed mode): PostgreSQL at DATABASE_URL, requests on
  * NATS in the "exchange" queue group, so any number of these run side by side. At start it
  * applies migrations and opens the markets of unfinished fixtures (both idempotent, safe when
- * several start at once). SIGTERM/SIGINT stop taking requests, finish those in flight, then close.
+ * several start at once). A dependency missing at start is waited for (one log line naming it and
+ * the problem), with `/readyz` of the ops listener (METRICS_HOST:METRICS_PORT) naming it
+ * meanwhile; one lost later answers `unavailable` until it is back. An unexpected exception
+ * exits (crash-only). SIGTERM/SIGINT stop taking requests, finish those in flight, then close.
  */
 const config = loadConfig();
 const logger = createLogger(config, { service: "exchange" });
+exitOnUnexpectedError(logger);
+const onWait = logWaits(logger);
 const store = createPostgresStore(config.databaseUrl);
-const applied = await store.migrate();
+let nats: NatsHealth | undefined;
+const postgresAnswers = cachedProbe(() => store.ping());
+const ops = buildOpsServer({
+  readiness: async () => ({ postgres: await postgresAnswers(), nats: nats?.connected ?? false }),
+});
+const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
+logger.info({ ops: opsAddress }, "ops listener ready");
+const applied = await untilAvailable("postgres", () => store.migrate(), { onEvent: onWait });
 if (applied.length > 0) logger.info({ applied }, "migrations applied");
-const nc = await connectNats(config, "exchange");
+const nc = await untilAvailable("nats", () => connectNats(config, "exchange"), { onEvent: onWait });
+nats = trackNatsHealth(nc);
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Fills, balances and settlements go to their users' `user` channels, price changes to
 // `market.<id>` — and every price change fires the users' price alerts it meets.
@@ -38,9 +55,21 @@ const publisher = createLivePublisher(live, {
   alerts: createAlertBook(store),
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
 });
-// The gateways' read cache (Redis) is dropped here, by the one writer, for every change.
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-const cache = createRedisCache(redis, { prefix: config.streamPrefix });
+// The gateways' read cache (Redis) is dropped here, by the one writer, for every change. While
+// Redis is away the drops are skipped (its outage is logged once); when it is back every entry
+// is dropped, as any may have missed a change meanwhile.
+const onRedis = logRedisEvents(logger);
+const { redis, usable: redisUsable } = connectRedis(config.redisUrl, {
+  onEvent: (event) => {
+    onRedis(event);
+    if (event.type !== "up") return;
+    dropEveryEntry(redis, cache, { prefix: config.streamPrefix }).then(
+      (dropped) => logger.info({ dropped }, "read cache dropped after the redis outage"),
+      (err: unknown) => logger.error({ err }, "read cache drop after the redis outage failed"),
+    );
+  },
+});
+const cache = createRedisCache(redis, { prefix: config.streamPrefix, usable: redisUsable });
 const exchange = createExchange({
   store,
   config,
@@ -51,12 +80,13 @@ const exchange = createExchange({
     onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
   }),
 });
-const opened = await exchange.openMarkets({});
+const opened = await untilAvailable("postgres", () => exchange.openMarkets({}), { onEvent: onWait });
 logger.info(opened, "markets ready");
 const stop = serveExchange(exchange, rpc);
 logger.info("serving");
 
 stopOnSignal(logger, async () => {
+  await ops.close();
   await stop();
   await rpc.close();
   await live.close();

@@ -9,6 +9,9 @@ export function exchangeSubject(method: ExchangeMethod): string {
   return `exchange.${method}`;
 }
 
+/** Answered by every serving exchange without touching the database (gateways' `/readyz`). */
+export const exchangePingSubject = "exchange.ping";
+
 /**
  * Serves every method of `exchange` on `exchange.<method>` in the "exchange" queue group, so any
  * number of exchange processes share the requests. Returns a function that stops serving after
@@ -20,6 +23,7 @@ export function serveExchange(exchange: Exchange, rpc: Rpc): () => Promise<void>
       (exchange[method] as (input: unknown) => Promise<unknown>)(payload),
     ),
   );
+  stops.push(rpc.serve(exchangePingSubject, exchangeQueue, async () => ({ serving: true })));
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
   };
@@ -40,4 +44,9 @@ export function createExchangeClient(rpc: Rpc, options: { timeoutMs?: number } =
         options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
       );
   return Object.fromEntries(exchangeMethods.map((m) => [m, call(m)])) as unknown as Exchange;
+}
+
+/** Resolves when some exchange process answers on `rpc` within `timeoutMs`; rejects otherwise. */
+export async function pingExchange(rpc: Rpc, timeoutMs: number): Promise<void> {
+  await rpc.request(exchangePingSubject, {}, { timeoutMs });
 }

@@ -47,8 +47,10 @@ export interface GatewayDeps {
   gatewayId?: string;
   /** `/readyz` answers 200 only when every entry is true; absent: ready once listening. */
   readiness?: ReadinessCheck;
+  /** Entries of `readiness` that may be false with the gateway still ready (they have a fallback). */
+  degradable?: readonly string[];
   /**
-   * The metrics set the caller serves on its metrics listener (`http/metrics-server.ts`); a fresh,
+   * The metrics set the caller serves on its metrics listener (`shared/ops/ops-server.ts`); a fresh,
    * unserved one otherwise. The app itself never serves `/metrics`.
    */
   metrics?: GatewayMetrics;
@@ -126,7 +128,10 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   app.addHook("onClose", async () => runQueue.close());
   await app.register(metricsPlugin, { metrics });
   await app.register(authPlugin, { config });
-  await app.register(healthRoutes, { readiness: deps.readiness ?? (async () => ({})) });
+  await app.register(healthRoutes, {
+    readiness: deps.readiness ?? (async () => ({})),
+    degradable: deps.degradable ?? [],
+  });
   if (secureDefaults(config, deps.mode ?? "distributed").devTokens && app.tokenIssuer !== undefined) {
     await app.register(devTokenRoutes, { issuer: app.tokenIssuer });
   }

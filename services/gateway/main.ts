@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { connectNats, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
@@ -6,23 +5,34 @@ import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { createRedisCache } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
+import { exitOnUnexpectedError } from "../../shared/crash-only.js";
+import { createFallbackRateLimiter, createFallbackSemaphore } from "../../shared/limits/fallback-limits.js";
+import { createMemoryRateLimiter } from "../../shared/limits/memory-rate-limiter.js";
+import { createMemorySemaphore } from "../../shared/limits/memory-semaphore.js";
 import { createRedisRateLimiter } from "../../shared/limits/redis-rate-limiter.js";
 import { createRedisSemaphore } from "../../shared/limits/redis-semaphore.js";
 import { createLogger } from "../../shared/logger.js";
+import { buildOpsServer } from "../../shared/ops/ops-server.js";
+import { cachedProbe, type ReadinessCheck } from "../../shared/ops/readiness.js";
+import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
-import { createExchangeClient } from "../exchange/rpc.js";
+import { logWaits, untilAvailable } from "../../shared/until-available.js";
+import { createExchangeClient, pingExchange } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
 import { secureDefaults } from "./auth/secure-defaults.js";
-import { buildMetricsServer } from "./http/metrics-server.js";
 import { createGatewayMetrics } from "./metrics.js";
 
 /**
  * The gateway as its own process (distributed mode): NATS for agent runs, the exchange and the
  * LIVE stream it fans out, Redis for trade, agent-run and HTTP request limits and read caches
- * (keys prefixed with STREAM_PREFIX), listening on HOST/PORT, `/metrics` on METRICS_HOST/METRICS_PORT.
+ * (keys prefixed with STREAM_PREFIX), listening on HOST/PORT; `/metrics`, `/healthz` and `/readyz` also on the operator's listener
+ * (METRICS_HOST/METRICS_PORT), which comes up before NATS is waited for.
  * It refuses to start with the built-in JWT_SECRET (one line naming it, exit 1).
  * SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012 (clients
  * reconnect elsewhere and resume), then the bus and Redis connections close.
+ * NATS missing at start is waited for (one log line), the gateway listening once it answers; an
+ * unexpected exception exits (crash-only). `/readyz` needs NATS and an exchange that answers;
+ * Redis down only degrades it (docs/architecture.md, "Failure and overload, by design").
  */
 const config = loadConfig();
 const logger = createLogger(config);
@@ -31,7 +41,18 @@ if (refusal !== undefined) {
   logger.fatal({ variable: refusal.variable }, refusal.message);
   process.exit(1);
 }
-const nc = await connectNats(config, "gateway");
+exitOnUnexpectedError(logger);
+const metrics = createGatewayMetrics();
+// The operator's listener comes up first, so a probe can tell what a waiting gateway waits for.
+let readiness: ReadinessCheck = async () => ({ nats: false });
+const opsServer = buildOpsServer({
+  readiness: () => readiness(),
+  degradable: ["redis"],
+  registry: metrics.registry,
+});
+const opsAddress = await opsServer.listen({ host: config.metricsHost, port: config.metricsPort });
+logger.info({ metrics: `${opsAddress}/metrics` }, "metrics served");
+const nc = await untilAvailable("nats", () => connectNats(config, "gateway"), { onEvent: logWaits(logger) });
 const natsHealth = trackNatsHealth(nc);
 const runQueue = await createNatsRunQueue(nc, {
   ...runQueueOptions(config),
@@ -44,31 +65,44 @@ const live = await createNatsLiveStream(nc, {
   maxAgeMs: config.liveMaxAgeMs,
   maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
 });
-// Commands fail fast while Redis is down (trades and agent runs answer `unavailable`, reads skip
-// the cache and the HTTP request limit).
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+// Commands fail at once while Redis is away: trade and agent-run limits are then counted in this
+// gateway alone (fallback-limits.ts), reads skip the cache, and the HTTP request limit lets
+// requests pass.
+const { redis, usable: redisUsable } = connectRedis(config.redisUrl, { onEvent: logRedisEvents(logger) });
+const localLimiter = createMemoryRateLimiter();
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
-const metrics = createGatewayMetrics();
+// Any exchange process serving, asked at most once a second (probes and scrapes share it).
+const exchangeAnswers = cachedProbe(() => pingExchange(rpc, 1_000), { ttlMs: 1_000, timeoutMs: 1_500 });
+readiness = async () => ({
+  nats: natsHealth.connected,
+  exchange: await exchangeAnswers(),
+  redis: redisUsable(),
+});
 const app = await buildApp(config, {
   metrics,
   runQueue,
   logger,
-  readiness: async () => ({ nats: natsHealth.connected, redis: redis.status === "ready" }),
+  readiness: () => readiness(),
+  degradable: ["redis"],
   exchange: createExchangeClient(rpc),
-  limiter: createRedisRateLimiter(redis, { prefix: config.streamPrefix }),
-  semaphore: createRedisSemaphore(redis, { prefix: config.streamPrefix }),
+  limiter: createFallbackRateLimiter(
+    createRedisRateLimiter(redis, { prefix: config.streamPrefix }),
+    localLimiter,
+    redisUsable,
+  ),
+  semaphore: createFallbackSemaphore(
+    createRedisSemaphore(redis, { prefix: config.streamPrefix }),
+    createMemorySemaphore({ limiter: localLimiter }),
+    redisUsable,
+  ),
   rateLimitRedis: redis,
-  cache: createRedisCache(redis, { prefix: config.streamPrefix }),
+  cache: createRedisCache(redis, { prefix: config.streamPrefix, usable: redisUsable }),
   live,
 });
 await app.listen({ host: config.host, port: config.port });
-const metricsServer = buildMetricsServer(metrics.registry);
-const metricsAddress = await metricsServer.listen({ host: config.metricsHost, port: config.metricsPort });
-logger.info({ metrics: `${metricsAddress}/metrics` }, "metrics served");
 
 stopOnSignal(app.log, async () => {
-  await metricsServer.close();
+  await opsServer.close();
   await app.close();
   await runQueue.close();
   await live.close();

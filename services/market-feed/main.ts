@@ -1,14 +1,18 @@
 import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { connectNats } from "../../shared/bus/nats-connection.js";
+import { connectNats, type NatsHealth, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { loadConfig } from "../../shared/config.js";
+import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
+import { buildOpsServer } from "../../shared/ops/ops-server.js";
+import { cachedProbe } from "../../shared/ops/readiness.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { createPostgresStore } from "../../shared/store/postgres-store.js";
+import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createMarketFeed } from "./market-feed.js";
 import { createNatsLeaderLease } from "./nats-leader-lease.js";
@@ -19,15 +23,28 @@ import { createNatsLeaderLease } from "./nats-leader-lease.js";
  * events on the LIVE stream and driving the markets through the exchange over NATS request/reply
  * (the exchange publishes the market and user events). A standby takes over `FEED_LEASE_MS` after
  * the leader dies. SIGTERM/SIGINT stop the clock between two events and release the lease, so a
- * standby takes over at once.
+ * standby takes over at once. A dependency missing at start is waited for (one log line naming
+ * it), `/readyz` of the ops listener (METRICS_HOST:METRICS_PORT) naming it meanwhile; an
+ * unexpected exception exits (crash-only).
  */
 const config = loadConfig();
 const logger = createLogger(config, { service: "market-feed" });
+exitOnUnexpectedError(logger);
 if (!config.feedEnabled) {
   logger.info("market feed disabled (FEED_ENABLED=false)");
   process.exit(0);
 }
-const nc = await connectNats(config, "market-feed");
+const onWait = logWaits(logger);
+const store = createPostgresStore(config.databaseUrl, { maxConnections: 2 });
+let nats: NatsHealth | undefined;
+const postgresAnswers = cachedProbe(() => store.ping());
+const ops = buildOpsServer({
+  readiness: async () => ({ nats: nats?.connected ?? false, postgres: await postgresAnswers() }),
+});
+const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
+logger.info({ ops: opsAddress }, "ops listener ready");
+const nc = await untilAvailable("nats", () => connectNats(config, "market-feed"), { onEvent: onWait });
+nats = trackNatsHealth(nc);
 const live = await createNatsLiveStream(nc, {
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
@@ -36,8 +53,7 @@ const live = await createNatsLiveStream(nc, {
 });
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Score alerts live in PostgreSQL; every match event the clock publishes fires the ones it meets.
-const store = createPostgresStore(config.databaseUrl, { maxConnections: 2 });
-await store.migrate();
+await untilAvailable("postgres", () => store.migrate(), { onEvent: onWait });
 const publisher = createLivePublisher(live, {
   alerts: createAlertBook(store),
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
@@ -65,6 +81,7 @@ logger.info(
 );
 
 stopOnSignal(logger, async () => {
+  await ops.close();
   await feed.stop();
   await live.close();
   await rpc.close();

@@ -11,7 +11,8 @@
  *   change that caused the delete). Concurrent `wrap`s of one key in one process share a load.
  * - A cache is never the authority: decisions (trades, limits) never read it. When the backing
  *   store is unreachable, `get`/`set`/`delete` reject with `AppError("unavailable")` and `wrap`
- *   answers `load()` directly, so reads keep working without the cache.
+ *   answers `load()` directly, so reads keep working without the cache. (Told in advance that
+ *   the store is away, the Redis adapter skips it instead: see `createRedisCache`.)
  */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;

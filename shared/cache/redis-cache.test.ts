@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { AppError } from "../errors.js";
 import { openTestRedis } from "../limits/test-redis.js";
 import { cacheContract } from "./cache.contract.js";
-import { createRedisCache } from "./redis-cache.js";
+import { createRedisCache, dropEveryEntry } from "./redis-cache.js";
 
 cacheContract("redis", async () => {
   // Two connections, as two gateways would hold.
@@ -28,4 +28,34 @@ test("without Redis, reads through wrap still answer and direct calls reject una
     await assert.rejects(call, (err: unknown) => err instanceof AppError && err.code === "unavailable");
   }
   redis.disconnect();
+});
+
+test("told Redis is away, the cache skips it: misses, no writes, reads from the source, nothing thrown", async () => {
+  const { redis, prefix, cleanup } = await openTestRedis();
+  let away = false;
+  const cache = createRedisCache(redis, { prefix, usable: () => !away });
+  await cache.set("price", 1, 60_000);
+  away = true;
+  assert.equal(await cache.get("price"), undefined);
+  await cache.set("price", 2, 60_000);
+  await cache.delete("price");
+  assert.equal(await cache.wrap("price", 60_000, async () => 3), 3);
+  assert.equal(await redis.get(`${prefix}cache:price`), "1", "Redis itself untouched while away");
+  away = false;
+  assert.equal(await cache.get("price"), 1);
+  await cleanup();
+});
+
+test("after an outage the writer drops every entry of its prefix, and only those", async () => {
+  const { redis, prefix, cleanup } = await openTestRedis();
+  const neighbour = await openTestRedis();
+  const cache = createRedisCache(redis, { prefix });
+  const theirs = createRedisCache(neighbour.redis, { prefix: neighbour.prefix });
+  for (const key of ["a", "b", "c"]) await cache.set(key, key, 60_000);
+  await theirs.set("a", "kept", 60_000);
+  assert.equal(await dropEveryEntry(redis, cache, { prefix }), 3);
+  for (const key of ["a", "b", "c"]) assert.equal(await cache.get(key), undefined);
+  assert.equal(await theirs.get("a"), "kept");
+  await cleanup();
+  await neighbour.cleanup();
 });

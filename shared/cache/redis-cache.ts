@@ -30,8 +30,15 @@ return 0
 /** Generations outlive any load by far; an expired one only makes an older load skip storing. */
 const generationTtlMs = 10 * 60_000;
 
-/** The Cache on Redis; `prefix` namespaces its keys (a deployment, a test suite). */
-export function createRedisCache(redis: Redis, options: { prefix: string }): Cache {
+/**
+ * The Cache on Redis; `prefix` namespaces its keys (a deployment, a test suite). Given `usable`
+ * (redis-connection.ts), calls skip Redis while it says Redis is away: `get` misses, `set` and
+ * `delete` do nothing, `wrap` answers `load()` — reads go to the exchange, and nothing waits on
+ * or logs a Redis that is not there. The writer drops every entry once Redis is back
+ * (`dropEveryEntry`), since deletes skipped meanwhile may have left entries stale.
+ */
+export function createRedisCache(redis: Redis, options: { prefix: string; usable?: () => boolean }): Cache {
+  const away = () => options.usable !== undefined && !options.usable();
   const valueKey = (key: string) => `${options.prefix}cache:${key}`;
   const generationKey = (key: string) => `${options.prefix}cache-gen:${key}`;
   /** Loads in flight in this process per key; a delete from here forgets them. */
@@ -47,10 +54,12 @@ export function createRedisCache(redis: Redis, options: { prefix: string }): Cac
 
   const cache: Cache = {
     async get<T>(key: string) {
+      if (away()) return undefined;
       const json = await guard(() => redis.get(valueKey(key)));
       return json === null ? undefined : (JSON.parse(json) as T);
     },
     async set(key, value, ttlMs) {
+      if (away()) return;
       await guard(() => redis.set(valueKey(key), JSON.stringify(value), "PX", ttlMs));
     },
     async delete(...keys) {
@@ -60,9 +69,11 @@ export function createRedisCache(redis: Redis, options: { prefix: string }): Cac
         loads.delete(key);
         redisKeys.push(valueKey(key), generationKey(key));
       }
+      if (away()) return;
       await dropAll(redis, redisKeys, [generationTtlMs]);
     },
     async wrap<T>(key: string, ttlMs: number, load: () => Promise<T>) {
+      if (away()) return load();
       let cached: [string | null, string | null];
       try {
         cached = (await redis.mget(valueKey(key), generationKey(key))) as [string | null, string | null];
@@ -90,4 +101,29 @@ export function createRedisCache(redis: Redis, options: { prefix: string }): Cac
     },
   };
   return cache;
+}
+
+/**
+ * Drops every entry of the Redis cache under `prefix`, as `cache.delete` would (generations
+ * bumped, so no load begun before can store what it read): for a writer coming back from a Redis
+ * outage, during which the changes it made could not drop what they made stale. Resolves with
+ * the number of entries dropped.
+ */
+export async function dropEveryEntry(
+  redis: Redis,
+  cache: Cache,
+  options: { prefix: string },
+): Promise<number> {
+  const valuePrefix = `${options.prefix}cache:`;
+  let cursor = "0";
+  let dropped = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${valuePrefix}*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length > 0) {
+      await cache.delete(...keys.map((key) => key.slice(valuePrefix.length)));
+      dropped += keys.length;
+    }
+  } while (cursor !== "0");
+  return dropped;
 }

@@ -12,7 +12,8 @@
  *   leaves it, so a caller that waits that long is admitted unless others took the slot first.
  * - Keys are independent; a key's admissions are forgotten `windowMs` after the last one.
  * - The Redis adapter reads Redis's clock, so gateways with skewed clocks agree; when Redis
- *   cannot be reached `take` rejects with `AppError("unavailable")` (limits fail closed).
+ *   cannot be reached `take` rejects with `AppError("unavailable")`. The gateway does not fail
+ *   closed on that: it counts the same rules in process meanwhile (fallback-limits.ts).
  */
 export interface RateLimiter {
   take(key: string, rule: RateRule): Promise<RateDecision>;

@@ -18,7 +18,7 @@ import type { RateRule } from "./rate-limiter.js";
  *   lease is granted only if both allow, in one atomic step (one round trip on Redis), and a
  *   refusal of either takes nothing. The concurrency limit is tested first.
  * - The Redis adapter reads Redis's clock; when Redis cannot be reached every method rejects
- *   with `AppError("unavailable")`.
+ *   with `AppError("unavailable")` (the gateway then takes leases in process: fallback-limits.ts).
  */
 export interface Semaphore {
   acquire(key: string, limit: number, ttlMs: number, rate?: RateAdmission): Promise<Acquired>;

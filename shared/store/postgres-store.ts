@@ -13,6 +13,7 @@ export function createPostgresStore(databaseUrl: string, options: { maxConnectio
     max: options.maxConnections ?? 10,
     onnotice: () => {},
     connect_timeout: 5,
+    backoff: reconnectDelayS,
     ...noDelayConnections,
     // The ledger reads int8 as Number (safe to 2^53 cents) instead of postgres.js's default strings.
     types: {
@@ -66,4 +67,15 @@ export function createPostgresStore(databaseUrl: string, options: { maxConnectio
     },
   };
   return buildSqlStore(db);
+}
+
+/**
+ * Seconds a connection waits before connecting again after `failures` failed attempts (shared by
+ * the pool; reset by a success). A query that finds no open connection waits this long before it
+ * fails, so it bounds both how long calls take to answer `unavailable` while PostgreSQL is down
+ * and how soon after its return they succeed again. postgres.js grows it to 10–20 s; here it
+ * stops at 0.25–0.5 s (a refused connection costs the server nothing).
+ */
+export function reconnectDelayS(failures: number): number {
+  return Math.min(3 ** failures / 100, 0.5) * (0.5 + Math.random() / 2);
 }

@@ -246,6 +246,10 @@ export function buildSqlStore(db: SqlDatabase): Store {
 
     checkBooks: () => read(() => checkBooks(db)),
 
+    ping: async () => {
+      await read(() => db.query("SELECT 1"));
+    },
+
     close: () => db.close(),
   };
 }

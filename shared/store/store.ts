@@ -58,6 +58,8 @@ export interface Store extends AgentRecordStore {
   priceHistory(marketId: string, limit: number): Promise<PricePoint[]>;
   /** Invariants of the books, for audits and tests. */
   checkBooks(): Promise<BooksReport>;
+  /** One round trip to the database and back (readiness probes); `unavailable` when it cannot. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

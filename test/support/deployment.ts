@@ -35,6 +35,8 @@ export interface ServiceProcess {
 export interface Deployment {
   readonly env: Record<string, string>;
   start(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Starts a process without waiting for it to be ready (a start-up test watches it wait). */
+  launch(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -63,20 +65,27 @@ export function createDeployment(
     DEV_TOKENS: "true",
     HOST: "127.0.0.1",
     PORT: "0",
+    // Each process's operator listener (/metrics, /readyz) on a port of its own.
     METRICS_PORT: "0",
     ...env,
   };
   const processes: ServiceProcess[] = [];
   let database: ReturnType<typeof createTempDatabase> | undefined;
 
+  const launchOne = async (name: ServiceName, extra: Record<string, string>) => {
+    if (options.database) database ??= createTempDatabase();
+    const databaseEnv: Record<string, string> =
+      database === undefined ? {} : { DATABASE_URL: (await database).url };
+    const service = launch(name, { ...base, ...databaseEnv, ...extra });
+    processes.push(service);
+    return service;
+  };
+
   return {
     env: base,
+    launch: (name, extra = {}) => launchOne(name, extra),
     async start(name, extra = {}) {
-      if (options.database) database ??= createTempDatabase();
-      const databaseEnv: Record<string, string> =
-        database === undefined ? {} : { DATABASE_URL: (await database).url };
-      const service = launch(name, { ...base, ...databaseEnv, ...extra });
-      processes.push(service);
+      const service = await launchOne(name, extra);
       if (name === "gateway") {
         await service.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/, options.readyTimeoutMs);
         const port = Number(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(service.output())![1]);

@@ -1,27 +1,22 @@
 import type { FastifyInstance } from "fastify";
+import { type ReadinessCheck, readinessAnswer } from "../../../shared/ops/readiness.js";
 
-/** Each dependency's name and whether it is usable right now. */
-export type ReadinessCheck = () => Promise<Record<string, boolean>>;
+export type { ReadinessCheck };
 
 /**
  * `GET /healthz`: the process answers. `GET /readyz`: 200 once every dependency check passes,
- * else 503 with the error body and the checks, so an orchestrator only routes to a ready gateway.
+ * else 503 with the error body naming what is down and the checks, so an orchestrator only routes
+ * to a ready gateway (the same answer as every process's ops listener, shared/ops/readiness.ts).
+ * Checks in `degradable` (Redis) are reported but never make it unready.
  */
-export async function healthRoutes(app: FastifyInstance, options: { readiness: ReadinessCheck }) {
+export async function healthRoutes(
+  app: FastifyInstance,
+  options: { readiness: ReadinessCheck; degradable?: readonly string[] },
+) {
   app.get("/healthz", async () => ({ status: "ok" }));
 
-  app.get("/readyz", async (request, reply) => {
-    let checks: Record<string, boolean>;
-    try {
-      checks = await options.readiness();
-    } catch (err) {
-      request.log.error({ err }, "readiness check failed");
-      checks = { readiness: false };
-    }
-    const down = Object.keys(checks).filter((name) => !checks[name]);
-    if (down.length === 0) return { status: "ready", checks };
-    return reply
-      .code(503)
-      .send({ error: { code: "unavailable", message: `not ready: ${down.join(", ")}` }, checks });
+  app.get("/readyz", async (_request, reply) => {
+    const answer = await readinessAnswer(options.readiness, { degradable: options.degradable ?? [] });
+    return reply.code(answer.status).send(answer.body);
   });
 }

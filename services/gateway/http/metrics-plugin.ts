@@ -5,7 +5,7 @@ import type { GatewayMetrics } from "../metrics.js";
 /**
  * Counts and times every HTTP request of the app (so its hooks escape encapsulation). Unmatched
  * URLs share one route label so a scan of random paths cannot blow up the label set. The figures
- * are served by `metrics-server.ts` on a listener of their own, not by this app.
+ * are served on the operator's own listener (`shared/ops/ops-server.ts`), never by this app.
  */
 async function metricsPlugin(app: FastifyInstance, options: { metrics: GatewayMetrics }) {
   const { metrics } = options;

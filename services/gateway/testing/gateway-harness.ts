@@ -4,9 +4,9 @@ import { createMemoryRunQueue } from "../../../shared/bus/memory-run-queue.js";
 import type { RunConsumer, RunJob, RunQueue } from "../../../shared/bus/run-queue.js";
 import { type Config, loadConfig } from "../../../shared/config.js";
 import { createLogger } from "../../../shared/logger.js";
+import { buildOpsServer } from "../../../shared/ops/ops-server.js";
 import type { AgentEvent } from "../../../shared/protocol/agent-frames.js";
 import { buildApp, type GatewayDeps } from "../app.js";
-import { buildMetricsServer } from "../http/metrics-server.js";
 import { createGatewayMetrics } from "../metrics.js";
 
 export const testSecret = "test-secret-0123456789abcdef";
@@ -37,7 +37,7 @@ export async function startGateway(
   const logger = createLogger({ logLevel: (process.env.LOG_LEVEL as Config["logLevel"]) ?? "silent" });
   const metrics = deps.metrics ?? createGatewayMetrics();
   const app = await buildApp(config, { runQueue, logger, metrics, ...deps });
-  const metricsServer = buildMetricsServer(metrics.registry);
+  const metricsServer = buildOpsServer({ readiness: async () => ({}), registry: metrics.registry });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("gateway has no TCP address");
