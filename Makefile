@@ -1,6 +1,6 @@
 # Everyday commands. `make run` and `make test` are the README quick start.
 SHELL := /bin/bash
-.PHONY: install run test typecheck lint dist-up dist-down bench-agents
+.PHONY: install run test test-node24 typecheck lint dist-up dist-down bench-agents
 
 install:
 	npm ci --no-audit --no-fund
@@ -13,13 +13,19 @@ run: install
 test: install
 	npm test
 
+# The same with Node.js 24 (LTS) first on PATH, installed from the npm registry into
+# ~/.cache/epl-node/24 on first use (scripts/with-node.sh). `npm ci` reinstalls node_modules.
+test-node24:
+	bash scripts/with-node.sh 24 $(MAKE) test
+
 typecheck:
 	npm run typecheck
 
 lint:
 	npm run lint
 
-# A local distributed deployment: 2 gateways (:8081, :8082), 2 agent workers, 1 exchange on local NATS.
+# A local distributed deployment: 2 gateways (:8081, :8082), 2 agent workers, 1 exchange, 2 market
+# feeds on local NATS, each restarted when it exits (infra/local/supervise.sh).
 dist-up:
 	bash infra/local/dist-up.sh
 

@@ -51,17 +51,36 @@ export const configSchema = T.Object(
     jwtSecret: T.String({
       minLength: 16,
       default: "dev-secret-change-me-please",
-      description: "HS256 secret for user tokens.",
+      description:
+        "HS256 secret for user tokens and agent run ids. The default is refused at start except by embedded mode on a loopback HOST.",
     }),
     jwtPublicKey: T.String({
       default: "",
       description: "PEM public key: when set, tokens are verified with RS256/ES256 instead.",
     }),
-    devTokens: T.Boolean({
-      default: true,
-      description: "Enables POST /api/auth/dev-token (turn off in production).",
-    }),
+    // No default: unset means "decide by mode" (`services/gateway/auth/secure-defaults.ts`).
+    devTokens: T.Optional(
+      T.Boolean({
+        description:
+          "Serves POST /api/auth/dev-token (any user id, no password). Unset: only in embedded mode on a loopback HOST.",
+      }),
+    ),
     devTokenTtlS: T.Integer({ minimum: 1, default: 3600, description: "Lifetime of development tokens." }),
+    tokenMaxTtlS: T.Integer({
+      minimum: 1,
+      default: 86_400,
+      description: "Longest token lifetime accepted: a token whose `exp - iat` is larger is refused.",
+    }),
+    tokenClockSkewS: T.Integer({
+      minimum: 0,
+      default: 60,
+      description: "A token whose `iat` is more than this many seconds in the future is refused.",
+    }),
+    maxSocketsPerUser: T.Integer({
+      minimum: 1,
+      default: 10,
+      description: "Open WebSockets of one user on one gateway; more are refused (`too_many_sockets`).",
+    }),
     metricsHost: T.String({
       default: "127.0.0.1",
       description:
@@ -72,6 +91,12 @@ export const configSchema = T.Object(
       maximum: 65535,
       default: 9464,
       description: "Port of the operator's listener (0: any free port).",
+    }),
+    corsOrigins: T.String({
+      default: "",
+      pattern: "^\\s*(https?://[^\\s,/]+\\s*(,\\s*https?://[^\\s,/]+\\s*)*)?$",
+      description:
+        "Comma-separated origins allowed to call the HTTP API from a browser (CORS); empty: no CORS headers.",
     }),
     gatewayId: T.String({
       default: "",
@@ -314,7 +339,8 @@ function coerce(key: string, text: string, type: string | undefined): unknown {
 export function describeConfig(): string {
   const rows = Object.entries(configSchema.properties).map(([key, s]) => {
     const schema = s as { default?: unknown; description?: string };
-    return `| \`${envName(key)}\` | \`${JSON.stringify(schema.default)}\` | ${schema.description ?? ""} |`;
+    const value = schema.default === undefined ? "unset" : `\`${JSON.stringify(schema.default)}\``;
+    return `| \`${envName(key)}\` | ${value} | ${schema.description ?? ""} |`;
   });
   return ["| variable | default | meaning |", "|---|---|---|", ...rows].join("\n");
 }

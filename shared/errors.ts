@@ -11,6 +11,8 @@ export const errorRegistry = {
   forbidden: { status: 403, retryable: false },
   not_found: { status: 404, retryable: false },
   rate_limited: { status: 429, retryable: true },
+  // Not retryable as such: another socket only fits once the user closes one of theirs.
+  too_many_sockets: { status: 429, retryable: false },
   overloaded: { status: 503, retryable: true },
   unavailable: { status: 503, retryable: true },
   internal: { status: 500, retryable: false },

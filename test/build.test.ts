@@ -12,20 +12,31 @@ import { promisify } from "node:util";
 const root = fileURLToPath(new URL("..", import.meta.url));
 let platform: ChildProcess | undefined;
 let base: string;
+let metricsUrl: string;
 
 before(async () => {
   await promisify(execFile)(process.execPath, ["scripts/build.mjs"], { cwd: root });
+  // The defaults of `npm start`: loopback HOST, the built-in JWT_SECRET, DEV_TOKENS unset.
+  const { JWT_SECRET: _secret, DEV_TOKENS: _devTokens, HOST: _host, ...inherited } = process.env;
   platform = spawn(process.execPath, ["dist/services/embedded/main.js"], {
     cwd: root,
-    env: { ...process.env, PORT: "0", DATA_DIR: "memory", FEED_ENABLED: "false", LOG_LEVEL: "info" },
+    env: {
+      ...inherited,
+      PORT: "0",
+      METRICS_PORT: "0",
+      DATA_DIR: "memory",
+      FEED_ENABLED: "false",
+      LOG_LEVEL: "info",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let output = "";
   for await (const chunk of platform.stdout!) {
     output += chunk;
-    const ready = /"address":"(http:\/\/[^"]+)"/.exec(output);
+    const ready = /"address":"(http:\/\/[^"]+)","metrics":"(http:\/\/[^"]+)"/.exec(output);
     if (ready) {
       base = ready[1]!;
+      metricsUrl = ready[2]!;
       break;
     }
   }
@@ -54,4 +65,22 @@ test("the compiled trading desk serves its browser modules, and not the server's
   assert.match(await page.text(), /<html/i);
   assert.equal((await fetch(`${base}/app.js`)).status, 200);
   assert.equal((await fetch(`${base}/web-client.js`)).status, 404);
+});
+
+test("the compiled platform on loopback, with the built-in secret: dev tokens on, /metrics on its own listener only", async () => {
+  const devToken = await fetch(`${base}/api/auth/dev-token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ userId: "local", tier: "free" }),
+  });
+  assert.equal(devToken.status, 200);
+  const publicMetrics = await fetch(`${base}/metrics`);
+  assert.equal(publicMetrics.status, 404);
+  assert.equal(((await publicMetrics.json()) as { error: { code: string } }).error.code, "not_found");
+  const metrics = await fetch(metricsUrl);
+  assert.equal(metrics.status, 200);
+  assert.match(
+    await metrics.text(),
+    /requests_total\{method="POST",route="\/api\/auth\/dev-token",status="200"\} 1/,
+  );
 });

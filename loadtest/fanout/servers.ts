@@ -58,7 +58,8 @@ async function startGateways(options: ServerOptions): Promise<ServerUnderTest> {
     workers: 0,
     natsUrl: options.natsUrl,
     // The benchmark is the only feed: the market-feed's match clock would add events of its own.
-    env: { FEED_ENABLED: "false" },
+    // Sockets share 50 users (hundreds per user per gateway): the per-user cap is not what is measured.
+    env: { FEED_ENABLED: "false", MAX_SOCKETS_PER_USER: "1000000" },
     nodeArgs: { gateway: options.nodeArgs },
   });
   const processes = deployment.processes();
@@ -75,7 +76,7 @@ async function startGateways(options: ServerOptions): Promise<ServerUnderTest> {
         processes
           .filter((p) => p.name.startsWith("gateway-"))
           .map(async (p, i) => {
-            const metrics = await fetch(`${deployment.gatewayUrls[i]}/metrics`).then((r) => r.text());
+            const metrics = await fetch(deployment.metricsUrls[i]!).then((r) => r.text());
             const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1];
             return { rss: rssBytes(p.pid), heap: heap === undefined ? Number.NaN : Number(heap) };
           }),

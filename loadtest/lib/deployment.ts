@@ -39,6 +39,8 @@ export interface Deployment {
   readonly databaseUrl: string;
   /** `http://127.0.0.1:<port>` of each gateway. */
   readonly gatewayUrls: readonly string[];
+  /** `http://127.0.0.1:<port>/metrics` of each gateway, in the order of `gatewayUrls`. */
+  readonly metricsUrls: readonly string[];
   /** Folder of the services' logs (one file per process). */
   readonly logDir: string;
   /** Every service process, for CPU accounting (`proc-cpu.ts`). */
@@ -83,6 +85,8 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     STREAM_PREFIX: prefix,
     SUBJECT_PREFIX: subjectPrefix,
     LOG_LEVEL: "warn",
+    // Gateways refuse the built-in secret; benchmarks mint their users' tokens from the gateways.
+    JWT_SECRET: `lt-${randomBytes(16).toString("hex")}`,
     DEV_TOKENS: "true",
     METRICS_PORT: "0",
     OFFLINE_TOKEN_DELAY_MS: "0",
@@ -112,6 +116,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     natsUrl,
     databaseUrl: database.url,
     gatewayUrls: [],
+    metricsUrls: [],
     logDir,
     processes: () => services.map((s) => ({ name: s.name, pid: s.child.pid })),
     unexpectedExits: () =>
@@ -140,13 +145,21 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     for (let i = 1; i <= (options.exchanges ?? 1); i++) launch("exchange", `exchange-${i}`);
     for (let i = 1; i <= (options.workers ?? 2); i++) launch("agent-worker", `worker-${i}`);
     const urls: string[] = [];
+    const metricsUrls: string[] = [];
     for (let i = 1; i <= (options.gateways ?? 2); i++) {
       const port = await freePort();
-      launch("gateway", `gateway-${i}`, { PORT: String(port), GATEWAY_ID: `gateway-${i}` });
+      const metricsPort = await freePort();
+      launch("gateway", `gateway-${i}`, {
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        GATEWAY_ID: `gateway-${i}`,
+      });
       urls.push(`http://127.0.0.1:${port}`);
+      metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
     }
     await Promise.all(urls.map((url) => waitReady(url, options.readyTimeoutMs ?? 30_000, deployment)));
     (deployment.gatewayUrls as string[]).push(...urls);
+    (deployment.metricsUrls as string[]).push(...metricsUrls);
     return deployment;
   } catch (err) {
     const logs = services.map((s) => `--- ${s.name}\n${tail(s.log)}`).join("\n");

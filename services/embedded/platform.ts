@@ -18,11 +18,14 @@ import { createWorker } from "../agent-worker/worker.js";
 import { createExchange } from "../exchange/exchange.js";
 import { exchangeEventSink } from "../exchange/live-events.js";
 import { buildApp } from "../gateway/app.js";
+import { createGatewayMetrics, type GatewayMetrics } from "../gateway/metrics.js";
 import { createMarketFeed } from "../market-feed/market-feed.js";
 import { createMemoryLeaseTable } from "../market-feed/memory-leader-lease.js";
 
 export interface Platform {
   app: FastifyInstance;
+  /** The figures the caller serves on its metrics listener (`shared/ops/ops-server.ts`). */
+  metrics: GatewayMetrics;
   /** Drains sockets (1012), stops the match clock, finishes agent runs, then closes the database. */
   close(): Promise<void>;
 }
@@ -82,12 +85,14 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     logger: logger.child({ service: "agent-worker" }),
   });
 
-  const app = await buildApp(config, { runQueue, logger, exchange, live, cache });
+  const metrics = createGatewayMetrics();
+  const app = await buildApp(config, { runQueue, logger, exchange, live, cache, metrics, mode: "embedded" });
   worker.start();
   if (config.feedEnabled) feed.start();
 
   return {
     app,
+    metrics,
     async close() {
       await app.close();
       await feed.stop();

@@ -168,6 +168,29 @@ describe("exchange on PostgreSQL", () => {
     assert.deepEqual(await store.checkBooks(), books);
   });
 
+  test("ids PostgreSQL cannot store (a NUL, a control character) are bad requests that move nothing", async () => {
+    const books = await store.checkBooks();
+    const base = { userId: "nul-user", marketId, outcome: "home", side: "buy" as const, shares: 1 };
+    await rejects(exchange.trade({ ...base, marketId: `${marketId}\u0000` }), "bad_request");
+    await rejects(exchange.trade({ ...base, outcome: "home\u0000" }), "bad_request");
+    await rejects(exchange.trade({ ...base, idempotencyKey: "k\u0000" }), "bad_request");
+    await rejects(exchange.trade({ ...base, idempotencyKey: "k\u001b[0m" }), "bad_request");
+    await rejects(
+      exchange.quote({ marketId: "\u0000", outcome: "home", side: "buy", shares: 1 }),
+      "bad_request",
+    );
+    await rejects(exchange.getMarket({ marketId: "\u0000" }), "bad_request");
+    await rejects(exchange.priceHistory({ marketId: "\u0000" }), "bad_request");
+    await rejects(exchange.listMarkets({ matchId: "\u0000" }), "bad_request");
+    await rejects(exchange.openMarkets({ matchIds: ["\u0000"] }), "bad_request");
+    await rejects(
+      exchange.deposit({ userId: "nul-user", amount: 1, idempotencyKey: "\u0000" }),
+      "bad_request",
+    );
+    assert.deepEqual(await exchange.getTrades({ userId: "nul-user" }), []);
+    assert.deepEqual(await store.checkBooks(), books);
+  });
+
   test("deposits add credits once per key", async () => {
     assert.deepEqual(await exchange.deposit({ userId: "dan", amount: 25.5, idempotencyKey: "d" }), {
       balance: 1025.5,

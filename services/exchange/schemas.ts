@@ -1,16 +1,20 @@
 import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { AppError } from "../../shared/errors.js";
-import { UserId } from "../../shared/protocol/common.js";
+import { SafeId, UserId } from "../../shared/protocol/common.js";
 
 /**
  * Payloads of the exchange's methods (in process and on `exchange.<method>` over NATS, version 1).
  * Amounts are plain numbers here: their "at most 2 decimals" rule is checked by money.ts, so that
- * bad shares answer `invalid_shares` rather than `bad_request`.
+ * bad shares answer `invalid_shares` rather than `bad_request`. Ids are `SafeId`s, as in the
+ * client protocol: the exchange is the last check before PostgreSQL, which cannot store a NUL,
+ * and its callers include agents whose tool arguments come from a model.
  */
 const strict = { additionalProperties: false } as const;
-const MarketId = T.String({ minLength: 1, maxLength: 128 });
-const Outcome = T.String({ minLength: 1, maxLength: 64 });
+const MarketId = SafeId(128);
+const MatchId = SafeId(128);
+const Outcome = SafeId(64);
+const IdempotencyKey = SafeId(128);
 const Side = T.Union([T.Literal("buy"), T.Literal("sell")]);
 const Amount = T.Number();
 const Limit = T.Integer({ minimum: 1, maximum: 500 });
@@ -26,7 +30,7 @@ export const exchangeSchemas = {
       shares: Amount,
       maxCost: T.Optional(Amount),
       minProceeds: T.Optional(Amount),
-      idempotencyKey: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+      idempotencyKey: T.Optional(IdempotencyKey),
     },
     strict,
   ),
@@ -47,20 +51,17 @@ export const exchangeSchemas = {
     {
       userId: UserId,
       amount: Amount,
-      idempotencyKey: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+      idempotencyKey: T.Optional(IdempotencyKey),
     },
     strict,
   ),
-  openMarkets: T.Object(
-    { matchIds: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 128 }))) },
-    strict,
-  ),
+  openMarkets: T.Object({ matchIds: T.Optional(T.Array(MatchId)) }, strict),
   getWallet: T.Object({ userId: UserId }, strict),
   getPositions: T.Object({ userId: UserId }, strict),
   getTrades: T.Object({ userId: UserId, limit: T.Optional(Limit) }, strict),
   listMarkets: T.Object(
     {
-      matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+      matchId: T.Optional(MatchId),
       status: T.Optional(
         T.Union([T.Literal("open"), T.Literal("suspended"), T.Literal("closed"), T.Literal("settled")]),
       ),

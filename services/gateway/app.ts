@@ -14,13 +14,16 @@ import type { Logger } from "../../shared/logger.js";
 import type { Exchange } from "../exchange/exchange.js";
 import authPlugin from "./auth/auth-plugin.js";
 import { devTokenRoutes } from "./auth/dev-token-routes.js";
+import { type DeploymentMode, secureDefaults } from "./auth/secure-defaults.js";
 import { agentsRoutes } from "./http/agents-routes.js";
+import browserPolicyPlugin from "./http/browser-policy.js";
 import { eplTradeRoute } from "./http/epl-trade-route.js";
-import errorRepliesPlugin from "./http/error-replies.js";
+import errorRepliesPlugin, { errorReplyOptions } from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
 import { marketRoutes } from "./http/market-routes.js";
 import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
+import { typeboxValidator } from "./http/typebox-validator.js";
 import { walletRoutes } from "./http/wallet-routes.js";
 import { httpRateLimitOptions } from "./limits/http-rate-limit.js";
 import { createLimitedRunQueue, runLimitsOf } from "./limits/limited-run-queue.js";
@@ -35,13 +38,21 @@ export interface GatewayDeps {
   /** Where agent runs go and their streams come from (NATS or in-process). Owned by the caller. */
   runQueue: RunQueue;
   logger: Logger;
+  /**
+   * How the process runs; with DEV_TOKENS unset, only embedded mode on a loopback HOST serves
+   * development tokens (`auth/secure-defaults.ts`). Absent: distributed.
+   */
+  mode?: DeploymentMode;
   /** Overrides `config.gatewayId`; a random name when neither is set. */
   gatewayId?: string;
   /** `/readyz` answers 200 only when every entry is true; absent: ready once listening. */
   readiness?: ReadinessCheck;
   /** Entries of `readiness` that may be false with the gateway still ready (they have a fallback). */
   degradable?: readonly string[];
-  /** A metrics set to share (embedded mode); a fresh registry otherwise. */
+  /**
+   * The metrics set the caller serves on its metrics listener (`shared/ops/ops-server.ts`); a fresh,
+   * unserved one otherwise. The app itself never serves `/metrics`.
+   */
   metrics?: GatewayMetrics;
   /** Quotes, trades, markets and wallets (in process or an RPC client); absent: `unavailable`. */
   exchange?: Exchange;
@@ -105,9 +116,14 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     // Request ids from a client header are not trusted; ours are enough to correlate logs.
     genReqId: () => randomBytes(8).toString("hex"),
     bodyLimit: config.maxFrameBytes,
+    // Path ids (market and match ids) are up to 128 characters, as in bodies and frames.
+    maxParamLength: 128,
+    ...errorReplyOptions,
   });
+  app.setValidatorCompiler(typeboxValidator);
 
   await app.register(errorRepliesPlugin);
+  await app.register(browserPolicyPlugin, { corsOrigins: config.corsOrigins });
   await app.register(rateLimit, httpRateLimitOptions(config, deps.rateLimitRedis));
   app.addHook("onClose", async () => runQueue.close());
   await app.register(metricsPlugin, { metrics });
@@ -116,7 +132,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     readiness: deps.readiness ?? (async () => ({})),
     degradable: deps.degradable ?? [],
   });
-  if (config.devTokens && app.tokenIssuer !== undefined) {
+  if (secureDefaults(config, deps.mode ?? "distributed").devTokens && app.tokenIssuer !== undefined) {
     await app.register(devTokenRoutes, { issuer: app.tokenIssuer });
   }
   await app.register(agentsRoutes, {
@@ -140,6 +156,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   await app.register(wsRoutes, {
     maxFrameBytes: config.maxFrameBytes,
     closeGraceMs: gatewayLimits.closeGraceMs,
+    maxSocketsPerUser: config.maxSocketsPerUser,
     session: {
       gatewayId,
       heartbeatMs: config.heartbeatMs,

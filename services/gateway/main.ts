@@ -12,17 +12,22 @@ import { createMemorySemaphore } from "../../shared/limits/memory-semaphore.js";
 import { createRedisRateLimiter } from "../../shared/limits/redis-rate-limiter.js";
 import { createRedisSemaphore } from "../../shared/limits/redis-semaphore.js";
 import { createLogger } from "../../shared/logger.js";
-import { cachedProbe } from "../../shared/ops/readiness.js";
+import { buildOpsServer } from "../../shared/ops/ops-server.js";
+import { cachedProbe, type ReadinessCheck } from "../../shared/ops/readiness.js";
 import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchangeClient, pingExchange } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
+import { secureDefaults } from "./auth/secure-defaults.js";
+import { createGatewayMetrics } from "./metrics.js";
 
 /**
  * The gateway as its own process (distributed mode): NATS for agent runs, the exchange and the
  * LIVE stream it fans out, Redis for trade, agent-run and HTTP request limits and read caches
- * (keys prefixed with STREAM_PREFIX), listening on HOST/PORT.
+ * (keys prefixed with STREAM_PREFIX), listening on HOST/PORT; `/metrics`, `/healthz` and `/readyz` also on the operator's listener
+ * (METRICS_HOST/METRICS_PORT), which comes up before NATS is waited for.
+ * It refuses to start with the built-in JWT_SECRET (one line naming it, exit 1).
  * SIGTERM/SIGINT drain: new connections are refused, every socket is closed with 1012 (clients
  * reconnect elsewhere and resume), then the bus and Redis connections close.
  * NATS missing at start is waited for (one log line), the gateway listening once it answers; an
@@ -31,7 +36,22 @@ import { buildApp } from "./app.js";
  */
 const config = loadConfig();
 const logger = createLogger(config);
+const { refusal } = secureDefaults(config, "distributed");
+if (refusal !== undefined) {
+  logger.fatal({ variable: refusal.variable }, refusal.message);
+  process.exit(1);
+}
 exitOnUnexpectedError(logger);
+const metrics = createGatewayMetrics();
+// The operator's listener comes up first, so a probe can tell what a waiting gateway waits for.
+let readiness: ReadinessCheck = async () => ({ nats: false });
+const opsServer = buildOpsServer({
+  readiness: () => readiness(),
+  degradable: ["redis"],
+  registry: metrics.registry,
+});
+const opsAddress = await opsServer.listen({ host: config.metricsHost, port: config.metricsPort });
+logger.info({ metrics: `${opsAddress}/metrics` }, "metrics served");
 const nc = await untilAvailable("nats", () => connectNats(config, "gateway"), { onEvent: logWaits(logger) });
 const natsHealth = trackNatsHealth(nc);
 const runQueue = await createNatsRunQueue(nc, {
@@ -53,14 +73,16 @@ const localLimiter = createMemoryRateLimiter();
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Any exchange process serving, asked at most once a second (probes and scrapes share it).
 const exchangeAnswers = cachedProbe(() => pingExchange(rpc, 1_000), { ttlMs: 1_000, timeoutMs: 1_500 });
+readiness = async () => ({
+  nats: natsHealth.connected,
+  exchange: await exchangeAnswers(),
+  redis: redisUsable(),
+});
 const app = await buildApp(config, {
+  metrics,
   runQueue,
   logger,
-  readiness: async () => ({
-    nats: natsHealth.connected,
-    exchange: await exchangeAnswers(),
-    redis: redisUsable(),
-  }),
+  readiness: () => readiness(),
   degradable: ["redis"],
   exchange: createExchangeClient(rpc),
   limiter: createFallbackRateLimiter(
@@ -80,6 +102,7 @@ const app = await buildApp(config, {
 await app.listen({ host: config.host, port: config.port });
 
 stopOnSignal(app.log, async () => {
+  await opsServer.close();
   await app.close();
   await runQueue.close();
   await live.close();

@@ -2,22 +2,28 @@ import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { AppError } from "../errors.js";
 import { AgentNameSchema, IntentSchema } from "./agents.js";
-import { Credits, FrameId, Shares } from "./common.js";
+import { Credits, FrameId, namePattern, SafeId, SafeText, Shares } from "./common.js";
 
-/** Every frame a client may send over `/ws` (PROTOCOL.md "WebSocket"). Unknown keys are rejected. */
+/**
+ * Every frame a client may send over `/ws` (PROTOCOL.md "WebSocket"), under the one validation
+ * policy of docs/protocol.md "Validation": unknown keys and wrong types are refused, never
+ * coerced or stripped, and no string holds a control character (`SafeId`, `SafeText`).
+ */
 const strict = { additionalProperties: false } as const;
 
 export const Channel = T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
 export const Side = T.Union([T.Literal("buy"), T.Literal("sell")]);
-const MarketId = T.String({ minLength: 1, maxLength: 128 });
-const Outcome = T.String({ minLength: 1, maxLength: 64 });
+export const MarketId = SafeId(128);
+export const MatchId = SafeId(128);
+export const Outcome = SafeId(64);
+export const IdempotencyKey = SafeId(128);
+/** An agent run's input: prose, so line breaks and tabs are fine. */
+export const AgentInput = SafeText({ minLength: 1, maxLength: 8000 });
+export const RunContext = T.Object({ matchId: T.Optional(MatchId), marketId: T.Optional(MarketId) }, strict);
 
 export const clientFrameSchemas = {
   ping: T.Object({ type: T.Literal("ping"), id: FrameId }, strict),
-  auth: T.Object(
-    { type: T.Literal("auth"), id: FrameId, token: T.String({ minLength: 1, maxLength: 8192 }) },
-    strict,
-  ),
+  auth: T.Object({ type: T.Literal("auth"), id: FrameId, token: SafeId(8192) }, strict),
   subscribe: T.Object(
     {
       type: T.Literal("subscribe"),
@@ -26,7 +32,10 @@ export const clientFrameSchemas = {
       since: T.Optional(
         T.Record(
           Channel,
-          T.Object({ seq: T.Integer({ minimum: 0 }), epoch: T.String({ maxLength: 128 }) }, strict),
+          T.Object(
+            { seq: T.Integer({ minimum: 0 }), epoch: T.String({ maxLength: 128, pattern: namePattern }) },
+            strict,
+          ),
         ),
       ),
     },
@@ -61,7 +70,7 @@ export const clientFrameSchemas = {
       shares: Shares,
       maxCost: T.Optional(Credits),
       minProceeds: T.Optional(Credits),
-      idempotencyKey: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+      idempotencyKey: T.Optional(IdempotencyKey),
     },
     strict,
   ),
@@ -71,13 +80,8 @@ export const clientFrameSchemas = {
       id: FrameId,
       agent: T.Optional(AgentNameSchema),
       intent: T.Optional(IntentSchema),
-      input: T.String({ minLength: 1, maxLength: 8000 }),
-      context: T.Optional(
-        T.Object(
-          { matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })), marketId: T.Optional(MarketId) },
-          strict,
-        ),
-      ),
+      input: AgentInput,
+      context: T.Optional(RunContext),
     },
     strict,
   ),
@@ -86,7 +90,7 @@ export const clientFrameSchemas = {
     {
       type: T.Literal("agent.resume"),
       id: FrameId,
-      requestId: T.String({ minLength: 1, maxLength: 128 }),
+      requestId: SafeId(128),
       after: T.Integer({ minimum: 0 }),
     },
     strict,
@@ -98,6 +102,8 @@ export type ClientFrame = { [K in ClientFrameType]: Static<(typeof clientFrameSc
 export type ClientFrameOf<K extends ClientFrameType> = Static<(typeof clientFrameSchemas)[K]>;
 export type AgentRunFrame = ClientFrameOf<"agent.run">;
 
+const frameIdChecker = TypeCompiler.Compile(FrameId);
+
 const checkers = Object.fromEntries(
   Object.entries(clientFrameSchemas).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),
 ) as { [K in ClientFrameType]: ReturnType<typeof TypeCompiler.Compile<(typeof clientFrameSchemas)[K]>> };
@@ -106,8 +112,8 @@ export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error:
 
 /**
  * Parses one text frame. Never throws: malformed JSON and schema violations are `bad_request`,
- * an unknown `type` is `unknown_type`; the frame's `id` is returned when it can be read so the
- * error answer can echo it.
+ * an unknown `type` is `unknown_type`; the frame's `id` is returned when it is a valid id, so the
+ * error answer can echo it (an id with a control character is not echoed).
  */
 export function parseClientFrame(text: string): ParsedFrame {
   let value: unknown;
@@ -120,8 +126,7 @@ export function parseClientFrame(text: string): ParsedFrame {
     return { ok: false, error: new AppError("bad_request", "frame must be a JSON object") };
   }
   const record = value as Record<string, unknown>;
-  const id =
-    typeof record.id === "string" && record.id.length > 0 && record.id.length <= 64 ? record.id : undefined;
+  const id = frameIdChecker.Check(record.id) ? record.id : undefined;
   const fail = (error: AppError): ParsedFrame =>
     id === undefined ? { ok: false, error } : { ok: false, error, id };
   if (typeof record.type !== "string") return fail(new AppError("bad_request", "frame has no string `type`"));

@@ -38,10 +38,24 @@ export interface ChannelState {
   epoch: string;
   recovered?: boolean;
 }
+/**
+ * A channel of a `subscribe` that was not subscribed, and why: `bad_request` (no such channel),
+ * `not_found` (no such match or market), `forbidden` (another user's), `unavailable` (its state
+ * could not be read; retry). docs/protocol.md "Channels".
+ */
+export interface ChannelRejection {
+  channel: string;
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+}
 export interface SubscribedFrame {
   type: "subscribed";
   id: string;
+  /** The channels now subscribed, in the order they were asked for. */
   channels: ChannelState[];
+  /** Present when some channels of the frame were refused; the others are subscribed all the same. */
+  rejected?: ChannelRejection[];
 }
 export interface UnsubscribedFrame {
   type: "unsubscribed";

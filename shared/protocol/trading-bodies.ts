@@ -1,5 +1,5 @@
 import { type Static, Type as T } from "@sinclair/typebox";
-import { clientFrameSchemas } from "./client-frames.js";
+import { clientFrameSchemas, IdempotencyKey, MarketId, MatchId } from "./client-frames.js";
 
 /**
  * Trading and market data over HTTP (PROTOCOL.md "HTTP"): request bodies are the WebSocket
@@ -11,7 +11,7 @@ export type QuoteBody = Static<typeof QuoteBody>;
 export const TradeBody = T.Omit(clientFrameSchemas.trade, ["type", "id"]);
 export type TradeBody = Static<typeof TradeBody>;
 
-export const IdempotencyKey = T.String({ minLength: 1, maxLength: 128 });
+export { IdempotencyKey };
 
 export const MarketStatus = T.Union([
   T.Literal("open"),
@@ -22,15 +22,12 @@ export const MarketStatus = T.Union([
 
 export const MarketsQuery = T.Object(
   {
-    matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+    matchId: T.Optional(MatchId),
     status: T.Optional(MarketStatus),
   },
   { additionalProperties: false },
 );
 export type MarketsQuery = Static<typeof MarketsQuery>;
 
-export const MarketParams = T.Object(
-  { marketId: clientFrameSchemas.quote.properties.marketId },
-  { additionalProperties: false },
-);
+export const MarketParams = T.Object({ marketId: MarketId }, { additionalProperties: false });
 export type MarketParams = Static<typeof MarketParams>;

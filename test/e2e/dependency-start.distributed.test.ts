@@ -3,14 +3,15 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import postgres from "postgres";
 import { createDeployment, type Deployment, type ServiceProcess } from "../support/deployment.js";
-import { type OwnedServer, startNatsServer } from "../support/owned-servers.js";
+import { type OwnedServer, startNatsServer, startRedisServer } from "../support/owned-servers.js";
 
 /**
  * Start-up with dependencies missing (docs/architecture.md, "Failure and overload, by design"),
  * with real processes: an exchange started before its database exists and while NATS is down
  * says so in one line each — the dependency and the problem, no stack trace — waits, its ops
  * listener's `/readyz` naming what it waits for, and serves once they come, without a restart.
- * A gateway is ready only while an exchange answers.
+ * A gateway started without Redis serves (its limits counted in process) and is ready with Redis
+ * listed as degraded; it is ready only while an exchange answers.
  */
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -66,27 +67,42 @@ describe("start-up with a dependency missing", () => {
     assert.equal(exchange.child.exitCode, null, "still running");
   });
 
-  test("a gateway is not ready while no exchange answers, and is within 2 s of one serving", async () => {
-    const gateway = await deployment.start("gateway");
-    const readyz = () => fetch(`http://127.0.0.1:${gateway.port}/readyz`);
-    // The exchange of the test before serves: ready.
-    await until(async () => (await readyz()).status === 200, "the gateway ready");
+  test("a gateway started without Redis serves, degraded, and is not ready while no exchange answers", async () => {
+    const redis = await startRedisServer();
+    await redis.kill("SIGKILL");
+    try {
+      const gateway = await deployment.start("gateway", { REDIS_URL: redis.url });
+      const readyz = () => fetch(`http://127.0.0.1:${gateway.port}/readyz`);
+      // The exchange of the test before serves: ready, Redis listed as degraded (limits count here).
+      await until(async () => (await readyz()).status === 200, "the gateway ready");
+      assert.deepEqual(((await (await readyz()).json()) as { degraded?: string[] }).degraded, ["redis"]);
+      await gateway.waitFor(/"dependency":"redis","problem":"connect ECONNREFUSED/);
+      await redis.restart();
+      await until(
+        async () => ((await (await readyz()).json()) as { degraded?: string[] }).degraded === undefined,
+        "Redis no longer degraded",
+        2_000,
+      );
 
-    assert.ok(firstExchange, "the exchange of the test before");
-    firstExchange.kill("SIGTERM");
-    await firstExchange.exited;
-    await until(async () => (await readyz()).status === 503, "the gateway unready");
-    const unready = await readyz();
-    assert.deepEqual(((await unready.json()) as { error: unknown }).error, {
-      code: "unavailable",
-      message: "not ready: exchange",
-    });
+      assert.ok(firstExchange, "the exchange of the test before");
+      firstExchange.kill("SIGTERM");
+      await firstExchange.exited;
+      await until(async () => (await readyz()).status === 503, "the gateway unready");
+      const unready = await readyz();
+      assert.deepEqual(((await unready.json()) as { error: unknown }).error, {
+        code: "unavailable",
+        message: "not ready: exchange",
+      });
 
-    const again = await deployment.start("exchange");
-    const serving = Date.now();
-    await until(async () => (await readyz()).status === 200, "the gateway ready again", 2_000);
-    assert.ok(Date.now() - serving <= 2_000);
-    assert.equal(again.child.exitCode, null);
+      const again = await deployment.start("exchange");
+      const serving = Date.now();
+      await until(async () => (await readyz()).status === 200, "the gateway ready again", 2_000);
+      assert.ok(Date.now() - serving <= 2_000);
+      assert.equal(again.child.exitCode, null);
+      assert.equal(gateway.child.exitCode, null);
+    } finally {
+      await redis.stop();
+    }
   });
 });
 

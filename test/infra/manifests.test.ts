@@ -94,11 +94,20 @@ function matches(selector: Yaml | undefined, labels: Yaml | undefined): boolean 
   return wanted.length > 0 && wanted.every(([k, v]) => at(labels, k) === v);
 }
 
-/** Compose's `${NAME:-default}` as compose would fill it with NAME unset. */
-function interpolate(value: Yaml): string {
+/**
+ * Compose's interpolation of `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?error}` and
+ * `${NAME?error}` with `shell` as the environment compose runs in; a required variable that is
+ * missing throws, as compose refuses to start.
+ */
+function interpolate(value: Yaml, shell: Record<string, string>): string {
   return String(value).replace(
-    /\$\{[A-Z_]+(?::?-([^}]*))?\}/g,
-    (_, fallback: string | undefined) => fallback ?? "",
+    /\$\{([A-Za-z_]\w*)(?:(:?)([-?])([^}]*))?\}/g,
+    (_, name: string, colon: string, op: string | undefined, word: string) => {
+      const set = name in shell && (colon !== ":" || shell[name] !== "");
+      if (set) return shell[name]!;
+      if (op === "?") throw new Error(`compose: ${name} is required: ${word}`);
+      return op === "-" ? word : "";
+    },
   );
 }
 
@@ -107,12 +116,15 @@ const composeApps = Object.entries(composeServices)
   .map(([name, s]) => [name, map(s, name)] as const)
   .filter(([, s]) => String(s.image).startsWith(`${appImage}:`));
 
-function composeEnv(service: YamlMap): Record<string, string> {
+/** The shell of someone who followed infra/README.md: a JWT secret exported, nothing else. */
+const composeShell = { JWT_SECRET: "secret-from-the-shell-0123456789abcdef" };
+
+function composeEnv(service: YamlMap, shell: Record<string, string> = composeShell): Record<string, string> {
   const env = service.environment;
   const pairs = Array.isArray(env)
     ? env.map((line) => String(line).split(/=(.*)/s).slice(0, 2))
     : Object.entries(map(env, "environment"));
-  return Object.fromEntries(pairs.map(([k, v]) => [String(k), interpolate(v ?? "")]));
+  return Object.fromEntries(pairs.map(([k, v]) => [String(k), interpolate(v ?? "", shell)]));
 }
 
 interface Instruction {
@@ -135,6 +147,30 @@ function execForm(op: string): string[] {
   assert.equal(found.length, 1, `one ${op} in the Dockerfile`);
   return JSON.parse(found[0]!.args) as string[];
 }
+
+/**
+ * The environment the image's last stage sets (`ENV K=v K2="v 2"` or the legacy `ENV K v`), the one
+ * every container of the image starts with.
+ */
+function imageEnv(): Record<string, string> {
+  const lastFrom = dockerfile.map((i) => i.op).lastIndexOf("FROM");
+  const env: Record<string, string> = {};
+  for (const { op, args } of dockerfile.slice(lastFrom)) {
+    if (op !== "ENV") continue;
+    if (!/^\w+=/.test(args)) {
+      const [, key, value] = /^(\w+)\s+(.*)$/.exec(args)!;
+      env[key!] = value!;
+      continue;
+    }
+    for (const [, key, quoted, plain] of args.matchAll(/(\w+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g)) {
+      env[key!] = quoted ?? plain ?? "";
+    }
+  }
+  return env;
+}
+
+/** Never given a default by the image, compose or the applied manifests. */
+const secretVariables = ["JWT_SECRET", "JWT_PUBLIC_KEY", "ANTHROPIC_API_KEY", "DATABASE_URL"];
 
 /** Sources of the Dockerfile's COPY instructions from the build context (not from stages). */
 function copiedPaths(): string[] {
@@ -210,6 +246,27 @@ describe("configuration", () => {
     }
   });
 
+  test("development tokens are on in no default deployment: image, compose, Kubernetes", () => {
+    const defaults: [string, Record<string, string>][] = [
+      ["image", imageEnv()],
+      ...composeApps.map(
+        ([name, s]) =>
+          [`compose ${name}`, { ...imageEnv(), ...composeEnv(s) }] as [string, Record<string, string>],
+      ),
+      ...appContainers.map((c) => {
+        const own = list(c.env).flatMap((e) =>
+          at(e, "value") === undefined ? [] : [[String(at(e, "name")), String(at(e, "value"))]],
+        );
+        const env = { ...imageEnv(), ...configMap, ...secretTemplate, ...Object.fromEntries(own) };
+        return [`k8s ${c.name}`, Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]))] as [
+          string,
+          Record<string, string>,
+        ];
+      }),
+    ];
+    for (const [where, env] of defaults) assert.notEqual(loadConfig(env).devTokens, true, where);
+  });
+
   test("every compose app service's environment loads", () => {
     assert.ok(composeApps.length >= 6);
     for (const [name, service] of composeApps) {
@@ -273,6 +330,40 @@ describe("workloads", () => {
     }
   });
 
+  test("pods are restarted whenever their process exits", () => {
+    for (const w of workloads) {
+      const policy = podSpec(w.doc).restartPolicy;
+      assert.ok(policy === undefined || policy === "Always", `${w.file} restartPolicy ${policy}`);
+    }
+  });
+
+  test("every HTTP probe asks a path its service serves, and liveness never waits on a dependency", () => {
+    const probed = appContainers.filter((c) => list(c.ports).length > 0);
+    assert.ok(probed.length > 0);
+    for (const c of probed) {
+      const service = /^dist\/services\/([\w-]+)\/main\.js$/.exec(String(list(c.args)[0]))?.[1];
+      const sources = [...collectTs(`services/${service}`), ...collectTs("shared")].map(read).join("\n");
+      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+        const path = at(c, probe, "httpGet", "path");
+        if (path === undefined) continue;
+        assert.ok(sources.includes(`.get("${path}"`), `${c.name} ${probe}: ${service} serves no ${path}`);
+      }
+      // /readyz fails while PostgreSQL, NATS or Redis is down: as liveness it would restart every
+      // pod during an outage that a restart cannot fix.
+      assert.notEqual(at(c, "livenessProbe", "httpGet", "path"), "/readyz", `${c.name} liveness`);
+    }
+  });
+
+  test("a service without probes has no listener to probe", () => {
+    for (const c of appContainers.filter((c) => list(c.ports).length === 0)) {
+      const entry = String(list(c.args)[0]).replace(/^dist\/(.*)\.js$/, "$1.ts");
+      assert.ok(
+        !/\.listen\(/.test(read(entry)),
+        `${entry} listens: give ${c.name} its port and readiness and liveness probes`,
+      );
+    }
+  });
+
   test("the gateway is probed on /readyz and /healthz and drains after the load balancer lets go", () => {
     const gateway = named("Deployment", "gateway");
     const [c] = containers(gateway);
@@ -323,6 +414,20 @@ describe("gateway traffic", () => {
     assert.equal(custom.length, 1);
     const gatewaySources = collectTs("services/gateway").map(read).join("\n");
     assert.ok(gatewaySources.includes(`name: "${custom[0]}"`), `the gateway registers no ${custom[0]}`);
+  });
+
+  test("Prometheus scrapes the gateway's metrics listener, which the Service does not expose", () => {
+    const gateway = named("Deployment", "gateway");
+    const annotations = map(at(gateway, "spec", "template", "metadata", "annotations"), "annotations");
+    const config = map(at(named("ConfigMap", "epl-config"), "data"), "config data");
+    assert.equal(annotations["prometheus.io/port"], config.METRICS_PORT);
+    assert.equal(config.METRICS_HOST, "0.0.0.0");
+    const ports = list(containers(gateway)[0]!.ports).map((p) => map(p, "port"));
+    assert.ok(ports.some((p) => p.name === "metrics" && String(p.containerPort) === config.METRICS_PORT));
+    const servicePorts = list(at(named("Service", "gateway"), "spec", "ports")).map((p) => map(p, "port"));
+    assert.ok(
+      servicePorts.every((p) => String(p.targetPort) !== config.METRICS_PORT && p.targetPort !== "metrics"),
+    );
   });
 
   test("the Ingress keeps WebSockets open for an hour and routes to the gateway's port", () => {
@@ -477,6 +582,17 @@ describe("compose", () => {
     assert.equal(byCommand("dist/services/market-feed/main.js").length, 2);
   });
 
+  test("JWT_SECRET must come from the shell, and development tokens are on only when asked for", () => {
+    for (const [name, service] of composeApps) {
+      assert.throws(() => composeEnv(service, {}), /JWT_SECRET is required/, `${name} has a default secret`);
+      const config = loadConfig(composeEnv(service));
+      assert.equal(config.jwtSecret, composeShell.JWT_SECRET, name);
+      assert.equal(config.devTokens, false, name);
+      // The local trial infra/README.md describes.
+      assert.equal(loadConfig(composeEnv(service, { ...composeShell, DEV_TOKENS: "true" })).devTokens, true);
+    }
+  });
+
   test("services start after their dependencies are healthy", () => {
     for (const [name, service] of Object.entries(composeServices)) {
       for (const [dep, spec] of Object.entries(map(map(service, name).depends_on ?? {}, "depends_on"))) {
@@ -496,9 +612,9 @@ describe("compose", () => {
 });
 
 describe("image", () => {
-  test("node:20-bookworm-slim stages, production dependencies only, a non-root user", () => {
+  test("node:24-bookworm-slim stages, production dependencies only, a non-root user", () => {
     const from = instructions("FROM").map((i) => i.args.split(/\s+/)[0]);
-    assert.ok(from.length >= 2 && from.every((f) => f === "node:20-bookworm-slim"), from.join());
+    assert.ok(from.length >= 2 && from.every((f) => f === "node:24-bookworm-slim"), from.join());
     // `npm ci` then `npm prune --omit=dev`: the install applies patches/ with a dev dependency.
     assert.ok(instructions("RUN").some((i) => /npm (ci|prune)\b.*--omit=dev/.test(i.args)));
     const user = instructions("USER").at(-1)?.args;
@@ -508,6 +624,14 @@ describe("image", () => {
     assert.deepEqual(execForm("ENTRYPOINT"), ["node"]);
     assert.ok(instructions("RUN").some((i) => i.args.includes("scripts/build.mjs")));
     assert.ok(instructions("COPY").some((i) => /^--from=build\s+\/app\/dist\s/.test(i.args)));
+  });
+
+  test("the image runs in production mode with no secret and development tokens off", () => {
+    const env = imageEnv();
+    assert.equal(env.NODE_ENV, "production");
+    const baked = [...Object.keys(env), ...instructions("ARG").map((i) => i.args.split("=")[0]!)];
+    for (const secret of secretVariables) assert.ok(!baked.includes(secret), `the image sets ${secret}`);
+    assert.equal(loadConfig(env).devTokens, false);
   });
 
   test("the image ships the EPL data with its licence", () => {

@@ -22,6 +22,8 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** The port a gateway listens on (read from its log). */
   readonly port?: number;
+  /** The port of a gateway's `/metrics` listener (read from its log). */
+  readonly metricsPort?: number;
   /** Everything the process printed, for assertions and failure messages. */
   output(): string;
   /** Resolves when a log line matching `pattern` has been printed. */
@@ -58,7 +60,9 @@ export function createDeployment(
     STREAM_PREFIX: `E2E_${id}_`,
     SUBJECT_PREFIX: `e2e${id}.`,
     LOG_LEVEL: "info",
+    // Gateways refuse the built-in secret, and serve dev tokens only when told to.
     JWT_SECRET: "e2e-secret-0123456789abcdef",
+    DEV_TOKENS: "true",
     HOST: "127.0.0.1",
     PORT: "0",
     // Each process's operator listener (/metrics, /readyz) on a port of its own.
@@ -85,7 +89,9 @@ export function createDeployment(
       if (name === "gateway") {
         await service.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/, options.readyTimeoutMs);
         const port = Number(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(service.output())![1]);
-        Object.assign(service, { port });
+        await service.waitFor(metricsLine, options.readyTimeoutMs);
+        const metricsPort = Number(metricsLine.exec(service.output())![1]);
+        Object.assign(service, { port, metricsPort });
       } else {
         await service.waitFor(readyLine[name], options.readyTimeoutMs);
       }
@@ -103,6 +109,8 @@ export function createDeployment(
     },
   };
 }
+
+const metricsLine = /"metrics":"http:\/\/127\.0\.0\.1:(\d+)\/metrics"/;
 
 const readyLine: Record<Exclude<ServiceName, "gateway">, RegExp> = {
   "agent-worker": /agent worker started/,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, sign } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { type Harness, startGateway } from "../testing/gateway-harness.js";
+import { type Harness, signToken, startGateway } from "../testing/gateway-harness.js";
 import { TestClient } from "../testing/ws-client.js";
 
 const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -20,7 +20,8 @@ function jwt(alg: "RS256" | "HS256", claims: Record<string, unknown>, hmacKey = 
 describe("tokens verified with a public key (production)", () => {
   let gw: Harness;
   before(async () => {
-    gw = await startGateway({ jwtPublicKey: publicPem });
+    // Asked for dev tokens, all the same: without the private key there is nothing to sign with.
+    gw = await startGateway({ jwtPublicKey: publicPem, devTokens: true });
   });
   after(() => gw.close());
 
@@ -50,5 +51,72 @@ describe("tokens verified with a public key (production)", () => {
       payload: { userId: "u", tier: "free" },
     });
     assert.equal(response.statusCode, 404);
+  });
+});
+
+describe("token times: exp required, lifetime capped, iat not ahead of the clock", () => {
+  let gw: Harness;
+  before(async () => {
+    gw = await startGateway({ tokenMaxTtlS: 3600, tokenClockSkewS: 60 });
+  });
+  after(() => gw.close());
+
+  const now = () => Math.floor(Date.now() / 1000);
+  /** The HTTP status and error message of `GET /api/wallet` with `claims` signed by the deployment's secret. */
+  async function answer(claims: Record<string, unknown>) {
+    const response = await gw.app.inject({
+      method: "GET",
+      url: "/api/wallet",
+      headers: { authorization: `Bearer ${signToken({ sub: "timed", tier: "free", ...claims })}` },
+    });
+    const body = response.json() as { error?: { code: string; message: string } };
+    return { status: response.statusCode, code: body.error?.code, message: body.error?.message };
+  }
+
+  test("a token whose exp is in the year 5138 is refused, over HTTP and WebSocket", async () => {
+    const exp = Date.UTC(5138, 0, 1) / 1000;
+    const refused = await answer({ iat: now(), exp });
+    assert.deepEqual([refused.status, refused.code], [401, "unauthorized"]);
+    assert.match(refused.message ?? "", /lifetime/);
+    const upgrade = await TestClient.refused(gw.wsUrl, {
+      authorization: `Bearer ${signToken({ sub: "timed", tier: "free", iat: now(), exp })}`,
+    });
+    assert.deepEqual([upgrade.status, upgrade.body.error.code], [401, "unauthorized"]);
+  });
+
+  test("a lifetime of exactly TOKEN_MAX_TTL_S is accepted, one second more is not", async () => {
+    const iat = now();
+    assert.notEqual((await answer({ iat, exp: iat + 3600 })).status, 401);
+    assert.equal((await answer({ iat, exp: iat + 3601 })).status, 401);
+  });
+
+  test("a token issued in the future beyond the clock skew is refused; within it, accepted", async () => {
+    const ahead = await answer({ iat: now() + 600, exp: now() + 1200 });
+    assert.deepEqual([ahead.status, ahead.code], [401, "unauthorized"]);
+    assert.match(ahead.message ?? "", /future/);
+    assert.notEqual((await answer({ iat: now() + 30, exp: now() + 600 })).status, 401);
+  });
+
+  test("a token without exp (or without iat) is refused", async () => {
+    const noExp = await answer({ iat: now() });
+    assert.deepEqual([noExp.status, noExp.code], [401, "unauthorized"]);
+    const noIat = await answer({ exp: now() + 60 });
+    assert.deepEqual([noIat.status, noIat.code], [401, "unauthorized"]);
+  });
+
+  test("an auth refresh with an over-long token is refused like a new one", async () => {
+    const iat = now();
+    const client = await TestClient.connect(
+      gw.wsUrl,
+      signToken({ sub: "timed", tier: "free", iat, exp: iat + 60 }),
+    );
+    client.send({
+      type: "auth",
+      id: "r",
+      token: signToken({ sub: "timed", tier: "free", iat, exp: Date.UTC(5138, 0, 1) / 1000 }),
+    });
+    const error = await client.take((f) => f.type === "error" && f.id === "r");
+    assert.equal(error.code, "unauthorized");
+    client.close();
   });
 });

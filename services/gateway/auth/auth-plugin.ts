@@ -3,7 +3,14 @@ import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 
 import fp from "fastify-plugin";
 import type { Config } from "../../../shared/config.js";
 import { AppError } from "../../../shared/errors.js";
-import { type Claims, claimsChecker, expiresAt, type TokenIssuer, type TokenVerifier } from "./claims.js";
+import {
+  type Claims,
+  claimsChecker,
+  expiresAt,
+  type TokenIssuer,
+  type TokenVerifier,
+  tokenTimeProblem,
+} from "./claims.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -22,6 +29,9 @@ declare module "fastify" {
  * Token verification for the whole app (escapes encapsulation: every route plugin needs it).
  * HS256 with `jwtSecret`, or RS256/ES256 with `jwtPublicKey` when that is set; the algorithm list
  * is pinned so a token cannot pick its own (no `none`, no HS256 signed with the public key).
+ * `exp` and `iat` are required (the library's `requiredClaims`), `exp` is checked by the library
+ * with no tolerance (a session closes 4001 at `exp` exactly), and `tokenTimeProblem` bounds the
+ * rest: `iat` at most `TOKEN_CLOCK_SKEW_S` ahead, `exp - iat` at most `TOKEN_MAX_TTL_S`.
  */
 async function authPlugin(app: FastifyInstance, options: { config: Config }) {
   const { config } = options;
@@ -29,8 +39,12 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }) {
   await app.register(fastifyJwt, {
     secret: publicKey === "" ? config.jwtSecret : { public: publicKey },
     sign: { algorithm: "HS256" },
-    verify: { algorithms: publicKey === "" ? ["HS256"] : ["RS256", "ES256"] },
+    verify: {
+      algorithms: publicKey === "" ? ["HS256"] : ["RS256", "ES256"],
+      requiredClaims: ["exp", "iat"],
+    },
   });
+  const timePolicy = { maxTtlS: config.tokenMaxTtlS, clockSkewS: config.tokenClockSkewS };
 
   const tokens: TokenVerifier = {
     verify(token) {
@@ -38,12 +52,13 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }) {
       try {
         payload = app.jwt.verify(token);
       } catch (err) {
-        const expired = (err as { code?: unknown }).code === "FAST_JWT_EXPIRED";
-        throw new AppError("unauthorized", expired ? "token expired" : "invalid token");
+        throw new AppError("unauthorized", verifyFailure((err as { code?: unknown }).code));
       }
       if (!claimsChecker.Check(payload)) {
         throw new AppError("unauthorized", "token lacks valid sub, tier, exp and iat claims");
       }
+      const problem = tokenTimeProblem(payload, timePolicy, Date.now() / 1000);
+      if (problem !== undefined) throw new AppError("unauthorized", problem);
       return payload;
     },
   };
@@ -54,7 +69,8 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }) {
       : {
           issue(userId, tier) {
             const iat = Math.floor(Date.now() / 1000);
-            const claims: Claims = { sub: userId, tier, iat, exp: iat + config.devTokenTtlS };
+            const ttlS = Math.min(config.devTokenTtlS, config.tokenMaxTtlS);
+            const claims: Claims = { sub: userId, tier, iat, exp: iat + ttlS };
             return { token: app.jwt.sign(claims), expiresAt: expiresAt(claims) };
           },
         };
@@ -69,6 +85,13 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }) {
   app.decorate("tokens", tokens);
   app.decorate("tokenIssuer", tokenIssuer);
   app.decorate("authenticate", authenticate);
+}
+
+/** The client's reason for a token the JWT library refused (fast-jwt error codes). */
+function verifyFailure(code: unknown): string {
+  if (code === "FAST_JWT_EXPIRED") return "token expired";
+  if (code === "FAST_JWT_MISSING_REQUIRED_CLAIM") return "token lacks an exp or iat claim";
+  return "invalid token";
 }
 
 /**

@@ -28,6 +28,31 @@ export interface TokenIssuer {
   issue(userId: string, tier: Claims["tier"]): { token: string; expiresAt: string };
 }
 
+/** Bounds on a token's times (docs/protocol.md "Authentication"), in seconds. */
+export interface TokenTimePolicy {
+  /** Largest `exp - iat`: a stolen token is worth this long at most. */
+  maxTtlS: number;
+  /** How far ahead of this clock an issuer's clock may be: `iat` beyond it is refused. */
+  clockSkewS: number;
+}
+
+/**
+ * Why a signed token's times are not acceptable, or undefined when they are. Expiry itself is
+ * the JWT library's check; these are the two it has no option for. Without them a token with
+ * `iat` ahead of the clock, or `exp` centuries away, would be good for as long as it claims.
+ */
+export function tokenTimeProblem(
+  claims: Pick<Claims, "iat" | "exp">,
+  policy: TokenTimePolicy,
+  nowS: number,
+): string | undefined {
+  if (claims.iat > nowS + policy.clockSkewS) return "token issued in the future (iat)";
+  if (claims.exp - claims.iat > policy.maxTtlS) {
+    return `token lifetime (exp - iat) exceeds ${policy.maxTtlS} s`;
+  }
+  return undefined;
+}
+
 /** `exp` as the ISO time a client sees in `auth.ok` and dev-token answers. */
 export function expiresAt(claims: Pick<Claims, "exp">): string {
   return new Date(claims.exp * 1000).toISOString();

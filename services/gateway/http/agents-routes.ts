@@ -2,6 +2,7 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { RunQueue } from "../../../shared/bus/run-queue.js";
 import { AppError } from "../../../shared/errors.js";
+import { AgentRunBody } from "../../../shared/protocol/agent-bodies.js";
 import {
   agentDescriptions,
   agentNames,
@@ -9,27 +10,15 @@ import {
   intents,
   isAgentName,
 } from "../../../shared/protocol/agents.js";
+import { NoQuery, SafeId } from "../../../shared/protocol/common.js";
 import { buildRunRequest, startRun } from "../agent-runs.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RunIds } from "../run-ids.js";
 import { replyWithRun } from "./run-reply.js";
 
-const RunBody = T.Object(
-  {
-    input: T.String({ minLength: 1, maxLength: 8000 }),
-    context: T.Optional(
-      T.Object(
-        {
-          matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
-          marketId: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
-type RunBody = Static<typeof RunBody>;
+/** Any well-formed name: one that is no agent is `not_found`, like an unknown route. */
+const RunParams = T.Object({ agent: SafeId(64) }, { additionalProperties: false });
+type RunParams = Static<typeof RunParams>;
 
 export interface AgentsRoutesOptions {
   runQueue: RunQueue;
@@ -50,11 +39,14 @@ export async function agentsRoutes(app: FastifyInstance, options: AgentsRoutesOp
     })),
   };
 
-  app.get("/api/agents", async () => catalogue);
+  app.get("/api/agents", { schema: { querystring: NoQuery } }, async () => catalogue);
 
-  app.post<{ Params: { agent: string }; Body: RunBody }>(
+  app.post<{ Params: RunParams; Body: AgentRunBody }>(
     "/api/agents/:agent/runs",
-    { onRequest: app.authenticate, schema: { body: RunBody } },
+    {
+      onRequest: app.authenticate,
+      schema: { params: RunParams, querystring: NoQuery, body: AgentRunBody },
+    },
     async (request, reply) => {
       const { agent } = request.params;
       if (!isAgentName(agent)) throw new AppError("not_found", `no agent named ${agent}`);

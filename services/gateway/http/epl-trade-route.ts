@@ -4,6 +4,7 @@ import type { RunQueue } from "../../../shared/bus/run-queue.js";
 import { type Dataset, loadDataset, shortName } from "../../../shared/epl/dataset.js";
 import { findTeam } from "../../../shared/epl/teams.js";
 import { AppError } from "../../../shared/errors.js";
+import { NoQuery, SafeId, SafeText } from "../../../shared/protocol/common.js";
 import { buildRunRequest, startRun } from "../agent-runs.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RunIds } from "../run-ids.js";
@@ -14,13 +15,13 @@ type Outcome = (typeof outcomes)[number];
 
 export const EplTradeBody = T.Object(
   {
-    homeTeam: T.String({ minLength: 1, maxLength: 100 }),
-    awayTeam: T.String({ minLength: 1, maxLength: 100 }),
+    homeTeam: SafeId(100),
+    awayTeam: SafeId(100),
     /** 1X2 (home, draw, away), over/under 2.5 (over, under) or both teams to score (yes, no). */
     outcome: T.Optional(T.Union(outcomes.map((o) => T.Literal(o)))),
     /** Credits to spend: with `outcome`, an instruction to buy it. */
     stake: T.Optional(T.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
-    instruction: T.Optional(T.String({ minLength: 1, maxLength: 4000 })),
+    instruction: T.Optional(SafeText({ minLength: 1, maxLength: 4000 })),
   },
   { additionalProperties: false },
 );
@@ -73,7 +74,7 @@ export async function eplTradeRoute(app: FastifyInstance, options: EplTradeRoute
   const data = options.dataset ?? loadDataset();
   app.post<{ Body: EplTradeBody }>(
     "/api/epl/trade",
-    { onRequest: app.authenticate, schema: { body: EplTradeBody } },
+    { onRequest: app.authenticate, schema: { querystring: NoQuery, body: EplTradeBody } },
     async (request, reply) => {
       const claims = request.claims!;
       const input = eplTradeInput(request.body, data);

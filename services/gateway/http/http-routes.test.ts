@@ -19,7 +19,7 @@ function assertErrorBody(body: unknown, code: string) {
 describe("gateway HTTP", () => {
   let gw: Harness;
   before(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ devTokens: true });
     scriptedWorker(gw.runQueue, (job) => {
       if (job.request.input === "fail") {
         return [{ type: "agent.error", code: "overloaded", message: "model busy", retryable: true }];
@@ -243,9 +243,9 @@ describe("gateway HTTP", () => {
     assertErrorBody(huge.json(), "too_large");
   });
 
-  test("GET /metrics exposes the gateway's counters in Prometheus text format", async () => {
+  test("GET /metrics on the metrics listener exposes the gateway's counters in Prometheus text format", async () => {
     await gw.app.inject({ method: "GET", url: "/healthz" });
-    const response = await gw.app.inject({ method: "GET", url: "/metrics" });
+    const response = await gw.metricsServer.inject({ method: "GET", url: "/metrics" });
     assert.equal(response.statusCode, 200);
     assert.match(response.headers["content-type"] as string, /^text\/plain/);
     const text = response.body;
@@ -278,18 +278,54 @@ describe("gateway HTTP: readiness and production settings", () => {
     }
   });
 
-  test("with devTokens off, POST /api/auth/dev-token is 404", async () => {
-    const gw = await startGateway({ devTokens: false });
+  test("GET /metrics is not served on the public listener", async () => {
+    const gw = await startGateway();
     try {
-      const response = await gw.app.inject({
-        method: "POST",
-        url: "/api/auth/dev-token",
-        payload: { userId: "u", tier: "free" },
-      });
-      assert.equal(response.statusCode, 404);
-      assertErrorBody(response.json(), "not_found");
+      const response = await fetch(`${gw.wsUrl.replace("ws:", "http:").replace(/\/ws$/, "")}/metrics`);
+      assert.equal(response.status, 404);
+      assertErrorBody(await response.json(), "not_found");
     } finally {
       await gw.close();
+    }
+  });
+
+  const devTokenStatus = async (gw: Harness) =>
+    (
+      await gw.app.inject({
+        method: "POST",
+        url: "/api/auth/dev-token",
+        payload: { userId: "u", tier: "pro" },
+      })
+    ).statusCode;
+
+  test("dev tokens: off by default in distributed mode, on only where DEV_TOKENS=true", async () => {
+    for (const [overrides, status] of [
+      [{}, 404],
+      [{ devTokens: false }, 404],
+      [{ devTokens: true }, 200],
+    ] as const) {
+      const gw = await startGateway(overrides);
+      try {
+        assert.equal(await devTokenStatus(gw), status, JSON.stringify(overrides));
+      } finally {
+        await gw.close();
+      }
+    }
+  });
+
+  test("dev tokens: on by default in embedded mode on loopback, off on any other address", async () => {
+    for (const [overrides, status] of [
+      [{}, 200],
+      [{ host: "0.0.0.0" }, 404],
+      [{ host: "0.0.0.0", devTokens: true }, 200],
+      [{ devTokens: false }, 404],
+    ] as const) {
+      const gw = await startGateway(overrides, { mode: "embedded" });
+      try {
+        assert.equal(await devTokenStatus(gw), status, JSON.stringify(overrides));
+      } finally {
+        await gw.close();
+      }
     }
   });
 });

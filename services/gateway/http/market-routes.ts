@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import { NoQuery } from "../../../shared/protocol/common.js";
 import { MarketParams, MarketsQuery } from "../../../shared/protocol/trading-bodies.js";
 import type { MarketReads } from "../trading/market-reads.js";
-import { typeboxValidator } from "./typebox-validator.js";
 
 /**
  * Public market data (PROTOCOL.md "HTTP"): `GET /api/markets?matchId=&status=` →
@@ -10,7 +10,6 @@ import { typeboxValidator } from "./typebox-validator.js";
  */
 export async function marketRoutes(app: FastifyInstance, options: { reads: MarketReads }) {
   const { reads } = options;
-  app.setValidatorCompiler(typeboxValidator);
 
   app.get<{ Querystring: MarketsQuery }>(
     "/api/markets",
@@ -20,13 +19,13 @@ export async function marketRoutes(app: FastifyInstance, options: { reads: Marke
 
   app.get<{ Params: MarketParams }>(
     "/api/markets/:marketId",
-    { schema: { params: MarketParams } },
+    { schema: { params: MarketParams, querystring: NoQuery } },
     async (request) => reads.market(request.params.marketId),
   );
 
   app.get<{ Params: MarketParams }>(
     "/api/markets/:marketId/history",
-    { schema: { params: MarketParams } },
+    { schema: { params: MarketParams, querystring: NoQuery } },
     async (request) => ({
       marketId: request.params.marketId,
       points: await reads.history(request.params.marketId),

@@ -3,8 +3,9 @@ import type { FastifyInstance } from "fastify";
 import { type Season, seasons } from "../../../shared/epl/dataset.js";
 import { standings } from "../../../shared/epl/standings.js";
 import { AppError } from "../../../shared/errors.js";
+import { MatchId } from "../../../shared/protocol/client-frames.js";
+import { NoQuery } from "../../../shared/protocol/common.js";
 import type { MatchBoard } from "../live/match-board.js";
-import { typeboxValidator } from "./typebox-validator.js";
 
 /** The season the league is playing: the newest in the data. */
 export const currentSeason: Season = seasons[seasons.length - 1]!;
@@ -18,7 +19,7 @@ const MatchesQuery = T.Object(
   { additionalProperties: false },
 );
 type MatchesQuery = Static<typeof MatchesQuery>;
-const MatchParams = T.Object({ matchId: T.String({ minLength: 1, maxLength: 128 }) });
+const MatchParams = T.Object({ matchId: MatchId }, { additionalProperties: false });
 type MatchParams = Static<typeof MatchParams>;
 const StandingsQuery = T.Object({ season: T.Optional(SeasonSchema) }, { additionalProperties: false });
 type StandingsQuery = Static<typeof StandingsQuery>;
@@ -34,7 +35,6 @@ type StandingsQuery = Static<typeof StandingsQuery>;
  */
 export async function matchesRoutes(app: FastifyInstance, options: { matches: MatchBoard }) {
   const { matches } = options;
-  app.setValidatorCompiler(typeboxValidator);
 
   app.get<{ Querystring: MatchesQuery }>(
     "/api/matches",
@@ -47,7 +47,7 @@ export async function matchesRoutes(app: FastifyInstance, options: { matches: Ma
 
   app.get<{ Params: MatchParams }>(
     "/api/matches/:matchId",
-    { schema: { params: MatchParams } },
+    { schema: { params: MatchParams, querystring: NoQuery } },
     async (request) => {
       const view = matches.view(request.params.matchId);
       if (view === undefined) throw new AppError("not_found", `no match ${request.params.matchId}`);

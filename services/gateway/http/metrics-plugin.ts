@@ -3,9 +3,9 @@ import fp from "fastify-plugin";
 import type { GatewayMetrics } from "../metrics.js";
 
 /**
- * Counts and times every HTTP request of the app (so its hooks escape encapsulation) and serves
- * `GET /metrics` in the Prometheus text format. Unmatched URLs share one route label so a scan of
- * random paths cannot blow up the label set.
+ * Counts and times every HTTP request of the app (so its hooks escape encapsulation). Unmatched
+ * URLs share one route label so a scan of random paths cannot blow up the label set. The figures
+ * are served on the operator's own listener (`shared/ops/ops-server.ts`), never by this app.
  */
 async function metricsPlugin(app: FastifyInstance, options: { metrics: GatewayMetrics }) {
   const { metrics } = options;
@@ -13,11 +13,6 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: GatewayMe
     const route = request.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.requestDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
-
-  app.get("/metrics", async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
   });
 }
 

@@ -41,7 +41,7 @@ export async function replyWithRun(
   }
 
   reply.hijack();
-  const sse = openSse(reply.raw, run.maxBufferedBytes);
+  const sse = openSse(reply.raw, run.maxBufferedBytes, reply.getHeaders());
   sse.send({
     type: "agent.accepted",
     id: requestId,

@@ -1,10 +1,10 @@
 import { Type as T } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { AppError } from "../../../shared/errors.js";
+import { NoQuery } from "../../../shared/protocol/common.js";
 import { IdempotencyKey, QuoteBody, TradeBody } from "../../../shared/protocol/trading-bodies.js";
 import type { MarketReads } from "../trading/market-reads.js";
 import type { TradeDesk } from "../trading/trade-desk.js";
-import { typeboxValidator } from "./typebox-validator.js";
 
 const TradeHeaders = T.Object({ "idempotency-key": T.Optional(IdempotencyKey) });
 
@@ -19,22 +19,26 @@ const TradeHeaders = T.Object({ "idempotency-key": T.Optional(IdempotencyKey) })
  */
 export async function walletRoutes(app: FastifyInstance, options: { reads: MarketReads; desk: TradeDesk }) {
   const { reads, desk } = options;
-  app.setValidatorCompiler(typeboxValidator);
   app.addHook("onRequest", app.authenticate);
 
-  app.get("/api/wallet", async (request) => reads.wallet(request.claims!.sub));
+  const none = { schema: { querystring: NoQuery } };
+  app.get("/api/wallet", none, async (request) => reads.wallet(request.claims!.sub));
 
-  app.get("/api/positions", async (request) => ({ positions: await reads.positions(request.claims!.sub) }));
+  app.get("/api/positions", none, async (request) => ({
+    positions: await reads.positions(request.claims!.sub),
+  }));
 
-  app.get("/api/trades", async (request) => ({ trades: await reads.trades(request.claims!.sub) }));
+  app.get("/api/trades", none, async (request) => ({ trades: await reads.trades(request.claims!.sub) }));
 
-  app.post<{ Body: QuoteBody }>("/api/quotes", { schema: { body: QuoteBody } }, async (request) =>
-    desk.quote(request.body),
+  app.post<{ Body: QuoteBody }>(
+    "/api/quotes",
+    { schema: { querystring: NoQuery, body: QuoteBody } },
+    async (request) => desk.quote(request.body),
   );
 
   app.post<{ Body: TradeBody; Headers: { "idempotency-key"?: string } }>(
     "/api/trades",
-    { schema: { body: TradeBody, headers: TradeHeaders } },
+    { schema: { querystring: NoQuery, body: TradeBody, headers: TradeHeaders } },
     async (request, reply) => {
       const header = request.headers["idempotency-key"];
       const { body } = request;

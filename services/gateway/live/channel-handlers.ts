@@ -1,7 +1,12 @@
 import type { LiveEvent } from "../../../shared/bus/live-stream.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import type { ClientFrameOf } from "../../../shared/protocol/client-frames.js";
-import type { ChannelState, SnapshotFrame } from "../../../shared/protocol/server-frames.js";
+import type {
+  ChannelRejection,
+  ChannelState,
+  SnapshotFrame,
+  SubscribedFrame,
+} from "../../../shared/protocol/server-frames.js";
 import type { SessionContext } from "../session/session.js";
 import { type ChannelRoute, eventText, parseChannel } from "./channels.js";
 import type { FanoutListener, LiveHub } from "./live-hub.js";
@@ -39,6 +44,10 @@ interface Prepared {
  * read; then, in one turn, `subscribed`, the missed events or the snapshot, and the held events
  * newer than those go out, and the channel is live. Nothing between the read and the live
  * stream is lost or sent twice.
+ *
+ * Each channel of a frame stands alone (docs/protocol.md "Channels"): one that is unknown,
+ * forbidden or unreadable is listed in `subscribed.rejected` and gets its own `error` frame, and
+ * the others are subscribed. Only when none is left is there no `subscribed` at all.
  */
 export function createChannelHandlers(
   session: SessionContext & OutboxSocket,
@@ -64,12 +73,22 @@ class SessionChannels implements ChannelHandlers {
     const { session, deps } = this;
     const { hub, limits } = deps;
     const channels = this.#channels;
-    const routes = [...new Set(frame.channels)].map((name) =>
-      parseChannel(name, session.claims.sub, hub.dataset),
-    );
+    const routes: ChannelRoute[] = [];
+    const refused: { channel: string; error: AppError }[] = [];
+    for (const name of new Set(frame.channels)) {
+      try {
+        routes.push(parseChannel(name, session.claims.sub, hub.dataset));
+      } catch (err) {
+        refused.push({ channel: name, error: toAppError(err) });
+      }
+    }
     const adding = routes.filter((route) => !channels.has(route.name)).length;
     if (channels.size + adding > limits.maxChannelsPerSocket) {
       throw new AppError("bad_request", `at most ${limits.maxChannelsPerSocket} channels per socket`);
+    }
+    if (routes.length === 0) {
+      this.#refuse(frame.id, refused);
+      return;
     }
     try {
       await hub.ready();
@@ -90,7 +109,6 @@ class SessionChannels implements ChannelHandlers {
     if (session.isClosed) return;
     // From here to the end nothing awaits: the answer, the catch-up and going live are one turn.
     const ready: { subscription: ChannelSubscription; prepared: Prepared }[] = [];
-    const failed: AppError[] = [];
     reads.forEach((read, i) => {
       const subscription = subscriptions[i]!;
       const name = subscription.route.name;
@@ -105,18 +123,36 @@ class SessionChannels implements ChannelHandlers {
       const error = toAppError(read.reason);
       if (error.code === "internal")
         session.logger.error({ err: read.reason, channel: name }, "channel read failed");
-      failed.push(
-        error.code === "internal" ? new AppError("unavailable", `${name}: channel state unavailable`) : error,
-      );
+      refused.push({
+        channel: name,
+        error:
+          error.code === "internal"
+            ? new AppError("unavailable", `${name}: channel state unavailable`)
+            : error,
+      });
     });
+    // In the order the client asked for them.
+    const order = frame.channels;
+    refused.sort((a, b) => order.indexOf(a.channel) - order.indexOf(b.channel));
     if (ready.length > 0) {
-      session.send({ type: "subscribed", id: frame.id, channels: ready.map((r) => r.prepared.state) });
+      const answer: SubscribedFrame = {
+        type: "subscribed",
+        id: frame.id,
+        channels: ready.map((r) => r.prepared.state),
+      };
+      if (refused.length > 0) answer.rejected = refused.map(rejection);
+      session.send(answer);
     }
     for (const { subscription, prepared } of ready) {
       for (const text of prepared.frames) this.outbox.send(text);
       subscription.goLive(prepared.state.seq, prepared.state.epoch);
     }
-    for (const error of failed) session.sendError(frame.id, error);
+    this.#refuse(frame.id, refused);
+  }
+
+  /** One `error` frame per refused channel, as before `subscribed` listed them in `rejected`. */
+  #refuse(id: string, refused: { error: AppError }[]): void {
+    for (const { error } of refused) this.session.sendError(id, error);
   }
 
   unsubscribe(frame: ClientFrameOf<"unsubscribe">): void {
@@ -182,6 +218,10 @@ class ChannelSubscription implements FanoutListener {
     if (key === undefined) this.owner.outbox.send(text);
     else this.owner.outbox.sendConflatable(key, text);
   }
+}
+
+function rejection({ channel, error }: { channel: string; error: AppError }): ChannelRejection {
+  return { channel, code: error.code, message: error.message, retryable: error.retryable };
 }
 
 /** Reads the channel's missed events or snapshot; the returned step builds its frames. */

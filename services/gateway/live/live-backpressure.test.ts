@@ -15,7 +15,7 @@ const padding = "x".repeat(16_384);
 const othersCount = 1000;
 
 async function counter(harness: Harness, name: string): Promise<number> {
-  const text = (await harness.app.inject({ url: "/metrics" })).body;
+  const text = await harness.scrapeMetrics();
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? 0 : Number(line.split(" ")[1]);
 }

@@ -93,7 +93,7 @@ describe("live channels over WebSocket (memory LIVE stream)", () => {
     }
   });
 
-  test("bad channel names: unknown → bad_request, another user's → forbidden, unknown match → not_found", async () => {
+  test("refused channels are reported one by one and the valid ones of the frame subscribed all the same", async () => {
     const client = await connect();
     const cases: [string, string][] = [
       ["weather", "bad_request"],
@@ -103,14 +103,48 @@ describe("live channels over WebSocket (memory LIVE stream)", () => {
       [`market.${first}.corners`, "not_found"],
     ];
     for (const [channel, code] of cases) {
-      client.send({ type: "subscribe", id: `bad-${channel}`, channels: ["scores", channel] });
-      const error = await client.take((f) => f.type === "error" && f.id === `bad-${channel}`);
+      const id = `bad-${channel}`;
+      client.send({ type: "subscribe", id, channels: ["scores", channel] });
+      const answer = await client.take((f) => f.type === "subscribed" && f.id === id);
+      assert.deepEqual(
+        answer.channels.map((c: Frame) => c.channel),
+        ["scores"],
+        channel,
+      );
+      assert.deepEqual(
+        answer.rejected.map((r: Frame) => [r.channel, r.code, r.retryable, typeof r.message]),
+        [[channel, code, false, "string"]],
+      );
+      // As before `rejected` existed, each refused channel also has its own error frame.
+      const error = await client.take((f) => f.type === "error" && f.id === id);
       assert.equal(error.code, code, channel);
     }
-    // Nothing was subscribed by a refused frame, and the socket is still usable.
-    assert.equal(client.frames.filter((f) => f.type === "subscribed").length, 0);
+    // `scores` is live: a league event reaches the socket.
+    const matchId = matchIds[6]!;
+    const at = await live.publish(`match.${matchId}`, goal(matchId, 7, 1));
+    await client.take((f) => f.type === "event" && f.channel === "scores" && f.seq === at.seq);
+
+    // Nothing subscribable: no `subscribed`, one error per refused channel, in the frame's order.
+    client.send({ type: "subscribe", id: "none", channels: ["weather", "user.bob"] });
+    const errors = [
+      await client.take((f) => f.type === "error" && f.id === "none"),
+      await client.take((f) => f.type === "error" && f.id === "none"),
+    ];
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ["bad_request", "forbidden"],
+    );
+    // A frame that breaks the schema (a name no channel can have) is refused whole.
+    client.send({ type: "subscribe", id: "malformed", channels: ["scores", "no spaces"] });
+    const malformed = await client.take((f) => f.type === "error" && f.id === "malformed");
+    assert.equal(malformed.code, "bad_request");
     client.send({ type: "ping", id: "p" });
     await client.take((f) => f.type === "pong");
+    assert.equal(
+      client.frames.filter((f) => f.type === "subscribed" && (f.id === "none" || f.id === "malformed"))
+        .length,
+      0,
+    );
   });
 
   test("unsubscribe stops the channel's events", async () => {
@@ -229,18 +263,29 @@ describe("live channels over WebSocket (memory LIVE stream)", () => {
     erin.send({ type: "subscribe", id: "n", channels: ["user"] });
     const error = await erin.take((f) => f.type === "error");
     assert.deepEqual([error.id, error.code], ["n", "unavailable"]);
+    // With another channel, that one is subscribed and `user` rejected as worth retrying.
+    erin.send({ type: "subscribe", id: "m", channels: ["user", "scores"] });
+    const partial = await erin.take((f) => f.type === "subscribed" && f.id === "m");
+    assert.deepEqual(
+      partial.channels.map((c: Frame) => c.channel),
+      ["scores"],
+    );
+    assert.deepEqual(
+      partial.rejected.map((r: Frame) => [r.channel, r.code, r.retryable]),
+      [["user", "unavailable", true]],
+    );
   });
 
   test("an event is serialised once per channel however many sockets receive it", async () => {
-    const many = await Promise.all(Array.from({ length: 50 }, () => connect("fan")));
+    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => connect(`fan-${i}`)));
     for (const client of many) client.send({ type: "subscribe", id: "f", channels: ["scores"] });
     await Promise.all(many.map((c) => c.take((f) => f.type === "snapshot")));
-    const metricsBefore = await gw.app.inject({ url: "/metrics" });
+    const metricsBefore = await gw.scrapeMetrics();
     const third = matchIds[2]!;
     const at = await live.publish(`match.${third}`, goal(third, 3, 1));
     await Promise.all(many.map((c) => c.take((f) => f.type === "event" && f.seq === at.seq)));
-    const metricsAfter = await gw.app.inject({ url: "/metrics" });
-    const delta = (name: string) => metric(metricsAfter.body, name) - metric(metricsBefore.body, name);
+    const metricsAfter = await gw.scrapeMetrics();
+    const delta = (name: string) => metric(metricsAfter, name) - metric(metricsBefore, name);
     // Only `scores` sockets listen to that match here: one serialisation for all of them.
     assert.equal(delta("live_frames_serialised_total"), 1);
     assert.ok(delta("live_fanout_frames_total") >= 50);

@@ -4,8 +4,10 @@ import { createMemoryRunQueue } from "../../../shared/bus/memory-run-queue.js";
 import type { RunConsumer, RunJob, RunQueue } from "../../../shared/bus/run-queue.js";
 import { type Config, loadConfig } from "../../../shared/config.js";
 import { createLogger } from "../../../shared/logger.js";
+import { buildOpsServer } from "../../../shared/ops/ops-server.js";
 import type { AgentEvent } from "../../../shared/protocol/agent-frames.js";
 import { buildApp, type GatewayDeps } from "../app.js";
+import { createGatewayMetrics } from "../metrics.js";
 
 export const testSecret = "test-secret-0123456789abcdef";
 
@@ -15,10 +17,17 @@ export interface Harness {
   runQueue: RunQueue;
   /** `ws://127.0.0.1:<port>/ws`. */
   wsUrl: string;
+  /** The gateway's `/metrics` server as `main.ts` would serve it (not listening: use `inject`). */
+  metricsServer: FastifyInstance;
+  /** The Prometheus text of `GET /metrics` from `metricsServer`. */
+  scrapeMetrics(): Promise<string>;
   close(): Promise<void>;
 }
 
-/** A gateway on a free port over an in-process run queue. */
+/**
+ * A gateway on a free port over an in-process run queue, in distributed mode unless
+ * `deps.mode` says otherwise (so no dev tokens unless `devTokens: true`).
+ */
 export async function startGateway(
   overrides: Partial<Config> = {},
   deps: Partial<GatewayDeps> = {},
@@ -26,7 +35,9 @@ export async function startGateway(
   const config = loadConfig({}, { jwtSecret: testSecret, port: 0, gatewayId: "gw-test", ...overrides });
   const runQueue = deps.runQueue ?? createMemoryRunQueue();
   const logger = createLogger({ logLevel: (process.env.LOG_LEVEL as Config["logLevel"]) ?? "silent" });
-  const app = await buildApp(config, { runQueue, logger, ...deps });
+  const metrics = deps.metrics ?? createGatewayMetrics();
+  const app = await buildApp(config, { runQueue, logger, metrics, ...deps });
+  const metricsServer = buildOpsServer({ readiness: async () => ({}), registry: metrics.registry });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("gateway has no TCP address");
@@ -35,7 +46,14 @@ export async function startGateway(
     config,
     runQueue,
     wsUrl: `ws://127.0.0.1:${address.port}/ws`,
+    metricsServer,
+    async scrapeMetrics() {
+      const response = await metricsServer.inject({ method: "GET", url: "/metrics" });
+      if (response.statusCode !== 200) throw new Error(`GET /metrics answered ${response.statusCode}`);
+      return response.body;
+    },
     async close() {
+      await metricsServer.close();
       await app.close();
       await runQueue.close();
     },

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import { bearerToken } from "../auth/auth-plugin.js";
 import type { Claims } from "../auth/claims.js";
+import type { SocketCap } from "./socket-cap.js";
 
 /** The one path that upgrades (PROTOCOL.md "WebSocket `GET /ws`"). */
 export const wsPath = "/ws";
@@ -12,18 +13,20 @@ export const wsPath = "/ws";
  * Admits a WebSocket upgrade request as Fastify would admit `GET /ws` (PROTOCOL.md
  * "Authentication"): the path and method, then the token (`Authorization: Bearer`, or `?token=`
  * for browsers), then the user's HTTP request limit, which an upgrade counts against like any
- * authenticated request. Resolves to the token's claims; rejects with the `AppError` to answer
- * (`not_found`, `unauthorized`, `rate_limited`), before any upgrade.
+ * authenticated request, then the user's open sockets on this gateway (`cap`): an admitted
+ * connection holds a place until it closes, whether or not the WebSocket handshake completes.
+ * Resolves to the token's claims; rejects with the `AppError` to answer (`not_found`,
+ * `unauthorized`, `rate_limited`, `too_many_sockets`), before any upgrade.
  *
  * The upgrade does not go through Fastify's router: a routed request would stay reachable from
  * the upgraded socket (its `ServerResponse`, Fastify's request and reply, their loggers) for the
  * socket's whole life, about 3 KB per socket that nothing reads.
  */
-export type UpgradeGate = (request: IncomingMessage) => Promise<Claims>;
+export type UpgradeGate = (request: IncomingMessage, socket: Duplex) => Promise<Claims>;
 
-export function createUpgradeGate(app: FastifyInstance): UpgradeGate {
+export function createUpgradeGate(app: FastifyInstance, cap: SocketCap): UpgradeGate {
   const limit = app.createRateLimit();
-  return async (request) => {
+  return async (request, socket) => {
     const url = request.url ?? "";
     const query = url.indexOf("?");
     const path = query < 0 ? url : url.slice(0, query);
@@ -47,6 +50,16 @@ export function createUpgradeGate(app: FastifyInstance): UpgradeGate {
         retryAfterMs: counted.ttl,
       });
     }
+    // A connection that closed while the token and the limit were checked has already emitted
+    // (or is about to emit) `close`: it must take no place, or the place would never come back.
+    if (socket.destroyed) throw new AppError("bad_request", "connection closed during the upgrade");
+    if (!cap.acquire(claims.sub)) {
+      throw new AppError(
+        "too_many_sockets",
+        `at most ${cap.maxPerUser} open sockets per user on this gateway; close one first`,
+      );
+    }
+    socket.once("close", () => cap.release(claims.sub));
     return claims;
   };
 }

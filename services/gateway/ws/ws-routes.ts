@@ -7,6 +7,7 @@ import type { Claims } from "../auth/claims.js";
 import { createHeartbeat } from "../session/heartbeat.js";
 import { Session, type SessionDeps } from "../session/session.js";
 import { closeCodes, type SocketLike, type TextFrame } from "../session/socket-like.js";
+import { createSocketCap } from "./socket-cap.js";
 import { createUpgradeGate, refuseUpgrade } from "./upgrade.js";
 import { wireFrame } from "./wire-frame.js";
 
@@ -16,11 +17,13 @@ export interface WsRoutesOptions {
   maxFrameBytes: number;
   /** How long a closing peer may take to answer the close handshake before it is cut off. */
   closeGraceMs: number;
+  /** Open sockets of one user on this gateway; more are refused with `too_many_sockets`. */
+  maxSocketsPerUser: number;
 }
 
 /**
- * `GET /ws`: the HTTP server's upgrades are admitted (token, request limit: 401/429 otherwise,
- * see `upgrade.ts`) and each socket is handed to a `Session`. On shutdown every session is
+ * `GET /ws`: the HTTP server's upgrades are admitted (token, request limit, sockets per user:
+ * 401/429 otherwise, see `upgrade.ts`) and each socket is handed to a `Session`. On shutdown every session is
  * closed with 1012 and the server waits, up to `closeGraceMs`, for the peers to go.
  */
 export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
@@ -31,7 +34,7 @@ export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
     logger: app.log as Logger,
     heartbeat: createHeartbeat(options.session.heartbeatMs),
   };
-  const admit = createUpgradeGate(app);
+  const admit = createUpgradeGate(app, createSocketCap(options.maxSocketsPerUser));
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
@@ -60,7 +63,7 @@ export async function wsRoutes(app: FastifyInstance, options: WsRoutesOptions) {
     // Node takes its error listener off before emitting `upgrade`; until `ws` adds its own, a
     // reset while the token and the limit are checked must not become an uncaught error.
     socket.on("error", destroyOnError);
-    admit(request).then(
+    admit(request, socket).then(
       (claims) => {
         socket.removeListener("error", destroyOnError);
         wss.handleUpgrade(request, socket, head, (ws) => start(ws as SessionSocket, socket, claims));
