@@ -34,7 +34,9 @@ export function createFrameWriter(
     done.catch((err: unknown) => {
       failure ??= err;
     });
-    stored = stored.then(() => done);
+    // The chain itself never rejects: after a failure the worker may never await it again, and an
+    // unhandled rejection would kill the process. `settled` reports the failure instead.
+    stored = stored.then(() => done).catch(() => undefined);
   };
   const release = () => {
     clearTimeout(timer);

@@ -14,6 +14,7 @@ export interface LeadershipOptions {
   lease: LeaderLease;
   /** Started when the lease is won; its signal aborts when the lease is lost or on `stop`. */
   lead: LeadTask;
+  /** Told each time the lease is won (the task starts) or lost (the task is aborted, maybe still finishing). */
   onChange?: (leading: boolean) => void;
   onError?: (err: unknown) => void;
 }
@@ -58,8 +59,10 @@ export function followLease(options: LeadershipOptions): Leadership {
     leading = false;
     clearTimeout(expiryTimer);
     controller?.abort();
-    await task;
+    // Told at once, not after the aborted task has wound down: the lease may be won back (and
+    // told) meanwhile, and a late "lost" would then contradict it.
     onChange(false);
+    await task;
   }
 
   async function tick() {

@@ -14,7 +14,8 @@ const sweepMs = 100;
  * call is one map entry and timeouts are found by one sweep.
  *
  * Contract: a call resolves with the reply or rejects with `unavailable` (no reply within its
- * timeout, the connection dropped while waiting, or nothing serves the subject). A rejection does
+ * timeout, the connection dropped while waiting or is down when called, or nothing serves the
+ * subject). A rejection does
  * not say the message was lost: it may have been handled or stored. Messages of one connection
  * reach the server in call order.
  */
@@ -107,11 +108,17 @@ export function createNatsReplies(
   // A reply lost with the connection never comes; and a message sent after the reconnect must not
   // be taken as following one that may have been lost (a gap in a run's output).
   let closed = false;
+  // While disconnected nats.js buffers publishes and may never deliver them: a call then fails at
+  // once, so its caller retries after the reconnect instead of waiting out the timeout.
+  let disconnected = false;
   void (async () => {
     for await (const status of nc.status()) {
       // After close the loop ends at the next event, or with the connection.
       if (closed) break;
-      if (status.type === "disconnect") failAll("NATS connection lost");
+      if (status.type === "disconnect") {
+        disconnected = true;
+        failAll("NATS connection lost");
+      } else if (status.type === "reconnect") disconnected = false;
     }
   })();
 
@@ -119,6 +126,8 @@ export function createNatsReplies(
     new Promise<Msg>((resolve, reject) => {
       // Nothing would match a reply or time the call out any more.
       if (closed) return reject(new AppError("unavailable", options.closedMessage));
+      if (disconnected)
+        return reject(new AppError("unavailable", `${options.what} unavailable: NATS connection lost`));
       const token = next++;
       const timeoutMs = requestOptions.timeoutMs ?? defaultReplyTimeoutMs;
       let queue = byTimeout.get(timeoutMs);

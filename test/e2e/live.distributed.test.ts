@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { connect } from "@nats-io/transport-node";
-import { type Frame, TestClient } from "../../services/gateway/testing/ws-client.js";
+import type { Frame } from "../../services/gateway/testing/ws-client.js";
 import { scheduleRounds } from "../../services/market-feed/market-feed.js";
-import type { LiveChannel, LiveEvent } from "../../shared/bus/live-stream.js";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { loadConfig } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
-import { createDeployment, type Deployment, type ServiceProcess } from "../support/deployment.js";
+import { createDeployment, type Deployment, isLeading, type ServiceProcess } from "../support/deployment.js";
+import { assertMatchesLog, logOf } from "../support/live-log.js";
 import { type OwnedServer, startNatsServer } from "../support/owned-servers.js";
+import { until } from "../support/polling.js";
+import { ResumingClient } from "../support/resuming-client.js";
 
 /**
  * Issue 4 end to end, distributed: gateway, exchange and market-feed processes on a real NATS
@@ -29,21 +29,6 @@ const deploymentOptions = { database: true, readyTimeoutMs: 40_000 };
 const defaults = loadConfig({});
 const leadingLine = /leading: match clock running/;
 
-/** Whether a market-feed process leads now: its last word on the lease (main.ts) was to lead. */
-function isLeading(feed: ServiceProcess): boolean {
-  const said = feed.output().match(/leading: match clock running|standing by/g);
-  return said?.at(-1) === "leading: match clock running";
-}
-
-/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const wsUrl = (g: ServiceProcess) => `ws://127.0.0.1:${g.port}/ws`;
 const httpUrl = (g: ServiceProcess, path: string) => `http://127.0.0.1:${g.port}${path}`;
 
@@ -57,162 +42,15 @@ async function tokenFor(g: ServiceProcess, userId: string): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-/** Where a channel's events come from in the LIVE log. */
-function sourceOf(channel: string, userId: string): LiveChannel {
-  if (channel === "scores") return "match.*";
-  if (channel === "user") return `user.${userId}`;
-  return channel as LiveChannel;
-}
-
-/** The whole LIVE log of `channel`, read over a connection of its own. */
-async function logOf(deployment: Deployment, channel: LiveChannel, epoch: string): Promise<LiveEvent[]> {
-  const nc = await connect({ servers: deployment.env.NATS_URL! });
-  try {
-    const live = await createNatsLiveStream(nc, {
-      streamPrefix: deployment.env.STREAM_PREFIX!,
-      subjectPrefix: deployment.env.SUBJECT_PREFIX!,
-      maxAgeMs: defaults.liveMaxAgeMs,
-      maxMsgsPerTopic: defaults.liveMaxMsgsPerTopic,
-    });
-    const { recovered, events } = await live.history(channel, 0, epoch);
-    assert.ok(recovered, `the log of ${channel} is whole in epoch ${epoch}`);
-    await live.close();
-    return events;
-  } finally {
-    await nc.close();
-  }
-}
-
-/**
- * A live client that behaves as the protocol asks: when its socket closes it reconnects to the
- * next gateway and subscribes again with `since` the last event it saw of each channel (retrying
- * while the gateway answers `unavailable`). Every frame of every connection is kept, in order.
- */
-class ResumingClient {
-  readonly connections: TestClient[] = [];
-  /** `recovered` of every re-subscription: false would mean a snapshot instead of the missed events. */
-  readonly recoveries: boolean[] = [];
-  #reconnecting: Promise<void> = Promise.resolve();
-  #closing = false;
-  #next = 0;
-
-  private constructor(
-    readonly userId: string,
-    readonly channels: readonly string[],
-    private readonly gateways: readonly ServiceProcess[],
-    private readonly token: string,
-  ) {}
-
-  static async open(gateways: readonly ServiceProcess[], first: number, userId: string, channels: string[]) {
-    const client = new ResumingClient(userId, channels, gateways, await tokenFor(gateways[first]!, userId));
-    client.#next = first;
-    await client.#connect();
-    return client;
-  }
-
-  get current(): TestClient {
-    return this.connections.at(-1)!;
-  }
-
-  /** Every `event` frame of `channel`, across connections, in the order received. */
-  events(channel: string): Frame[] {
-    return this.connections.flatMap((c) =>
-      c.frames.filter((f) => f.type === "event" && f.channel === channel),
-    );
-  }
-
-  /** Match events of `matchId` on `channel` (`scores` or `match.<id>`). */
-  matchEvents(channel: string, matchId: string): Frame[] {
-    return this.events(channel).filter((f) => f.data.matchId === matchId);
-  }
-
-  /** Whatever reconnection is in progress has finished. */
-  settled(): Promise<void> {
-    return this.#reconnecting;
-  }
-
-  close() {
-    this.#closing = true;
-    this.current.close();
-  }
-
-  async #connect() {
-    const gateway = this.gateways[this.#next++ % this.gateways.length]!;
-    const socket = await TestClient.connect(wsUrl(gateway), this.token);
-    const since = this.#since();
-    this.connections.push(socket);
-    if (this.#closing) return socket.close();
-    socket.socket.once("close", () => {
-      if (this.#closing) return;
-      this.#reconnecting = this.#connect();
-      // Awaited by `settled()`; a failure there is the test's to report.
-      this.#reconnecting.catch(() => {});
-    });
-    let n = 0;
-    for (const channel of this.channels) {
-      for (;;) {
-        const id = `${channel}-${this.connections.length}-${n++}`;
-        const position = since[channel];
-        socket.send({
-          type: "subscribe",
-          id,
-          channels: [channel],
-          ...(position === undefined ? {} : { since: { [channel]: position } }),
-        });
-        const answer = await socket.take((f) => f.id === id, 15_000);
-        if (answer.type === "subscribed") {
-          if (position !== undefined) this.recoveries.push(answer.channels[0].recovered === true);
-          break;
-        }
-        // The gateway cannot read the stream yet (NATS is restarting): retry as a client would.
-        assert.equal(answer.code, "unavailable", JSON.stringify(answer));
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  }
-
-  #since(): Record<string, { seq: number; epoch: string }> {
-    const positions: Record<string, { seq: number; epoch: string }> = {};
-    for (const channel of this.channels) {
-      const last = this.events(channel).at(-1);
-      if (last !== undefined) positions[channel] = { seq: last.seq, epoch: last.epoch };
-    }
-    return positions;
-  }
-}
-
-/**
- * Every event `client` received on `channel` is, seq for seq, the log's events from the first one
- * it saw: strictly increasing, none twice, none missing. Polls while the client catches up.
- */
-async function assertMatchesLog(deployment: Deployment, client: ResumingClient, channel: string) {
-  const seen = () => client.events(channel);
-  assert.ok(seen().length > 0, `${client.userId} saw events on ${channel}`);
-  const epoch = seen()[0]!.epoch as string;
-  const expected = async () => {
-    const log = await logOf(deployment, sourceOf(channel, client.userId), epoch);
-    return log.filter((e) => e.seq >= seen()[0]!.seq).map((e) => e.seq);
-  };
-  const seqs = () => seen().map((f) => f.seq as number);
-  let wanted: number[] = [];
-  // A client still catching up is polled; one that never does fails the comparison below.
-  await until(
-    async () => {
-      wanted = await expected();
-      return seqs().length >= wanted.length;
-    },
-    5000,
-    `${client.userId} to catch up on ${channel}`,
-  ).catch(() => {});
-  assert.ok(
-    seen().every((f) => f.epoch === epoch),
-    `${channel}: one epoch throughout`,
-  );
-  assert.deepEqual(
-    seqs(),
-    wanted,
-    `${client.userId} on ${channel}: exactly the log's events, once, in order`,
-  );
+/** A resuming live client whose first socket is on `gateways[first]`, moving to the next on a close. */
+async function openClient(
+  gateways: readonly ServiceProcess[],
+  first: number,
+  userId: string,
+  channels: string[],
+) {
+  const token = await tokenFor(gateways[first]!, userId);
+  return ResumingClient.open({ urls: gateways.map(wsUrl), first, userId, channels, token });
 }
 
 function minutesOf(events: Frame[]): number[] {
@@ -264,9 +102,9 @@ describe("live channels across gateway, exchange and market-feed processes", { c
     test("gateways and feeds reconnect, and resuming clients see no gap and no duplicate", async () => {
       const [m0, m1] = [round[0]!.id, round[1]!.id];
       clients = await Promise.all([
-        ResumingClient.open(gateways, 0, "steady-0", ["scores", `match.${m0}`, `market.${m0}.1x2`]),
-        ResumingClient.open(gateways, 1, "steady-1", ["scores", `match.${m1}`, `market.${m1}.1x2`]),
-        ResumingClient.open(gateways, 0, "roamer", ["scores", `match.${m0}`, `market.${m1}.1x2`]),
+        openClient(gateways, 0, "steady-0", ["scores", `match.${m0}`, `market.${m0}.1x2`]),
+        openClient(gateways, 1, "steady-1", ["scores", `match.${m1}`, `market.${m1}.1x2`]),
+        openClient(gateways, 0, "roamer", ["scores", `match.${m0}`, `market.${m1}.1x2`]),
       ]);
       const [steady, other, roamer] = clients as [ResumingClient, ResumingClient, ResumingClient];
       // The feeds start once everyone listens, so the clients see the matches from kick-off.
@@ -300,7 +138,7 @@ describe("live channels across gateway, exchange and market-feed processes", { c
           client.recoveries.every((r) => r),
           `${client.userId} resumed from history every time`,
         );
-        for (const channel of client.channels) await assertMatchesLog(deployment, client, channel);
+        for (const channel of client.channels) await assertMatchesLog(deployment.env, client, channel);
       }
       for (const [client, matchId] of [
         [steady, m0],
@@ -327,12 +165,8 @@ describe("live channels across gateway, exchange and market-feed processes", { c
     before(async () => {
       deployment = createDeployment(feedEnv, deploymentOptions);
       [gateway] = await Promise.all([deployment.start("gateway"), deployment.start("exchange")]);
-      watcher = await ResumingClient.open([gateway!], 0, "watcher", ["scores", `match.${watched}`]);
-      punter = await ResumingClient.open([gateway!], 0, "punter", [
-        "user",
-        `match.${traded}`,
-        `market.${traded}.1x2`,
-      ]);
+      watcher = await openClient([gateway!], 0, "watcher", ["scores", `match.${watched}`]);
+      punter = await openClient([gateway!], 0, "punter", ["user", `match.${traded}`, `market.${traded}.1x2`]);
       feeds = await Promise.all([deployment.start("market-feed"), deployment.start("market-feed")]);
     });
 
@@ -427,10 +261,10 @@ describe("live channels across gateway, exchange and market-feed processes", { c
 
       const received = punter.events("user").filter((f) => f.data.kind === "settlement");
       assert.equal(received.length, 1, "one settlement event");
-      const log = await logOf(deployment, "user.punter", settlement.epoch);
+      const log = await logOf(deployment.env, "user.punter", settlement.epoch);
       const stored = log.filter((e) => (e.data as { kind?: string }).kind === "settlement");
       assert.equal(stored.length, 1, "one settlement in the log");
-      await assertMatchesLog(deployment, punter, "user");
+      await assertMatchesLog(deployment.env, punter, "user");
 
       const token = await tokenFor(gateway, "punter");
       const wallet = (await (

@@ -174,6 +174,12 @@ function launch(name: ServiceName, env: Record<string, string>): ServiceProcess 
   };
 }
 
+/** Whether a market-feed process leads now: its last word on the lease (its main.ts) was to lead. */
+export function isLeading(feed: ServiceProcess): boolean {
+  const said = feed.output().match(/leading: match clock running|standing by/g);
+  return said?.at(-1) === "leading: match clock running";
+}
+
 /** Deletes every JetStream stream (and so its consumers) and KV bucket whose name starts with `prefix`. */
 export async function deleteStreams(prefix: string, url = natsUrl): Promise<void> {
   const nc = await connect({ servers: url });

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { LeaderLease } from "./leader-lease.js";
+import { followLease } from "./leadership.js";
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("leadership lost to a slow renewal and won back while the old clock winds down: the last word is 'leading'", async () => {
+  // A fake lease: its first renewal times out after 400 ms, past 0.9·ttl, as on a busy NATS
+  // server; every other call answers at once. (A real server cannot be made this slow on cue.)
+  let renewals = 0;
+  const lease: LeaderLease = {
+    ttlMs: 300,
+    acquire: async () => true,
+    renew: async () => {
+      renewals += 1;
+      if (renewals === 1) {
+        await pause(400);
+        throw new Error("timeout");
+      }
+      return true;
+    },
+    release: async () => {},
+  };
+  const changes: boolean[] = [];
+  const leadership = followLease({
+    lease,
+    // The clock takes a while to stop once aborted (a reprice in flight).
+    lead: async (signal) => {
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      await pause(500);
+    },
+    onChange: (leading) => changes.push(leading),
+  });
+  try {
+    await pause(1200);
+    assert.equal(leadership.leading, true, "the lease is held again");
+    assert.equal(changes.at(-1), true, `the last change told is the current state (${changes.join(", ")})`);
+    assert.ok(changes.includes(false), "the loss was told too");
+  } finally {
+    await leadership.stop();
+  }
+});
