@@ -1,4 +1,3 @@
-import { connectNats, type NatsHealth, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
@@ -7,11 +6,8 @@ import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
-import { buildOpsServer } from "../../shared/ops/ops-server.js";
-import { cachedProbe } from "../../shared/ops/readiness.js";
+import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
-import { createPostgresStore } from "../../shared/store/postgres-store.js";
-import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createAgentPool } from "./agents/pool.js";
 import { createModelProvider } from "./provider.js";
@@ -31,17 +27,10 @@ import { createWorker } from "./worker.js";
 const config = loadConfig();
 const logger = createLogger(config, { service: "agent-worker" });
 exitOnUnexpectedError(logger);
-const onWait = logWaits(logger);
-const store = createPostgresStore(config.databaseUrl, { maxConnections: 4 });
-let nats: NatsHealth | undefined;
-const postgresAnswers = cachedProbe(() => store.ping());
-const ops = buildOpsServer({
-  readiness: async () => ({ nats: nats?.connected ?? false, postgres: await postgresAnswers() }),
+const { store, nc, ops } = await startDependencies(config, logger, {
+  service: "agent-worker",
+  maxConnections: 4,
 });
-const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
-logger.info({ ops: opsAddress }, "ops listener ready");
-const nc = await untilAvailable("nats", () => connectNats(config, "agent-worker"), { onEvent: onWait });
-nats = trackNatsHealth(nc);
 const runQueue = await createNatsRunQueue(nc, {
   ...runQueueOptions(config),
   streamPrefix: config.streamPrefix,
@@ -50,7 +39,6 @@ const runQueue = await createNatsRunQueue(nc, {
 const epl = loadDataset();
 // Agents trade through the exchange service; the journal and alerts are rows of the same database.
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
-await untilAvailable("postgres", () => store.migrate(), { onEvent: onWait });
 // Live match state for the live-monitor agent's tools; matches no feed plays read from the results.
 const live = await createNatsLiveStream(nc, {
   streamPrefix: config.streamPrefix,

@@ -1,5 +1,4 @@
 import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { connectNats, type NatsHealth, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createRedisCache, dropEveryEntry } from "../../shared/cache/redis-cache.js";
@@ -7,11 +6,9 @@ import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
-import { buildOpsServer } from "../../shared/ops/ops-server.js";
-import { cachedProbe } from "../../shared/ops/readiness.js";
+import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
-import { createPostgresStore } from "../../shared/store/postgres-store.js";
 import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchange } from "./exchange.js";
 import { exchangeEventSink } from "./live-events.js";
@@ -29,19 +26,10 @@ import { serveExchange } from "./rpc.js";
 const config = loadConfig();
 const logger = createLogger(config, { service: "exchange" });
 exitOnUnexpectedError(logger);
-const onWait = logWaits(logger);
-const store = createPostgresStore(config.databaseUrl);
-let nats: NatsHealth | undefined;
-const postgresAnswers = cachedProbe(() => store.ping());
-const ops = buildOpsServer({
-  readiness: async () => ({ postgres: await postgresAnswers(), nats: nats?.connected ?? false }),
+const { store, nc, ops } = await startDependencies(config, logger, {
+  service: "exchange",
+  maxConnections: 10,
 });
-const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
-logger.info({ ops: opsAddress }, "ops listener ready");
-const applied = await untilAvailable("postgres", () => store.migrate(), { onEvent: onWait });
-if (applied.length > 0) logger.info({ applied }, "migrations applied");
-const nc = await untilAvailable("nats", () => connectNats(config, "exchange"), { onEvent: onWait });
-nats = trackNatsHealth(nc);
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Fills, balances and settlements go to their users' `user` channels, price changes to
 // `market.<id>` — and every price change fires the users' price alerts it meets.
@@ -80,7 +68,9 @@ const exchange = createExchange({
     onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
   }),
 });
-const opened = await untilAvailable("postgres", () => exchange.openMarkets({}), { onEvent: onWait });
+const opened = await untilAvailable("postgres", () => exchange.openMarkets({}), {
+  onEvent: logWaits(logger),
+});
 logger.info(opened, "markets ready");
 const stop = serveExchange(exchange, rpc);
 logger.info("serving");

@@ -1,5 +1,4 @@
 import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { connectNats, type NatsHealth, trackNatsHealth } from "../../shared/bus/nats-connection.js";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { loadConfig } from "../../shared/config.js";
@@ -8,11 +7,8 @@ import { loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
-import { buildOpsServer } from "../../shared/ops/ops-server.js";
-import { cachedProbe } from "../../shared/ops/readiness.js";
+import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
-import { createPostgresStore } from "../../shared/store/postgres-store.js";
-import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createMarketFeed } from "./market-feed.js";
 import { createNatsLeaderLease } from "./nats-leader-lease.js";
@@ -34,17 +30,10 @@ if (!config.feedEnabled) {
   logger.info("market feed disabled (FEED_ENABLED=false)");
   process.exit(0);
 }
-const onWait = logWaits(logger);
-const store = createPostgresStore(config.databaseUrl, { maxConnections: 2 });
-let nats: NatsHealth | undefined;
-const postgresAnswers = cachedProbe(() => store.ping());
-const ops = buildOpsServer({
-  readiness: async () => ({ nats: nats?.connected ?? false, postgres: await postgresAnswers() }),
+const { store, nc, ops } = await startDependencies(config, logger, {
+  service: "market-feed",
+  maxConnections: 2,
 });
-const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
-logger.info({ ops: opsAddress }, "ops listener ready");
-const nc = await untilAvailable("nats", () => connectNats(config, "market-feed"), { onEvent: onWait });
-nats = trackNatsHealth(nc);
 const live = await createNatsLiveStream(nc, {
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
@@ -53,7 +42,6 @@ const live = await createNatsLiveStream(nc, {
 });
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Score alerts live in PostgreSQL; every match event the clock publishes fires the ones it meets.
-await untilAvailable("postgres", () => store.migrate(), { onEvent: onWait });
 const publisher = createLivePublisher(live, {
   alerts: createAlertBook(store),
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),

@@ -1,0 +1,45 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { FastifyInstance } from "fastify";
+import { connectNats, type NatsHealth, trackNatsHealth } from "../bus/nats-connection.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import { createPostgresStore } from "../store/postgres-store.js";
+import type { Store } from "../store/store.js";
+import { logWaits, untilAvailable } from "../until-available.js";
+import { buildOpsServer } from "./ops-server.js";
+import { cachedProbe } from "./readiness.js";
+
+export interface ServiceDependencies {
+  store: Store;
+  nc: NatsConnection;
+  /** The operator's listener, already listening; the caller closes it when it stops. */
+  ops: FastifyInstance;
+}
+
+/**
+ * How the exchange, an agent worker and a market feed come up: the operator's listener first
+ * (METRICS_HOST:METRICS_PORT: `/healthz`, and `/readyz` naming whatever is still missing), then
+ * PostgreSQL (migrations applied, idempotent when several processes start at once), then NATS —
+ * each waited for with one log line per distinct problem, never a stack trace or an exit
+ * (docs/architecture.md, "Failure and overload, by design").
+ */
+export async function startDependencies(
+  config: Config,
+  logger: Logger,
+  options: { service: string; maxConnections: number },
+): Promise<ServiceDependencies> {
+  const onEvent = logWaits(logger);
+  const store = createPostgresStore(config.databaseUrl, { maxConnections: options.maxConnections });
+  let nats: NatsHealth | undefined;
+  const postgresAnswers = cachedProbe(() => store.ping());
+  const ops = buildOpsServer({
+    readiness: async () => ({ postgres: await postgresAnswers(), nats: nats?.connected ?? false }),
+  });
+  const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
+  logger.info({ ops: opsAddress }, "ops listener ready");
+  const applied = await untilAvailable("postgres", () => store.migrate(), { onEvent });
+  if (applied.length > 0) logger.info({ applied }, "migrations applied");
+  const nc = await untilAvailable("nats", () => connectNats(config, options.service), { onEvent });
+  nats = trackNatsHealth(nc);
+  return { store, nc, ops };
+}
