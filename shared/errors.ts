@@ -1,5 +1,5 @@
 /**
- * The one registry of error codes of the public protocol (PROTOCOL.md "Error codes"), with the
+ * The one registry of error codes of the public protocol (docs/protocol.md "Error codes"), with the
  * HTTP status each maps to and whether a client may retry. Errors cross process boundaries as
  * data (`ErrorData`) and are rebuilt typed with `AppError.from`; nothing matches message text.
  */

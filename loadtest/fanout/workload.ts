@@ -58,7 +58,7 @@ export function createWorkload(fixtureCount: number): Workload {
 }
 
 /**
- * Event `i`'s data: a valid match or market event (PROTOCOL.md "Channels") plus the phase it
+ * Event `i`'s data: a valid match or market event (docs/protocol.md "Channels") plus the phase it
  * belongs to and `sentAt`, the publish time in epoch ms (`epochNow`, one clock for every process
  * of the machine), from which each client measures delivery.
  */

@@ -6,7 +6,7 @@ import type { ExchangeEvent } from "./exchange.js";
 import { invalidateReadCache } from "./read-cache.js";
 
 /**
- * Where an exchange event goes on LIVE, and its `data` as PROTOCOL.md's channels carry it:
+ * Where an exchange event goes on LIVE, and its `data` as docs/protocol.md's channels carry it:
  * `market` → `market.<marketId>` `{marketId, status, prices, winner?}`; `fill`, `balance` and
  * `settlement` → the user's `user.<userId>` as `{kind, …}` (the user id is the topic, not data);
  * `alert` → `user.<userId>` with the alert delivery's data.

@@ -31,7 +31,7 @@ export async function startRun(queue: RunQueue, request: AgentRunRequest): Promi
   return { requestId: result.requestId, duplicate: true, watch: queue.watch(result.requestId, 0) };
 }
 
-/** The agent a run names directly or through its intent (PROTOCOL.md "Agent runs"). */
+/** The agent a run names directly or through its intent (docs/protocol.md "Agent runs"). */
 export function resolveAgent(target: { agent?: AgentName; intent?: Intent }): AgentName {
   if (target.agent !== undefined && target.intent !== undefined && intents[target.intent] !== target.agent) {
     throw new AppError("bad_request", `intent ${target.intent} does not route to ${target.agent}`);

@@ -73,7 +73,7 @@ export interface GatewayDeps {
 
 /** Per-socket and per-response bounds that have no config entry of their own. */
 export const gatewayLimits = Object.freeze({
-  /** PROTOCOL.md "Limits": client frames per socket. */
+  /** docs/protocol.md "Limits": client frames per socket. */
   frameRate: { perSecond: 50, burst: 100 },
   /** Unsent bytes one socket or SSE response may hold before it is closed as a slow consumer. */
   maxBufferedBytes: 4 * 1024 * 1024,

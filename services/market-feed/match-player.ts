@@ -6,7 +6,7 @@ import { type Happening, type MatchEventKind, rank } from "./match-script.js";
 import type { MatchTimeline } from "./match-timeline.js";
 import { sleep } from "./sleep.js";
 
-/** A `match.<id>` event's data (PROTOCOL.md "Channels"); `team` is the full team name. */
+/** A `match.<id>` event's data (docs/protocol.md "Channels"); `team` is the full team name. */
 export interface MatchEventData {
   matchId: string;
   kind: MatchEventKind;

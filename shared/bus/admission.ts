@@ -6,7 +6,7 @@ type Tier = AgentRunRequest["tier"];
 export type TierCounts = Readonly<Record<Tier, number>>;
 
 /**
- * Who may join the agent queue (PROTOCOL.md "Limits": under overload free runs are refused
+ * Who may join the agent queue (docs/protocol.md "Limits": under overload free runs are refused
  * first). Pro runs have `queueMax` places of their own, which free runs never take. Free runs are
  * refused once the runs of both tiers fill `queueMax` less a tenth, so they go before pro runs do;
  * queues of fewer than ten runs keep no tenth back.

@@ -23,7 +23,7 @@ export interface NatsRunQueueOptions extends RunQueueOptions {
 }
 
 /**
- * The agent-run port on JetStream (layout in DESIGN.md "NATS layout"). Creates or updates its
+ * The agent-run port on JetStream (layout in docs/architecture.md "Ports and adapters" and "An agent run"). Creates or updates its
  * streams, consumers and KV bucket before resolving, so any process may start first. The
  * connection stays the caller's: `close()` stops this adapter's work, not `nc`.
  */

@@ -1,6 +1,6 @@
 /**
  * The rate-limit port: at most `limit` admissions per `key` in any sliding window of `windowMs`
- * (PROTOCOL.md "Limits": trades per user per second, agent runs per user per minute). Adapters:
+ * (docs/protocol.md "Limits": trades per user per second, agent runs per user per minute). Adapters:
  * `createRedisRateLimiter` (one Redis shared by every gateway, so a limit holds across the
  * deployment) and `createMemoryRateLimiter` (one process). One contract suite runs against both.
  *

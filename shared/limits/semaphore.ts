@@ -1,7 +1,7 @@
 import type { RateRule } from "./rate-limiter.js";
 
 /**
- * The counting-semaphore port: at most `limit` leases held at once per `key` (PROTOCOL.md
+ * The counting-semaphore port: at most `limit` leases held at once per `key` (docs/protocol.md
  * "Limits": concurrent agent runs per user). Adapters: `createRedisSemaphore` (shared by every
  * process of a deployment) and `createMemorySemaphore` (one process). One contract suite runs
  * against both.

@@ -2,7 +2,7 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { errorCodes } from "../errors.js";
 
 /**
- * The frames of an agent run's stream (PROTOCOL.md "Agent runs"), without the `id`/`requestId`
+ * The frames of an agent run's stream (docs/protocol.md "Agent runs"), without the `id`/`requestId`
  * the gateway adds for a client. Workers publish them as `AgentChunk`s with a per-run `seq`
  * starting at 1; a run ends with exactly one terminal frame (`agent.done` or `agent.error`).
  */

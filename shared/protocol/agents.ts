@@ -1,6 +1,6 @@
 import { Type as T } from "@sinclair/typebox";
 
-/** The eleven agents of the shared pool and the intents that route to them (PROTOCOL.md). */
+/** The eleven agents of the shared pool and the intents that route to them (docs/protocol.md). */
 export const agentNames = [
   "eplTradingAgent",
   "eplScoutAgent",

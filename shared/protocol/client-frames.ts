@@ -5,7 +5,7 @@ import { AgentNameSchema, IntentSchema } from "./agents.js";
 import { Credits, FrameId, namePattern, SafeId, SafeText, Shares } from "./common.js";
 
 /**
- * Every frame a client may send over `/ws` (PROTOCOL.md "WebSocket"), under the one validation
+ * Every frame a client may send over `/ws` (docs/protocol.md "WebSocket"), under the one validation
  * policy of docs/protocol.md "Validation": unknown keys and wrong types are refused, never
  * coerced or stripped, and no string holds a control character (`SafeId`, `SafeText`).
  */

@@ -23,7 +23,7 @@ export function SafeText(bounds: { minLength: number; maxLength: number }) {
   return T.String({ ...bounds, pattern: textPattern });
 }
 
-/** Units of the protocol (PROTOCOL.md "Units"). */
+/** Units of the protocol (docs/protocol.md "Units"). */
 export const FrameId = SafeId(64);
 export const UserId = T.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" });
 export const Tier = T.Union([T.Literal("free"), T.Literal("pro")]);

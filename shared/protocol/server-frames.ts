@@ -3,7 +3,7 @@ import type { AgentEvent, Usage } from "./agent-frames.js";
 import type { AgentName } from "./agents.js";
 
 /**
- * Frames the server sends (PROTOCOL.md). These are produced by our own code, so they are typed
+ * Frames the server sends (docs/protocol.md). These are produced by our own code, so they are typed
  * rather than validated at run time; the protocol tests check their shapes on the wire.
  */
 export interface WelcomeFrame {

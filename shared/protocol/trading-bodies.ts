@@ -2,7 +2,7 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { clientFrameSchemas, IdempotencyKey, MarketId, MatchId } from "./client-frames.js";
 
 /**
- * Trading and market data over HTTP (PROTOCOL.md "HTTP"): request bodies are the WebSocket
+ * Trading and market data over HTTP (docs/protocol.md "HTTP"): request bodies are the WebSocket
  * frames without `type` and `id`, derived from them so the two transports cannot drift.
  */
 export const QuoteBody = T.Omit(clientFrameSchemas.quote, ["type", "id"]);

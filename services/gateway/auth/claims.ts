@@ -2,7 +2,7 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Tier, UserId } from "../../../shared/protocol/common.js";
 
-/** The claims a user token must carry (PROTOCOL.md "Authentication"); other claims are ignored. */
+/** The claims a user token must carry (docs/protocol.md "Authentication"); other claims are ignored. */
 export const Claims = T.Object({
   sub: UserId,
   tier: Tier,

@@ -6,7 +6,7 @@ import type { TokenIssuer } from "./claims.js";
 const DevTokenBody = T.Object({ userId: UserId, tier: Tier }, { additionalProperties: false });
 
 /**
- * `POST /api/auth/dev-token` (PROTOCOL.md "HTTP"): any user id, no password. Registered only where
+ * `POST /api/auth/dev-token` (docs/protocol.md "HTTP"): any user id, no password. Registered only where
  * the development issuer is enabled; elsewhere the path is an ordinary 404.
  */
 export async function devTokenRoutes(app: FastifyInstance, options: { issuer: TokenIssuer }) {

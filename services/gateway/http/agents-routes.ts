@@ -28,7 +28,7 @@ export interface AgentsRoutesOptions {
   maxBufferedBytes: number;
 }
 
-/** The agent catalogue (public) and agent runs over HTTP (PROTOCOL.md "HTTP"). */
+/** The agent catalogue (public) and agent runs over HTTP (docs/protocol.md "HTTP"). */
 export async function agentsRoutes(app: FastifyInstance, options: AgentsRoutesOptions) {
   const { runQueue, runIds, metrics } = options;
   const catalogue = {

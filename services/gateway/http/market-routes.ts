@@ -4,7 +4,7 @@ import { MarketParams, MarketsQuery } from "../../../shared/protocol/trading-bod
 import type { MarketReads } from "../trading/market-reads.js";
 
 /**
- * Public market data (PROTOCOL.md "HTTP"): `GET /api/markets?matchId=&status=` →
+ * Public market data (docs/protocol.md "HTTP"): `GET /api/markets?matchId=&status=` →
  * `{"markets":[…]}`, `GET /api/markets/:marketId` → the market, `GET /api/markets/:marketId/history`
  * → `{"marketId","points":[{"at","prices"}]}` (oldest first). Served through the read cache.
  */

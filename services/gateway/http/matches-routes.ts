@@ -25,7 +25,7 @@ const StandingsQuery = T.Object({ season: T.Optional(SeasonSchema) }, { addition
 type StandingsQuery = Static<typeof StandingsQuery>;
 
 /**
- * Public match data (PROTOCOL.md "HTTP"), the fixtures merged with the live state the gateway's
+ * Public match data (docs/protocol.md "HTTP"), the fixtures merged with the live state the gateway's
  * `match.*` subscription keeps:
  * - `GET /api/matches?status=scheduled|live|finished&season=` → `{"matches":[MatchView…]}` in
  *   kick-off order; `season` defaults to the current one (the protocol does not name it).

@@ -9,7 +9,7 @@ import type { TradeDesk } from "../trading/trade-desk.js";
 const TradeHeaders = T.Object({ "idempotency-key": T.Optional(IdempotencyKey) });
 
 /**
- * The token user's money over HTTP (PROTOCOL.md "HTTP"), all behind bearer auth:
+ * The token user's money over HTTP (docs/protocol.md "HTTP"), all behind bearer auth:
  * `GET /api/wallet` → `{"balance","currency":"credits"}`, `GET /api/positions` →
  * `{"positions":[…]}`, `GET /api/trades` → `{"trades":[…]}` (newest first, the latest 100),
  * `POST /api/quotes` → the quote, `POST /api/trades` → 201 and the filled trade. A trade's

@@ -18,7 +18,7 @@ import {
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
 /**
- * PROTOCOL.md "Limits" across gateways: two gateway apps, each with its own Redis connection
+ * docs/protocol.md "Limits" across gateways: two gateway apps, each with its own Redis connection
  * under one key prefix (as two processes of a deployment), over one run queue. Runs whose input is
  * "hold" wait until the test lets them finish.
  */

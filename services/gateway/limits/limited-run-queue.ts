@@ -5,7 +5,7 @@ import type { Semaphore } from "../../../shared/limits/semaphore.js";
 import type { Logger } from "../../../shared/logger.js";
 import { isTerminal } from "../../../shared/protocol/agent-frames.js";
 
-/** PROTOCOL.md "Limits" for agent runs, per user and tier, across every gateway. */
+/** docs/protocol.md "Limits" for agent runs, per user and tier, across every gateway. */
 export type RunLimits = Readonly<Record<"free" | "pro", { runsPerMinute: number; concurrent: number }>>;
 
 export function runLimitsOf(
@@ -50,7 +50,7 @@ interface Slot {
 }
 
 /**
- * The agent-run port with the user's run limits in front of `submit` (PROTOCOL.md "Limits"):
+ * The agent-run port with the user's run limits in front of `submit` (docs/protocol.md "Limits"):
  * - at most `concurrent` runs of a user queued or running at once (a Semaphore lease per run),
  *   then at most `runsPerMinute` started per sliding minute (the lease's rate admission, one
  *   round trip for both on Redis); over either,

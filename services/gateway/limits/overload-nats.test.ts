@@ -12,7 +12,7 @@ import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
 /**
- * PROTOCOL.md "Limits" under overload, on JetStream: a queue of 20 runs and one slow worker (2 runs
+ * docs/protocol.md "Limits" under overload, on JetStream: a queue of 20 runs and one slow worker (2 runs
  * at a time, 300 ms each). A flood of free-tier runs fills the free share of the queue and the rest
  * are refused `overloaded`; a pro run sent into that flood is still accepted and its first delta
  * arrives soon, because free runs never take the places of pro runs and workers take pro runs first.

@@ -39,7 +39,7 @@ interface Prepared {
 }
 
 /**
- * `subscribe` and `unsubscribe` for one session (PROTOCOL.md "Channels"). A new channel joins
+ * `subscribe` and `unsubscribe` for one session (docs/protocol.md "Channels"). A new channel joins
  * the fan-out at once but holds its live events back while its history (`since`) or snapshot is
  * read; then, in one turn, `subscribed`, the missed events or the snapshot, and the held events
  * newer than those go out, and the channel is live. Nothing between the read and the live

@@ -7,7 +7,7 @@ import type { TextFrame } from "../session/socket-like.js";
 export type ChannelKind = "scores" | "match" | "market" | "prices" | "user";
 
 /**
- * One protocol channel (PROTOCOL.md "Channels") as the gateway serves it: `name` is what the
+ * One protocol channel (docs/protocol.md "Channels") as the gateway serves it: `name` is what the
  * client said and what every frame of it carries; `key` names it in the fan-out registry
  * (a user's `user` channel is keyed by its topic, so two users never share a listener set);
  * `source` is where its history and position come from.

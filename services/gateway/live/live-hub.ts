@@ -36,7 +36,7 @@ export interface LiveHubOptions {
 }
 
 /**
- * The gateway process's one view of the LIVE stream (DESIGN.md "LIVE"): one `match.*` and one
+ * The gateway process's one view of the LIVE stream (docs/architecture.md "Live events"): one `match.*` and one
  * `market.*` subscription for the whole process, one `user.<id>` subscription per user only
  * while some socket of theirs has the `user` channel, and a registry channel → listeners. Each
  * event is serialised once per channel it reaches, and that one string is written to every

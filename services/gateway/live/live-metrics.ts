@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from "prom-client";
 
-/** The fan-out figures (DESIGN.md "Operations"), on the gateway's registry. */
+/** The fan-out figures (docs/architecture.md "Live events"), on the gateway's registry. */
 export interface LiveMetrics {
   /** Events received from the LIVE stream, by topic kind. */
   readonly events: Counter<"kind">;

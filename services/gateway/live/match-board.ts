@@ -1,7 +1,7 @@
 import type { LiveEvent } from "../../../shared/bus/live-stream.js";
 import type { Dataset, Match, Score, Season } from "../../../shared/epl/dataset.js";
 
-/** A `match.<id>` event's data (PROTOCOL.md "Channels"). */
+/** A `match.<id>` event's data (docs/protocol.md "Channels"). */
 export interface MatchEventData {
   matchId: string;
   kind: "kickoff" | "goal" | "halftime" | "second_half" | "fulltime" | "minute" | "card";
@@ -28,7 +28,7 @@ export interface MatchView {
   halfTime?: Score;
 }
 
-/** How many of the league's latest match events the `scores` snapshot carries (PROTOCOL.md). */
+/** How many of the league's latest match events the `scores` snapshot carries (docs/protocol.md). */
 export const recentScoresMax = 20;
 
 /**

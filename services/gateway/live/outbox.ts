@@ -26,7 +26,7 @@ export interface OutboxLimits {
 }
 
 /**
- * A socket's live-event queue (PROTOCOL.md "slow_consumer", "conflated"). Events that must not
+ * A socket's live-event queue (docs/protocol.md "slow_consumer", "conflated"). Events that must not
  * be dropped go straight to the socket until it holds `slowConsumerBytes` unsent, then the socket
  * is closed rather than buffering without end. Market events (`market.*`, `prices`) go straight
  * while the socket keeps up; past `conflateAboveBytes` they wait, one per key (channel and

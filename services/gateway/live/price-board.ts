@@ -1,6 +1,6 @@
 import type { LiveEvent } from "../../../shared/bus/live-stream.js";
 
-/** A `market.<id>` event's data (PROTOCOL.md "Channels"). */
+/** A `market.<id>` event's data (docs/protocol.md "Channels"). */
 export interface MarketEventData {
   marketId: string;
   status: "open" | "suspended" | "closed" | "settled";

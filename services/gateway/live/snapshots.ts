@@ -31,7 +31,7 @@ export interface Snapshot {
 }
 
 /**
- * Reads a channel's current state (PROTOCOL.md "snapshot") and answers a function that yields
+ * Reads a channel's current state (docs/protocol.md "snapshot") and answers a function that yields
  * it: boards the hub keeps in memory are read when that function is called, in the same turn as
  * the subscription goes live, so their seq matches what the socket has not yet been sent.
  *

@@ -6,7 +6,7 @@ export interface Beating {
 
 /**
  * One heartbeat timer for every session of a gateway instead of one per socket: every
- * `heartbeatMs` each live session beats once (PROTOCOL.md "Heartbeat"). The timer runs only
+ * `heartbeatMs` each live session beats once (docs/protocol.md "Heartbeat"). The timer runs only
  * while some session is added.
  */
 export interface Heartbeat {

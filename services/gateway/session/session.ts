@@ -80,7 +80,7 @@ const frameHandlers: FrameHandlers = Object.freeze({
 });
 
 /**
- * One client connection, independent of the transport (PROTOCOL.md "WebSocket"): welcome,
+ * One client connection, independent of the transport (docs/protocol.md "WebSocket"): welcome,
  * heartbeat, token expiry and refresh, per-socket frame rate limit, frame validation and dispatch,
  * and the outbound bound. The adapter feeds it text frames, binary frames, pongs and the close.
  */

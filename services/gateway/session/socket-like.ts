@@ -21,7 +21,7 @@ export interface SocketLike {
 /** A text frame as a string, or as its UTF-8 bytes. */
 export type TextFrame = string | Buffer;
 
-/** Close codes the gateway uses (PROTOCOL.md); 4xxx are ours, the rest RFC 6455. */
+/** Close codes the gateway uses (docs/protocol.md); 4xxx are ours, the rest RFC 6455. */
 export const closeCodes = {
   /** The peer stayed silent for two heartbeats. */
   goingAway: 1001,

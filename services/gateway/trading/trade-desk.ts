@@ -20,7 +20,7 @@ export interface TradeDesk {
 export function createTradeDesk(deps: {
   exchange: Exchange;
   limiter: RateLimiter;
-  /** PROTOCOL.md "Limits": trades per user per second, by tier, across every gateway. */
+  /** docs/protocol.md "Limits": trades per user per second, by tier, across every gateway. */
   tradesPerSecond: Readonly<Record<Claims["tier"], number>>;
   reads: MarketReads;
   logger: Logger;

@@ -16,7 +16,7 @@ function storedSession() {
   }
 }
 
-/** A development token (PROTOCOL.md "HTTP"): any user id, no password; embedded mode enables it. */
+/** A development token (docs/protocol.md "HTTP"): any user id, no password; embedded mode enables it. */
 async function issueToken(userId, tier) {
   const { token, expiresAt } = await api("/api/auth/dev-token", {
     method: "POST",

@@ -1,5 +1,5 @@
 /**
- * A browser client of the platform's WebSocket protocol (PROTOCOL.md "WebSocket"), written to be
+ * A browser client of the platform's WebSocket protocol (docs/protocol.md "WebSocket"), written to be
  * read by client authors: it keeps one socket open, and across reconnects (a drain's 1012, a
  * network drop, an expired token) it resumes what the user was doing:
  * - channels: re-subscribed with `since` = the last {seq, epoch} seen, so missed events are

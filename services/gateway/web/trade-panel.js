@@ -2,7 +2,7 @@ import { api, byId, credits, flash, h, price } from "./dom.js";
 
 const statusLabels = { open: "Open", suspended: "Suspended", closed: "Closed", settled: "Settled" };
 
-/** What an outcome key means to a person (PROTOCOL.md outcome keys of the three market kinds). */
+/** What an outcome key means to a person (docs/protocol.md outcome keys of the three market kinds). */
 export function outcomeLabel(match, outcome) {
   const labels = { home: match?.home, away: match?.away, draw: "Draw", over: "Over 2.5", under: "Under 2.5" };
   return labels[outcome] ?? outcome.charAt(0).toUpperCase() + outcome.slice(1);

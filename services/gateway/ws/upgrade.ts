@@ -6,11 +6,11 @@ import { bearerToken } from "../auth/auth-plugin.js";
 import type { Claims } from "../auth/claims.js";
 import type { SocketCap } from "./socket-cap.js";
 
-/** The one path that upgrades (PROTOCOL.md "WebSocket `GET /ws`"). */
+/** The one path that upgrades (docs/protocol.md "WebSocket `GET /ws`"). */
 export const wsPath = "/ws";
 
 /**
- * Admits a WebSocket upgrade request as Fastify would admit `GET /ws` (PROTOCOL.md
+ * Admits a WebSocket upgrade request as Fastify would admit `GET /ws` (docs/protocol.md
  * "Authentication"): the path and method, then the token (`Authorization: Bearer`, or `?token=`
  * for browsers), then the user's HTTP request limit, which an upgrade counts against like any
  * authenticated request, then the user's open sockets on this gateway (`cap`): an admitted
