@@ -18,9 +18,9 @@ import {
  * both become `unavailable`; the connection stays the caller's. Requests share one reply inbox
  * (nats-replies.ts: no timer or stack-captured errors per trade). Every `serve` of one instance
  * shares `limits` (rpc-shedding.ts): past them a request is answered `overloaded`. While the
- * connection is down (NATS gone, reconnecting) a request answers `unavailable` at once instead of
- * waiting out its timeout in the client's buffer: a trade then says so in milliseconds, and is
- * retried with its idempotency key once NATS is back.
+ * connection is down (NATS gone, reconnecting) a request answers `unavailable` at once
+ * (nats-replies.ts) instead of waiting out its timeout in the client's buffer: a trade then says
+ * so in milliseconds, and is retried with its idempotency key once NATS is back.
  */
 export function createNatsRpc(
   nc: NatsConnection,
@@ -29,13 +29,6 @@ export function createNatsRpc(
   const stops = new Set<() => Promise<void>>();
   const gate = createRequestGate(options.limits ?? defaultRpcLimits);
   const replies = createNatsReplies(nc, { what: "bus", closedMessage: "request channel is closed" });
-  let connected = !nc.isClosed();
-  void (async () => {
-    for await (const status of nc.status()) {
-      if (status.type === "disconnect") connected = false;
-      else if (status.type === "reconnect") connected = true;
-    }
-  })();
 
   return {
     async request<Reply>(
@@ -43,7 +36,6 @@ export function createNatsRpc(
       payload: unknown,
       requestOptions: { timeoutMs?: number; headers?: Record<string, string> } = {},
     ) {
-      if (!connected) throw new AppError("unavailable", `no answer from ${subject}: NATS is unreachable`);
       const fullSubject = options.subjectPrefix + subject;
       const timeoutMs = requestOptions.timeoutMs ?? defaultRpcTimeoutMs;
       const hdrs = natsHeaders();
