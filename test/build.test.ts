@@ -81,6 +81,6 @@ test("the compiled platform on loopback, with the built-in secret: dev tokens on
   assert.equal(metrics.status, 200);
   assert.match(
     await metrics.text(),
-    /requests_total\{method="POST",route="\/api\/auth\/dev-token",status="200"\} 1/,
+    /requests_total\{method="POST",route="\/api\/auth\/dev-token",status="200",service="gateway"\} 1/,
   );
 });

@@ -77,7 +77,7 @@ async function startGateways(options: ServerOptions): Promise<ServerUnderTest> {
           .filter((p) => p.name.startsWith("gateway-"))
           .map(async (p, i) => {
             const metrics = await fetch(deployment.metricsUrls[i]!).then((r) => r.text());
-            const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1];
+            const heap = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1];
             return { rss: rssBytes(p.pid), heap: heap === undefined ? Number.NaN : Number(heap) };
           }),
       );

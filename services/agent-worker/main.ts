@@ -1,6 +1,9 @@
+import { jetstreamManager } from "@nats-io/jetstream";
 import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
 import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
 import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
+import { createNatsRunStats } from "../../shared/bus/nats-run-stats.js";
+import { runNames } from "../../shared/bus/nats-run-streams.js";
 import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
 import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
@@ -13,6 +16,7 @@ import { createAgentPool } from "./agents/pool.js";
 import { createModelProvider } from "./provider.js";
 import { createToolServices } from "./tool-services.js";
 import { createWorker } from "./worker.js";
+import { registerWorkerMetrics } from "./worker-metrics.js";
 
 /**
  * The agent worker as its own process (distributed mode): a competing consumer of `AGENT_REQ`
@@ -27,7 +31,7 @@ import { createWorker } from "./worker.js";
 const config = loadConfig();
 const logger = createLogger(config, { service: "agent-worker" });
 exitOnUnexpectedError(logger);
-const { store, nc, ops } = await startDependencies(config, logger, {
+const { store, nc, ops, metrics } = await startDependencies(config, logger, {
   service: "agent-worker",
   maxConnections: 4,
 });
@@ -53,6 +57,14 @@ const worker = createWorker({
   provider: createModelProvider(config, epl),
   services: createToolServices({ epl, exchange: createExchangeClient(rpc), records: store, live, config }),
   logger,
+  onRunError: (code) => metrics.errors.inc({ code, transport: "jetstream" }),
+});
+registerWorkerMetrics(metrics.registry, {
+  slots: config.workerConcurrency,
+  busy: worker.busy,
+  queue: createNatsRunStats(await jetstreamManager(nc), runNames(config.streamPrefix, config.subjectPrefix), {
+    streamPrefix: config.streamPrefix,
+  }),
 });
 worker.start();
 logger.info(

@@ -17,6 +17,8 @@ export interface WorkerDeps {
   provider: ModelProvider;
   services: ToolServices;
   logger: Logger;
+  /** Told the protocol code of each run that ends with `agent.error` (the service's `errors_total`). */
+  onRunError?: (code: string) => void;
   /** Delay before a run that failed transiently, before any output, is delivered again. */
   retryDelayMs?: number;
 }
@@ -28,6 +30,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Runs in progress. */
   readonly active: number;
+  /** Runs in progress by agent (agents with none absent): the slots each holds. */
+  readonly busy: ReadonlyMap<string, number>;
 }
 
 /**
@@ -43,6 +47,20 @@ export function createWorker(deps: WorkerDeps): Worker {
   // Several heartbeats per ack window, so one delayed timer never costs a redelivery.
   const workingEveryMs = Math.max(100, Math.floor(config.agentAckWaitMs / 4));
   let consumer: RunConsumer | undefined;
+  const busy = new Map<string, number>();
+
+  /** `handle`, with the slot it holds counted for its agent until it returns. */
+  async function counted(job: RunJob): Promise<void> {
+    const agent = job.request.agent;
+    busy.set(agent, (busy.get(agent) ?? 0) + 1);
+    try {
+      await handle(job);
+    } finally {
+      const left = (busy.get(agent) ?? 1) - 1;
+      if (left === 0) busy.delete(agent);
+      else busy.set(agent, left);
+    }
+  }
 
   async function handle(job: RunJob): Promise<void> {
     const { request } = job;
@@ -83,6 +101,7 @@ export function createWorker(deps: WorkerDeps): Worker {
           retryable: false,
         });
         await job.term();
+        deps.onRunError?.("not_found");
         finished(false, "unknown_agent");
         return;
       }
@@ -144,13 +163,14 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       await writer.send(event);
       await job.term();
+      deps.onRunError?.(event.code);
       finished(false, "error", { code: event.code });
     }
   }
 
   return {
     start() {
-      consumer ??= runQueue.consume(handle, { concurrency: config.workerConcurrency });
+      consumer ??= runQueue.consume(counted, { concurrency: config.workerConcurrency });
     },
     async stop() {
       const stopping = consumer;
@@ -160,5 +180,6 @@ export function createWorker(deps: WorkerDeps): Worker {
     get active() {
       return consumer?.active ?? 0;
     },
+    busy,
   };
 }

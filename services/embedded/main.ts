@@ -32,7 +32,7 @@ if (config.dataDir !== "memory") mkdirSync(config.dataDir, { recursive: true });
 const platform = await buildPlatform(config, logger);
 const address = await platform.app.listen({ host: config.host, port: config.port });
 // Everything runs in this process: nothing to wait for, so it is ready once it listens.
-const metricsServer = buildOpsServer({ readiness: async () => ({}), registry: platform.metrics.registry });
+const metricsServer = buildOpsServer({ readiness: async () => ({}), registry: platform.scrape });
 const metricsAddress = await metricsServer.listen({ host: config.metricsHost, port: config.metricsPort });
 logger.info(
   {

@@ -8,14 +8,23 @@ import { createMemoryCache } from "../../shared/cache/memory-cache.js";
 import type { Config } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
+import { AppError } from "../../shared/errors.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import type { Logger } from "../../shared/logger.js";
+import { createServiceMetrics } from "../../shared/metrics/service-metrics.js";
+import {
+  combineRegistries,
+  createServiceRegistry,
+  type MetricsSource,
+} from "../../shared/metrics/service-registry.js";
 import { createPgliteStore } from "../../shared/store/pglite-store.js";
 import { createAgentPool } from "../agent-worker/agents/pool.js";
 import { createModelProvider } from "../agent-worker/provider.js";
 import { createToolServices } from "../agent-worker/tool-services.js";
 import { createWorker } from "../agent-worker/worker.js";
+import { registerWorkerMetrics } from "../agent-worker/worker-metrics.js";
 import { createExchange } from "../exchange/exchange.js";
+import { createExchangeMetrics, instrumentExchange } from "../exchange/exchange-metrics.js";
 import { exchangeEventSink } from "../exchange/live-events.js";
 import { buildApp } from "../gateway/app.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../gateway/metrics.js";
@@ -24,8 +33,14 @@ import { createMemoryLeaseTable } from "../market-feed/memory-leader-lease.js";
 
 export interface Platform {
   app: FastifyInstance;
-  /** The figures the caller serves on its metrics listener (`shared/ops/ops-server.ts`). */
+  /** The gateway's figures. */
   metrics: GatewayMetrics;
+  /**
+   * What the caller serves on its metrics listener (`shared/ops/ops-server.ts`): every service's
+   * figures, each labelled with its `service` as in distributed mode, and the process's own
+   * (event-loop lag, heap…) once, as `service="embedded"`.
+   */
+  scrape: MetricsSource;
   /** Drains sockets (1012), stops the match clock, finishes agent runs, then closes the database. */
   close(): Promise<void>;
 }
@@ -52,16 +67,35 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
   });
   const cache = createMemoryCache();
-  const exchange = createExchange({
-    store,
-    config,
-    dataset: epl,
-    publish: exchangeEventSink({
-      publisher,
-      cache,
-      onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
+  // Each service's figures on a registry of its own, as in distributed mode (service-registry.ts).
+  const metrics = createGatewayMetrics({ processMetrics: false });
+  const exchangeMetrics = createServiceMetrics("exchange", { processMetrics: false });
+  const workerMetrics = createServiceMetrics("agent-worker", { processMetrics: false });
+  const feedMetrics = createServiceMetrics("market-feed", { processMetrics: false });
+  const scrape = combineRegistries([
+    createServiceRegistry("embedded"),
+    metrics.registry,
+    workerMetrics.registry,
+    exchangeMetrics.registry,
+    feedMetrics.registry,
+  ]);
+  const exchange = instrumentExchange(
+    createExchange({
+      store,
+      config,
+      dataset: epl,
+      publish: exchangeEventSink({
+        publisher,
+        cache,
+        onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
+      }),
     }),
-  });
+    {
+      metrics: createExchangeMetrics(exchangeMetrics.registry),
+      errors: exchangeMetrics.errors,
+      transport: "memory",
+    },
+  );
   logger.info(await exchange.openMarkets({}), "markets ready");
 
   const feed = createMarketFeed({
@@ -72,7 +106,10 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     dataset: epl,
     model,
     lease: createMemoryLeaseTable(config.feedLeaseMs).lease(),
-    onError: (err, context) => logger.error({ err, ...context }, "market feed fault"),
+    onError: (err, context) => {
+      feedMetrics.errors.inc({ code: err instanceof AppError ? err.code : "internal", transport: "memory" });
+      logger.error({ err, ...context }, "market feed fault");
+    },
   });
 
   const runQueue = createMemoryRunQueue(runQueueOptions(config));
@@ -83,9 +120,14 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     provider: createModelProvider(config, epl),
     services: createToolServices({ epl, model, exchange, records: store, live, config }),
     logger: logger.child({ service: "agent-worker" }),
+    onRunError: (code) => workerMetrics.errors.inc({ code, transport: "memory" }),
+  });
+  registerWorkerMetrics(workerMetrics.registry, {
+    slots: config.workerConcurrency,
+    busy: worker.busy,
+    queue: runQueue.stats,
   });
 
-  const metrics = createGatewayMetrics();
   const app = await buildApp(config, { runQueue, logger, exchange, live, cache, metrics, mode: "embedded" });
   worker.start();
   if (config.feedEnabled) feed.start();
@@ -93,6 +135,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
   return {
     app,
     metrics,
+    scrape,
     async close() {
       await app.close();
       await feed.stop();

@@ -11,6 +11,7 @@ import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchange } from "./exchange.js";
+import { createExchangeMetrics, instrumentExchange } from "./exchange-metrics.js";
 import { exchangeEventSink } from "./live-events.js";
 import { serveExchange } from "./rpc.js";
 
@@ -26,7 +27,7 @@ import { serveExchange } from "./rpc.js";
 const config = loadConfig();
 const logger = createLogger(config, { service: "exchange" });
 exitOnUnexpectedError(logger);
-const { store, nc, ops } = await startDependencies(config, logger, {
+const { store, nc, ops, metrics } = await startDependencies(config, logger, {
   service: "exchange",
   maxConnections: 10,
 });
@@ -57,6 +58,7 @@ const { redis, usable: redisUsable } = connectRedis(config.redisUrl, {
     );
   },
 });
+metrics.trackDependency("redis", redisUsable);
 const cache = createRedisCache(redis, { prefix: config.streamPrefix, usable: redisUsable });
 const exchange = createExchange({
   store,
@@ -72,7 +74,14 @@ const opened = await untilAvailable("postgres", () => exchange.openMarkets({}), 
   onEvent: logWaits(logger),
 });
 logger.info(opened, "markets ready");
-const stop = serveExchange(exchange, rpc);
+const stop = serveExchange(
+  instrumentExchange(exchange, {
+    metrics: createExchangeMetrics(metrics.registry),
+    errors: metrics.errors,
+    transport: "nats",
+  }),
+  rpc,
+);
 logger.info("serving");
 
 stopOnSignal(logger, async () => {

@@ -52,8 +52,11 @@ const opsServer = buildOpsServer({
 });
 const opsAddress = await opsServer.listen({ host: config.metricsHost, port: config.metricsPort });
 logger.info({ metrics: `${opsAddress}/metrics` }, "metrics served");
+let natsUp = () => false;
+metrics.trackDependency("nats", () => natsUp());
 const nc = await untilAvailable("nats", () => connectNats(config, "gateway"), { onEvent: logWaits(logger) });
 const natsHealth = trackNatsHealth(nc);
+natsUp = () => natsHealth.connected;
 const runQueue = await createNatsRunQueue(nc, {
   ...runQueueOptions(config),
   streamPrefix: config.streamPrefix,
@@ -69,6 +72,7 @@ const live = await createNatsLiveStream(nc, {
 // gateway alone (fallback-limits.ts), reads skip the cache, and the HTTP request limit lets
 // requests pass.
 const { redis, usable: redisUsable } = connectRedis(config.redisUrl, { onEvent: logRedisEvents(logger) });
+metrics.trackDependency("redis", redisUsable);
 const localLimiter = createMemoryRateLimiter();
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Any exchange process serving, asked at most once a second (probes and scrapes share it).

@@ -1,11 +1,13 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
+import { createServiceMetrics, type ServiceMetrics } from "../../shared/metrics/service-metrics.js";
 
 /**
- * The gateway's Prometheus figures, on a registry of its own (several apps in one process, as in
- * tests and embedded mode, never collide on prom-client's global registry).
+ * The gateway's Prometheus figures, on a registry of its own labelled `service="gateway"` (several
+ * apps in one process, as in tests and embedded mode, never collide on prom-client's global
+ * registry). `processMetrics: false` leaves out the process's default metrics (embedded mode
+ * collects them once for every service).
  */
-export interface GatewayMetrics {
-  readonly registry: Registry;
+export interface GatewayMetrics extends ServiceMetrics {
   readonly requests: Counter<"method" | "route" | "status">;
   readonly requestDuration: Histogram<"method" | "route">;
   readonly wsConnections: Gauge;
@@ -13,15 +15,13 @@ export interface GatewayMetrics {
   readonly activeUsers: Gauge;
   readonly agentRuns: Counter<"agent" | "tier" | "transport">;
   readonly agentRunsFinished: Counter<"agent" | "outcome">;
-  /** Errors answered to clients, by protocol code. */
-  readonly errors: Counter<"code" | "transport">;
   socketOpened(userId: string): void;
   socketClosed(userId: string): void;
 }
 
-export function createGatewayMetrics(): GatewayMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+export function createGatewayMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
+  const service = createServiceMetrics("gateway", options);
+  const { registry } = service;
   const socketsPerUser = new Map<string, number>();
   const requests = new Counter({
     name: "requests_total",
@@ -58,21 +58,14 @@ export function createGatewayMetrics(): GatewayMetrics {
     labelNames: ["agent", "outcome"] as const,
     registers: [registry],
   });
-  const errors = new Counter({
-    name: "errors_total",
-    help: "Errors answered to clients, by protocol code.",
-    labelNames: ["code", "transport"] as const,
-    registers: [registry],
-  });
   return {
-    registry,
+    ...service,
     requests,
     requestDuration,
     wsConnections,
     activeUsers,
     agentRuns,
     agentRunsFinished,
-    errors,
     socketOpened(userId) {
       wsConnections.inc();
       const count = socketsPerUser.get(userId) ?? 0;

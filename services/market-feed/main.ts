@@ -5,6 +5,7 @@ import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
+import { AppError } from "../../shared/errors.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
 import { startDependencies } from "../../shared/ops/start-dependencies.js";
@@ -30,7 +31,7 @@ if (!config.feedEnabled) {
   logger.info("market feed disabled (FEED_ENABLED=false)");
   process.exit(0);
 }
-const { store, nc, ops } = await startDependencies(config, logger, {
+const { store, nc, ops, metrics } = await startDependencies(config, logger, {
   service: "market-feed",
   maxConnections: 2,
 });
@@ -59,7 +60,10 @@ const feed = createMarketFeed({
   dataset,
   model: fitModel(dataset),
   lease,
-  onError: (err, context) => logger.error({ err, ...context }, "market feed fault"),
+  onError: (err, context) => {
+    metrics.errors.inc({ code: err instanceof AppError ? err.code : "internal", transport: "nats" });
+    logger.error({ err, ...context }, "market feed fault");
+  },
   onLeading: (leading) => logger.info({ leading }, leading ? "leading: match clock running" : "standing by"),
 });
 feed.start();

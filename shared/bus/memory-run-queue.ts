@@ -1,5 +1,6 @@
 import { AppError } from "../errors.js";
 import { type AgentChunk, type AgentEvent, isTerminal } from "../protocol/agent-frames.js";
+import { agentNames } from "../protocol/agents.js";
 import { admit, queuedAhead } from "./admission.js";
 import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
 import type {
@@ -12,6 +13,13 @@ import type {
   RunWatch,
 } from "./run-queue.js";
 import { defaultRunQueueOptions, deliveriesExhausted } from "./run-queue-defaults.js";
+import type { LaneLength, RunQueueStats } from "./run-queue-stats.js";
+
+/** The in-process run queue, with its figures for the operator. */
+export interface MemoryRunQueue extends RunQueue {
+  /** `lanes`: the runs waiting for a worker per agent and tier, exact; `streams`: none. */
+  readonly stats: RunQueueStats;
+}
 
 /**
  * The agent-run port in one process (embedded mode and unit tests), with the same delivery
@@ -19,7 +27,7 @@ import { defaultRunQueueOptions, deliveriesExhausted } from "./run-queue-default
  * queue when its worker throws, naks or stays silent for `ackWaitMs`, and fails with a terminal
  * `agent.error` after `maxDeliver` deliveries. Output chunks are kept `outMaxAgeMs`.
  */
-export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): RunQueue {
+export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): MemoryRunQueue {
   const opts: RunQueueOptions = { ...defaultRunQueueOptions, ...options };
   /** (userId, clientId) → the run it started, for `dedupeWindowMs`. */
   const runs = new Map<string, { requestId: string; expiresAt: number }>();
@@ -169,7 +177,27 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Ru
     if (closed) throw new AppError("unavailable", "run queue is closed");
   }
 
+  const stats: RunQueueStats = {
+    async lanes() {
+      const counts = new Map<string, number>();
+      for (const list of Object.values(waiting))
+        for (const { request } of list) {
+          const key = `${request.agent}.${request.tier}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+      return agentNames.flatMap((agent) =>
+        (["pro", "free"] as const).map(
+          (tier): LaneLength => ({ agent, tier, waiting: counts.get(`${agent}.${tier}`) ?? 0 }),
+        ),
+      );
+    },
+    async streams() {
+      return [];
+    },
+  };
+
   return {
+    stats,
     async submit(request) {
       assertOpen();
       const key = `${request.userId}\u0000${request.clientId}`;

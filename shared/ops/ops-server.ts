@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import type { Registry } from "prom-client";
+import type { MetricsSource } from "../metrics/service-registry.js";
 import { type ReadinessCheck, readinessAnswer } from "./readiness.js";
 
 export interface OpsServerOptions {
@@ -7,8 +7,8 @@ export interface OpsServerOptions {
   readiness: ReadinessCheck;
   /** Checks that may fail without the process being unready (they have a fallback). */
   degradable?: readonly string[];
-  /** When given, `GET /metrics` serves it (Prometheus text format). */
-  registry?: Registry;
+  /** When given, `GET /metrics` serves it (Prometheus text format): a registry, or several combined. */
+  registry?: MetricsSource;
 }
 
 /**

@@ -3,6 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { connectNats, type NatsHealth, trackNatsHealth } from "../bus/nats-connection.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import { createServiceMetrics, type ServiceMetrics } from "../metrics/service-metrics.js";
+import type { ServiceName } from "../metrics/service-registry.js";
 import { createPostgresStore } from "../store/postgres-store.js";
 import type { Store } from "../store/store.js";
 import { logWaits, untilAvailable } from "../until-available.js";
@@ -14,6 +16,11 @@ export interface ServiceDependencies {
   nc: NatsConnection;
   /** The operator's listener, already listening; the caller closes it when it stops. */
   ops: FastifyInstance;
+  /**
+   * The service's figures, served on the ops listener's `/metrics`: process metrics,
+   * `errors_total` and `dependency_up` for PostgreSQL and NATS; the caller adds its own.
+   */
+  metrics: ServiceMetrics;
 }
 
 /**
@@ -26,14 +33,18 @@ export interface ServiceDependencies {
 export async function startDependencies(
   config: Config,
   logger: Logger,
-  options: { service: string; maxConnections: number },
+  options: { service: ServiceName; maxConnections: number },
 ): Promise<ServiceDependencies> {
   const onEvent = logWaits(logger);
   const store = createPostgresStore(config.databaseUrl, { maxConnections: options.maxConnections });
   let nats: NatsHealth | undefined;
   const postgresAnswers = cachedProbe(() => store.ping());
+  const metrics = createServiceMetrics(options.service);
+  metrics.trackDependency("postgres", postgresAnswers);
+  metrics.trackDependency("nats", () => nats?.connected ?? false);
   const ops = buildOpsServer({
     readiness: async () => ({ postgres: await postgresAnswers(), nats: nats?.connected ?? false }),
+    registry: metrics.registry,
   });
   const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
   logger.info({ ops: opsAddress }, "ops listener ready");
@@ -41,5 +52,5 @@ export async function startDependencies(
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
   const nc = await untilAvailable("nats", () => connectNats(config, options.service), { onEvent });
   nats = trackNatsHealth(nc);
-  return { store, nc, ops };
+  return { store, nc, ops, metrics };
 }

@@ -97,7 +97,7 @@ describe("a gateway with a secret of its own and the other defaults", () => {
     const metrics = await fetch(`http://127.0.0.1:${gateway.metricsPort}/metrics`);
     assert.equal(metrics.status, 200);
     const text = await metrics.text();
-    assert.match(text, /^nodejs_heap_size_used_bytes \d/m);
-    assert.match(text, /requests_total\{method="GET",route="unmatched",status="404"\}/);
+    assert.match(text, /^nodejs_heap_size_used_bytes\{service="gateway"\} \d/m);
+    assert.match(text, /requests_total\{method="GET",route="unmatched",status="404",service="gateway"\}/);
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sampleValue } from "../../../shared/metrics/prometheus-text.js";
 import { agentNames } from "../../../shared/protocol/agents.js";
 import {
   echoScript,
@@ -249,12 +250,14 @@ describe("gateway HTTP", () => {
     assert.equal(response.statusCode, 200);
     assert.match(response.headers["content-type"] as string, /^text\/plain/);
     const text = response.body;
-    assert.match(text, /requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    const at = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(text, name, { service: "gateway", ...labels });
+    assert.ok((at("requests_total", { method: "GET", route: "/healthz", status: "200" }) ?? 0) >= 1);
     assert.match(text, /request_duration_seconds_bucket\{/);
-    assert.match(text, /agent_runs_total\{agent="eplScoutAgent",tier="free",transport="http"\} 1/);
-    assert.match(text, /agent_runs_finished_total\{agent="oddsAnalystAgent",outcome="overloaded"\} 1/);
-    assert.match(text, /active_users 0/);
-    assert.match(text, /ws_connections 0/);
+    assert.equal(at("agent_runs_total", { agent: "eplScoutAgent", tier: "free", transport: "http" }), 1);
+    assert.equal(at("agent_runs_finished_total", { agent: "oddsAnalystAgent", outcome: "overloaded" }), 1);
+    assert.equal(at("active_users"), 0);
+    assert.equal(at("ws_connections"), 0);
   });
 });
 

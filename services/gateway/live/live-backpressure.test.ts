@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { LiveStream } from "../../../shared/bus/live-stream.js";
 import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
+import { sampleValue } from "../../../shared/metrics/prometheus-text.js";
 import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
@@ -15,9 +16,7 @@ const padding = "x".repeat(16_384);
 const othersCount = 1000;
 
 async function counter(harness: Harness, name: string): Promise<number> {
-  const text = await harness.scrapeMetrics();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(" ")[1]);
+  return sampleValue(await harness.scrapeMetrics(), name) ?? 0;
 }
 
 /** Yields to I/O so sockets make progress between publishes. */

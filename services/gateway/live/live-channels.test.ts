@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { LiveStream, LiveTopic } from "../../../shared/bus/live-stream.js";
 import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
+import { sampleValue } from "../../../shared/metrics/prometheus-text.js";
 import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
@@ -15,8 +16,7 @@ function goal(matchId: string, minute: number, home: number, away = 0) {
 }
 
 function metric(text: string, name: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(" ")[1]);
+  return sampleValue(text, name) ?? 0;
 }
 
 describe("live channels over WebSocket (memory LIVE stream)", () => {
