@@ -22,7 +22,7 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** The port a gateway listens on (read from its log). */
   readonly port?: number;
-  /** The port of a gateway's `/metrics` listener (read from its log). */
+  /** The port of the process's `/metrics` listener, the operator's (read from its log). */
   readonly metricsPort?: number;
   /** Everything the process printed, for assertions and failure messages. */
   output(): string;
@@ -94,6 +94,7 @@ export function createDeployment(
         Object.assign(service, { port, metricsPort });
       } else {
         await service.waitFor(readyLine[name], options.readyTimeoutMs);
+        Object.assign(service, { metricsPort: Number(opsLine.exec(service.output())![1]) });
       }
       return service;
     },
@@ -111,6 +112,8 @@ export function createDeployment(
 }
 
 const metricsLine = /"metrics":"http:\/\/127\.0\.0\.1:(\d+)\/metrics"/;
+/** The ops listener's line of the exchange, a worker and a feed (`startDependencies`). */
+const opsLine = /"ops":"http:\/\/127\.0\.0\.1:(\d+)"/;
 
 const readyLine: Record<Exclude<ServiceName, "gateway">, RegExp> = {
   "agent-worker": /agent worker started/,
