@@ -54,6 +54,11 @@ test("one exposition holds every service's figures, each under its service, ever
     1,
   );
   assert.ok((sampleValue(text, "requests_total", { service: "gateway", route: "/api/trades" }) ?? 0) >= 2);
+  assert.equal(
+    sampleValue(text, "errors_total", { service: "gateway", code: "insufficient_funds", transport: "http" }),
+    1,
+    "the gateway's answer of the refusal counts under the gateway",
+  );
   assert.equal(sampleValue(text, "agent_utilization", { service: "agent-worker", agent: "all" }), 0);
   assert.equal(
     sampleValue(text, "queue_length", { service: "agent-worker", agent: "walletAgent", tier: "pro" }),

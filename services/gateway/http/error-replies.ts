@@ -40,7 +40,16 @@ export function toHttpError(err: unknown): AppError {
   return new AppError("internal", "internal error", { cause: err });
 }
 
+/** The protocol code of each error reply sent (read by the metrics plugin for `errors_total`). */
+const sentCodes = new WeakMap<FastifyReply, ErrorCode>();
+
+/** The code of the error `reply` answered with, if it was one sent by `sendError`. */
+export function errorCodeOf(reply: FastifyReply): ErrorCode | undefined {
+  return sentCodes.get(reply);
+}
+
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  sentCodes.set(reply, error.code);
   if (error.retryAfterMs !== undefined) {
     reply.header("retry-after", String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   }

@@ -258,6 +258,10 @@ describe("gateway HTTP", () => {
     assert.equal(at("agent_runs_finished_total", { agent: "oddsAnalystAgent", outcome: "overloaded" }), 1);
     assert.equal(at("active_users"), 0);
     assert.equal(at("ws_connections"), 0);
+    assert.ok(
+      (at("errors_total", { code: "unauthorized", transport: "http" }) ?? 0) >= 1,
+      "error answers count",
+    );
   });
 });
 
