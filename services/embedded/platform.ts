@@ -68,34 +68,24 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
   });
   const cache = createMemoryCache();
   // Each service's figures on a registry of its own, as in distributed mode (service-registry.ts).
-  const metrics = createGatewayMetrics({ processMetrics: false });
   const exchangeMetrics = createServiceMetrics("exchange", { processMetrics: false });
   const workerMetrics = createServiceMetrics("agent-worker", { processMetrics: false });
   const feedMetrics = createServiceMetrics("market-feed", { processMetrics: false });
-  const scrape = combineRegistries([
-    createServiceRegistry("embedded"),
-    metrics.registry,
-    workerMetrics.registry,
-    exchangeMetrics.registry,
-    feedMetrics.registry,
-  ]);
-  const exchange = instrumentExchange(
-    createExchange({
-      store,
-      config,
-      dataset: epl,
-      publish: exchangeEventSink({
-        publisher,
-        cache,
-        onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
-      }),
+  const exchangeCore = createExchange({
+    store,
+    config,
+    dataset: epl,
+    publish: exchangeEventSink({
+      publisher,
+      cache,
+      onError: (err, event, step) => logger.error({ err, event }, `${step} failed`),
     }),
-    {
-      metrics: createExchangeMetrics(exchangeMetrics.registry),
-      errors: exchangeMetrics.errors,
-      transport: "memory",
-    },
-  );
+  });
+  const exchange = instrumentExchange(exchangeCore, {
+    metrics: createExchangeMetrics(exchangeMetrics.registry),
+    errors: exchangeMetrics.errors,
+    transport: "memory",
+  });
   logger.info(await exchange.openMarkets({}), "markets ready");
 
   const feed = createMarketFeed({
@@ -128,6 +118,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     queue: runQueue.stats,
   });
 
+  const metrics = createGatewayMetrics({ processMetrics: false });
   const app = await buildApp(config, { runQueue, logger, exchange, live, cache, metrics, mode: "embedded" });
   worker.start();
   if (config.feedEnabled) feed.start();
@@ -135,7 +126,13 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
   return {
     app,
     metrics,
-    scrape,
+    scrape: combineRegistries([
+      createServiceRegistry("embedded"),
+      metrics.registry,
+      workerMetrics.registry,
+      exchangeMetrics.registry,
+      feedMetrics.registry,
+    ]),
     async close() {
       await app.close();
       await feed.stop();
