@@ -1,7 +1,6 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { agentNames } from "../protocol/agents.js";
-import type { RunNames } from "./nats-run-streams.js";
-import { tiers } from "./nats-run-streams.js";
+import { type RunNames, tiers } from "./nats-run-streams.js";
 import type { LaneLength, RunQueueStats, StreamUsage } from "./run-queue-stats.js";
 
 /**
@@ -27,18 +26,19 @@ export function createNatsRunStats(
   const maxAgeMs = options.maxAgeMs ?? defaultMaxAgeMs;
   let last: { at: number; reading: Promise<Reading> } | undefined;
 
+  const lanesByConsumer = new Map(
+    agentNames.flatMap((agent) =>
+      tiers.map((tier) => [names.consumerName(agent, tier), { agent, tier }] as const),
+    ),
+  );
+
   async function read(): Promise<Reading> {
-    const consumerNames = new Map(
-      agentNames.flatMap((agent) =>
-        tiers.map((tier) => [names.consumerName(agent, tier), { agent, tier }] as const),
-      ),
-    );
     const [pending, streams] = await Promise.all([
       Promise.all(
         tiers.map(async (tier) => {
           const found: LaneLength[] = [];
           for await (const consumer of jsm.consumers.list(names.reqStream(tier))) {
-            const lane = consumerNames.get(consumer.name);
+            const lane = lanesByConsumer.get(consumer.name);
             if (lane !== undefined && lane.tier === tier)
               found.push({ ...lane, waiting: consumer.num_pending });
           }
