@@ -124,3 +124,20 @@ test("queue_length, read from the JetStream consumers, rises while no worker tak
     await returned.stop();
   }
 });
+
+test("scrapes within the reading's age share one reading: JetStream is asked at most that often", async () => {
+  const stats = createNatsRunStats(await jetstreamManager(workerNc), names, {
+    streamPrefix,
+    maxAgeMs: 60_000,
+  });
+  const waiting = async () =>
+    (await stats.lanes()).find((lane) => lane.agent === "supportAgent" && lane.tier === "pro")?.waiting;
+  const before = await waiting();
+  await submit("supportAgent", "pro");
+  assert.equal(await waiting(), before, "the second scrape reuses the first reading");
+  const fresh = createNatsRunStats(await jetstreamManager(workerNc), names, { streamPrefix, maxAgeMs: 0 });
+  assert.equal(
+    (await fresh.lanes()).find((lane) => lane.agent === "supportAgent" && lane.tier === "pro")?.waiting,
+    (before ?? 0) + 1,
+  );
+});
