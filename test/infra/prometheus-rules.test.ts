@@ -99,6 +99,22 @@ describe("Prometheus rules", () => {
     assert.deepEqual(codes, serverCodes);
   });
 
+  test("the routes the response-time rule leaves out are the gateway's agent-run routes", () => {
+    const [rule] = recorded("service:request_duration_seconds:p99_rate5m");
+    const excluded = /route!~"([^"]+)"/.exec(rule!.expr)![1]!.split("|").sort();
+    // The routes whose handler answers with the whole run (run-reply.ts's replyWithRun): each
+    // `app.<method>("route", …)` registration, up to the next one.
+    const httpDir = join(root, "services/gateway/http");
+    const runRoutes = readdirSync(httpDir)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .flatMap((f) => readFileSync(join(httpDir, f), "utf8").split(/(?=\bapp\.\w+(?:<[^>]*>)?\(\s*")/))
+      .filter((registration) => /\breplyWithRun\(/.test(registration))
+      .flatMap((registration) => /^app\.\w+(?:<[^>]*>)?\(\s*"([^"]+)"/.exec(registration)?.[1] ?? [])
+      .sort();
+    assert.ok(runRoutes.length >= 2);
+    assert.deepEqual(excluded, runRoutes);
+  });
+
   test("the JetStream store alert uses a NATS node's max_file_store (infra/nats/nats.conf)", () => {
     const conf = readFileSync(join(root, "infra/nats/nats.conf"), "utf8");
     const [, size, unit] = /^\s*max_file_store:\s*(\d+)\s*(GB|MB)\s*$/m.exec(conf)!;
