@@ -3,7 +3,12 @@ import { createServer } from "node:net";
 import { after, before, test } from "node:test";
 import { createDeployment, type Deployment, type ServiceName } from "../support/deployment.js";
 import { parseExposition } from "../support/metric-exposition.js";
-import { assertEveryMetricExists, causeTraffic } from "../support/monitoring-check.js";
+import {
+  assertEveryMetricExists,
+  causeTraffic,
+  missingBucketBounds,
+  scrape,
+} from "../support/monitoring-check.js";
 
 /**
  * The dashboard/rule cross-check, distributed: a gateway, an agent worker, the exchange and a
@@ -53,6 +58,11 @@ test("every metric the alert rules and the dashboards use is exposed by a runnin
       jetstream_stream_max_bytes: "no stream here has max_bytes",
     },
   });
+});
+
+test("the histograms the latency alerts read have a bucket bound at their threshold", async () => {
+  const scrapes = await Promise.all(targets.map((t) => scrape(t.process, t.url)));
+  assert.deepEqual(missingBucketBounds(scrapes), []);
 });
 
 test("every series carries the `service` label the rules group by, naming its process's service", async () => {

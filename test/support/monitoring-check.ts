@@ -66,6 +66,33 @@ export function unknownMetrics(scrapes: Scrape[], exemptions: Exemptions = {}): 
 }
 
 /**
+ * The `le` matchers of the rules (`x_bucket{le=~"10|10\\.0"}`: the share of observations above a
+ * threshold) that match no bucket bound the scraped histogram has, one line each: without that
+ * bound the rule reads nothing and its alert can never fire.
+ */
+export function missingBucketBounds(scrapes: Scrape[]): string[] {
+  const problems: string[] = [];
+  for (const { where, expr } of ruleExpressions()) {
+    for (const [, histogram, op, pattern] of expr.matchAll(/(\w+_bucket)\{[^}]*\ble(=~|=)"([^"]+)"/g)) {
+      const unescaped = pattern!.replace(/\\\\/g, "\\");
+      const matches = (le: string) =>
+        op === "=" ? le === unescaped : new RegExp(`^(?:${unescaped})$`).test(le);
+      const bounds = new Set(
+        scrapes.flatMap((s) =>
+          (s.exposition?.samples ?? []).filter((x) => x.name === histogram).map((x) => x.labels.le ?? ""),
+        ),
+      );
+      if (![...bounds].some(matches)) {
+        problems.push(
+          `${where}: ${histogram} has no bucket le=~"${unescaped}" (bounds: ${[...bounds].join(", ")})`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/**
  * Scrapes `targets` until nothing is missing (some series appear a poll interval after the
  * traffic that makes them), then asserts; a failure lists every missing name.
  */
