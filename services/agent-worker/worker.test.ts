@@ -19,6 +19,7 @@ import { createTool } from "./agent/tool.js";
 import { getTeamFormTool } from "./agent/tools/team-form.js";
 import { type AgentPool, createAgentPool } from "./agents/pool.js";
 import { createTestPlatform } from "./testing/test-platform.js";
+import { until } from "../../test/support/polling.js";
 import { createWorker } from "./worker.js";
 
 // The tools' services over an in-memory store, shared by the file's tests.
@@ -39,7 +40,8 @@ function setup(
   } = {},
 ) {
   const runQueue = createMemoryRunQueue(options.queue);
-  const worker = createWorker({
+  const makeWorker = () =>
+    createWorker({
     config: {
       workerConcurrency: options.concurrency ?? 8,
       coalesceMs: options.coalesceMs ?? 0,
@@ -55,12 +57,15 @@ function setup(
     logger,
     retryDelayMs: 10,
   });
+  const worker = makeWorker();
   // The in-process queue's timers do not hold the process open (a real server would): this does,
   // while a test waits for a redelivery.
   const keepAlive = setInterval(() => undefined, 1000);
   return {
     runQueue,
     worker,
+    /** Another worker of the same queue (not started). */
+    makeWorker,
     async close() {
       clearInterval(keepAlive);
       await runQueue.close();
@@ -152,6 +157,62 @@ describe("agent worker over the in-process run queue", () => {
       );
       const chelsea = teamForm(epl, "Chelsea FC", 5);
       assert.ok(textOf(chunks.slice(2)).includes(`Chelsea have taken ${chelsea.points} of 15 points`));
+      assert.equal(stopOf(chunks), "end_turn");
+    } finally {
+      await close();
+    }
+  });
+
+  test("a draining worker hands a run it cannot finish in time to another worker, which completes it once", async () => {
+    const { runQueue, worker, makeWorker, close } = setup({ tokenDelayMs: 20 });
+    const next = makeWorker();
+    worker.start();
+    try {
+      const requestId = await submit(runQueue, "Scout Liverpool v Arsenal", "eplScoutAgent");
+      const chunks: AgentChunk[] = [];
+      const watched = (async () => {
+        for await (const chunk of runQueue.watch(requestId, 0)) chunks.push(chunk);
+      })();
+      await until(() => chunks.some((c) => c.type === "agent.delta"), 5000, "the run's first text");
+      const stopping = Date.now();
+      await worker.stop({ handOverAfterMs: 50 });
+      // The drain ended at the hand-over, long before the run would have, and did not end the run.
+      assert.ok(Date.now() - stopping < 1000, `stop took ${Date.now() - stopping} ms`);
+      assert.equal(worker.active, 0);
+      assert.ok(!chunks.some((c) => c.type === "agent.done" || c.type === "agent.error"), "no end yet");
+      const before = chunks.length;
+      next.start();
+      await watched;
+      assert.deepEqual(
+        chunks.map((c) => c.seq),
+        chunks.map((_, i) => i + 1),
+        "one stream: no seq written twice",
+      );
+      const restart = chunks[before];
+      assert.equal(restart?.type === "agent.restart" && restart.attempt, 2);
+      assert.equal(chunks.filter((c) => c.type === "agent.done" || c.type === "agent.error").length, 1);
+      assert.equal(stopOf(chunks), "end_turn");
+      const rest = textOf(chunks.slice(before));
+      assert.ok(/Liverpool/.test(rest), rest);
+    } finally {
+      await next.stop();
+      await close();
+    }
+  });
+
+  test("a worker stopped without a hand-over deadline lets its run finish", async () => {
+    const { runQueue, worker, close } = setup({ tokenDelayMs: 5 });
+    worker.start();
+    try {
+      const requestId = await submit(runQueue, "Scout Liverpool v Arsenal", "eplScoutAgent");
+      const chunks: AgentChunk[] = [];
+      const watched = (async () => {
+        for await (const chunk of runQueue.watch(requestId, 0)) chunks.push(chunk);
+      })();
+      await until(() => chunks.some((c) => c.type === "agent.delta"), 5000, "the run's first text");
+      await worker.stop({ handOverAfterMs: 60_000 });
+      await watched;
+      assert.ok(!chunks.some((c) => c.type === "agent.restart"));
       assert.equal(stopOf(chunks), "end_turn");
     } finally {
       await close();

@@ -14,6 +14,8 @@ export interface ServiceDependencies {
   nc: NatsConnection;
   /** The operator's listener, already listening; the caller closes it when it stops. */
   ops: FastifyInstance;
+  /** Turns `/readyz` to 503 `draining` for good: the first step of a stop, before the drain. */
+  startDraining(): void;
 }
 
 /**
@@ -31,9 +33,11 @@ export async function startDependencies(
   const onEvent = logWaits(logger);
   const store = createPostgresStore(config.databaseUrl, { maxConnections: options.maxConnections });
   let nats: NatsHealth | undefined;
+  let draining = false;
   const postgresAnswers = cachedProbe(() => store.ping());
   const ops = buildOpsServer({
     readiness: async () => ({ postgres: await postgresAnswers(), nats: nats?.connected ?? false }),
+    draining: () => draining,
   });
   const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
   logger.info({ ops: opsAddress }, "ops listener ready");
@@ -41,5 +45,12 @@ export async function startDependencies(
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
   const nc = await untilAvailable("nats", () => connectNats(config, options.service), { onEvent });
   nats = trackNatsHealth(nc);
-  return { store, nc, ops };
+  return {
+    store,
+    nc,
+    ops,
+    startDraining() {
+      draining = true;
+    },
+  };
 }
