@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { gatewayLimits } from "../../services/gateway/app.js";
 import { runNames, tiers } from "../../shared/bus/nats-run-streams.js";
 import { configSchema, envName, loadConfig } from "../../shared/config.js";
 import { agentNames } from "../../shared/protocol/agents.js";
@@ -378,6 +379,22 @@ describe("workloads", () => {
     const sleep = Number(preStop[1]);
     assert.ok(sleep >= 5, "preStop sleep gives endpoint removal time to reach the ingress");
     assert.ok(grace >= 30 && grace - sleep >= 30, `grace ${grace}s leaves the drain ${grace - sleep}s`);
+    // The socket drain waits up to closeGraceMs for peers to answer 1012; the rest of the grace
+    // period closes the bus and Redis connections.
+    assert.ok(grace - sleep >= gatewayLimits.closeGraceMs / 1000 + 10, "grace covers the socket drain");
+  });
+
+  test("a removed worker drains for WORKER_DRAIN_MS and still has time to hand runs over before the kill", () => {
+    const worker = named("Deployment", "agent-worker");
+    const grace = Number(podSpec(worker).terminationGracePeriodSeconds);
+    const env = Object.fromEntries(
+      Object.entries({ ...configMap, ...secretTemplate }).map(([k, v]) => [k, String(v)]),
+    );
+    const drainS = loadConfig(env).workerDrainMs / 1000;
+    assert.ok(drainS >= 60, `runs get ${drainS}s to finish: model runs take a minute or two`);
+    assert.ok(grace >= drainS + 15, `grace ${grace}s leaves ${grace - drainS}s after a ${drainS}s drain`);
+    const [c] = containers(worker);
+    assert.equal(at(c, "readinessProbe", "httpGet", "path"), "/readyz");
   });
 
   test("services run from the one image with the service's main module", () => {
