@@ -10,6 +10,7 @@ import { AppError } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
 import type { AgentChunk } from "../../shared/protocol/agent-frames.js";
 import type { AgentName } from "../../shared/protocol/agents.js";
+import { until } from "../../test/support/polling.js";
 import { createAgent } from "./agent/agent.js";
 import type { ModelProvider } from "./agent/model.js";
 import type { OfflineSkill } from "./agent/offline/skill.js";
@@ -19,7 +20,6 @@ import { createTool } from "./agent/tool.js";
 import { getTeamFormTool } from "./agent/tools/team-form.js";
 import { type AgentPool, createAgentPool } from "./agents/pool.js";
 import { createTestPlatform } from "./testing/test-platform.js";
-import { until } from "../../test/support/polling.js";
 import { createWorker } from "./worker.js";
 
 // The tools' services over an in-memory store, shared by the file's tests.
@@ -42,21 +42,21 @@ function setup(
   const runQueue = createMemoryRunQueue(options.queue);
   const makeWorker = () =>
     createWorker({
-    config: {
-      workerConcurrency: options.concurrency ?? 8,
-      coalesceMs: options.coalesceMs ?? 0,
-      modelMaxSteps: 4,
-      agentAckWaitMs: options.queue?.ackWaitMs ?? 10_000,
-      agentMaxDeliver: options.queue?.maxDeliver ?? 3,
-    },
-    runQueue,
-    pool: options.pool ?? createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),
-    provider:
-      options.provider ?? createOfflineProvider({ dataset: epl, tokenDelayMs: options.tokenDelayMs ?? 0 }),
-    services: platform.services,
-    logger,
-    retryDelayMs: 10,
-  });
+      config: {
+        workerConcurrency: options.concurrency ?? 8,
+        coalesceMs: options.coalesceMs ?? 0,
+        modelMaxSteps: 4,
+        agentAckWaitMs: options.queue?.ackWaitMs ?? 10_000,
+        agentMaxDeliver: options.queue?.maxDeliver ?? 3,
+      },
+      runQueue,
+      pool: options.pool ?? createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),
+      provider:
+        options.provider ?? createOfflineProvider({ dataset: epl, tokenDelayMs: options.tokenDelayMs ?? 0 }),
+      services: platform.services,
+      logger,
+      retryDelayMs: 10,
+    });
   const worker = makeWorker();
   // The in-process queue's timers do not hold the process open (a real server would): this does,
   // while a test waits for a redelivery.

@@ -112,7 +112,11 @@ describe("scale-in drains", { concurrency: false }, () => {
 
     const signalled = Date.now();
     leaving.kill("SIGTERM");
-    await until(async () => (await readyz(opsPort(leaving))).status === 503, 2000, "the worker to turn unready");
+    await until(
+      async () => (await readyz(opsPort(leaving))).status === 503,
+      2000,
+      "the worker to turn unready",
+    );
     assert.deepEqual((await readyz(opsPort(leaving))).body, {
       error: { code: "unavailable", message: "draining" },
     });
