@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startGateway, tokenFor } from "../testing/gateway-harness.js";
+import {
+  echoScript,
+  eventually,
+  scriptedWorker,
+  startGateway,
+  tokenFor,
+} from "../testing/gateway-harness.js";
 
 // A gateway being removed must not wait for its HTTP agent runs to end (minutes): it stops
 // relaying them when it drains, tells each client where the run goes on, and exits at once.
@@ -72,5 +78,25 @@ test("a draining gateway ends its SSE and JSON agent-run relays at once, telling
   } finally {
     release();
     await gw.runQueue.close();
+  }
+});
+
+test("a finished HTTP run leaves no relay behind for the drain to stop", async () => {
+  const gw = await startGateway();
+  scriptedWorker(gw.runQueue, echoScript);
+  const base = gw.wsUrl.replace("ws://", "http://").replace("/ws", "");
+  try {
+    for (const accept of ["text/event-stream", "application/json"]) {
+      const response = await fetch(`${base}/api/agents/eplScoutAgent/runs`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokenFor("done")}`, accept, "content-type": "application/json" },
+        body: JSON.stringify({ input: "Chelsea?" }),
+      });
+      assert.equal(response.status, 200);
+      await response.text();
+    }
+    await eventually(() => (gw.app.runRelays.size === 0 ? true : undefined), 2000, "no relay left");
+  } finally {
+    await gw.close();
   }
 });

@@ -48,69 +48,65 @@ export async function replyWithRun(
   },
 ): Promise<unknown> {
   const { started, requestId, agent, metrics } = run;
-  reply.raw.once("close", () => started.watch.close());
   let draining = false;
   const stopRelay = () => {
     draining = true;
     started.watch.close();
   };
   request.server.runRelays.add(stopRelay);
-  try {
-    return await relay();
-  } finally {
+  reply.raw.once("close", () => {
+    started.watch.close();
     request.server.runRelays.delete(stopRelay);
-  }
+  });
 
-  async function relay(): Promise<unknown> {
-    if (!request.headers.accept?.includes("text/event-stream")) {
-      try {
-        const finished = await collectRun(requestId, started.watch);
-        metrics.agentRunsFinished.inc({ agent, outcome: finished.stopReason });
-        return finished;
-      } catch (err) {
-        if (draining) throw drainError(requestId);
-        const error = toAppError(err);
-        metrics.agentRunsFinished.inc({ agent, outcome: error.code });
-        throw error;
-      }
-    }
-
-    reply.hijack();
-    const sse = openSse(reply.raw, run.maxBufferedBytes, reply.getHeaders());
-    sse.send({
-      type: "agent.accepted",
-      id: requestId,
-      requestId,
-      agent,
-      ...(started.queuedAhead === undefined ? {} : { queuedAhead: started.queuedAhead }),
-    });
-    let ended = false;
+  if (!request.headers.accept?.includes("text/event-stream")) {
     try {
-      for await (const chunk of started.watch) {
-        ended ||= isTerminal(chunk);
-        const frame: AgentStreamFrame = { ...chunk, id: requestId, requestId };
-        if (isTerminal(chunk)) {
-          metrics.agentRunsFinished.inc({
-            agent,
-            outcome: chunk.type === "agent.done" ? chunk.stopReason : chunk.code,
-          });
-        }
-        if (!sse.send(frame)) {
-          request.log.info({ requestId }, "slow or gone SSE consumer: stream ended");
-          sse.send({ type: "error", code: "slow_consumer", message: "stream too slow" });
-          break;
-        }
-      }
+      const finished = await collectRun(requestId, started.watch);
+      metrics.agentRunsFinished.inc({ agent, outcome: finished.stopReason });
+      return finished;
     } catch (err) {
-      request.log.error({ err, requestId }, "agent stream failed");
-      sse.send({ type: "error", ...toAppError(err).toData() });
-    } finally {
-      if (draining && !ended) sse.send({ type: "error", ...drainError(requestId).toData() });
-      started.watch.close();
-      sse.end();
+      if (draining) throw drainError(requestId);
+      const error = toAppError(err);
+      metrics.agentRunsFinished.inc({ agent, outcome: error.code });
+      throw error;
     }
-    return reply;
   }
+
+  reply.hijack();
+  const sse = openSse(reply.raw, run.maxBufferedBytes, reply.getHeaders());
+  sse.send({
+    type: "agent.accepted",
+    id: requestId,
+    requestId,
+    agent,
+    ...(started.queuedAhead === undefined ? {} : { queuedAhead: started.queuedAhead }),
+  });
+  let ended = false;
+  try {
+    for await (const chunk of started.watch) {
+      ended ||= isTerminal(chunk);
+      const frame: AgentStreamFrame = { ...chunk, id: requestId, requestId };
+      if (isTerminal(chunk)) {
+        metrics.agentRunsFinished.inc({
+          agent,
+          outcome: chunk.type === "agent.done" ? chunk.stopReason : chunk.code,
+        });
+      }
+      if (!sse.send(frame)) {
+        request.log.info({ requestId }, "slow or gone SSE consumer: stream ended");
+        sse.send({ type: "error", code: "slow_consumer", message: "stream too slow" });
+        break;
+      }
+    }
+  } catch (err) {
+    request.log.error({ err, requestId }, "agent stream failed");
+    sse.send({ type: "error", ...toAppError(err).toData() });
+  } finally {
+    if (draining && !ended) sse.send({ type: "error", ...drainError(requestId).toData() });
+    started.watch.close();
+    sse.end();
+  }
+  return reply;
 }
 
 function drainError(requestId: string): AppError {
