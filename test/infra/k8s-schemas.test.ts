@@ -11,7 +11,8 @@ import { fieldProblems, type K8sObject, render, schemaProblems } from "./k8s-val
 
 // What `kubectl apply` would refuse, found without a cluster: every object kustomize renders is
 // checked against the Kubernetes API's schemas and KEDA's, field names included (k8s-validate.ts).
-// Needs `kubectl` (its built-in kustomize) and `promtool` (Debian's `prometheus`) on the PATH.
+// Needs `kubectl` (its built-in kustomize), `promtool` (Debian's `prometheus`) and `nats-server`
+// on the PATH.
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const k8s = render(root, "infra/k8s");
@@ -275,3 +276,50 @@ function promqlProblems(queries: readonly string[]): string[] {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+describe("NATS server configuration (infra/nats/nats.conf)", () => {
+  const conf = readFileSync(join(root, "infra/nats/nats.conf"), "utf8");
+  /** `nats-server -t`: the server's own parser, unknown fields refused; its complaint, or "". */
+  const serverRefuses = (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "nats-conf-"));
+    try {
+      writeFileSync(join(dir, "nats.conf"), text);
+      execFileSync("nats-server", ["-t", "-c", join(dir, "nats.conf")], {
+        env: { ...process.env, SERVER_NAME: "nats-0" },
+        stdio: "pipe",
+      });
+      return "";
+    } catch (err) {
+      const { stderr, stdout } = err as { stderr?: Buffer; stdout?: Buffer };
+      return `${stdout ?? ""}${stderr ?? ""}`.trim() || String(err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test("nats-server accepts it, and refuses a misspelled field", () => {
+    assert.equal(serverRefuses(conf), "");
+    assert.match(serverRefuses(conf.replace("store_dir:", "store_dirr:")), /unknown field "store_dirr"/);
+  });
+
+  test("it serves the monitoring endpoint KEDA reads on the StatefulSet's monitor port", () => {
+    const port = /^http:\s*[\d.]*:(\d+)\s*$/m.exec(conf)?.[1];
+    assert.ok(port, "monitoring (http) is on");
+    const statefulSet = named(nats, "StatefulSet", "nats") as unknown as {
+      spec: {
+        template: { spec: { containers: Array<{ ports: Array<{ name: string; containerPort: number }> }> } };
+      };
+    };
+    const monitor = statefulSet.spec.template.spec.containers[0]!.ports.find((p) => p.name === "monitor");
+    assert.equal(monitor?.containerPort, Number(port));
+    const endpoints = (
+      named(k8s, "ScaledObject", "agent-worker").spec.triggers as Array<{
+        type: string;
+        metadata: Record<string, string>;
+      }>
+    )
+      .filter((t) => t.type === "nats-jetstream")
+      .map((t) => t.metadata.natsServerMonitoringEndpoint);
+    assert.ok(endpoints.length > 0 && endpoints.every((e) => e!.endsWith(`:${port}`)));
+  });
+});
