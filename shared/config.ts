@@ -117,6 +117,12 @@ export const configSchema = T.Object(
       default: 64,
       description: "Agent runs one worker process runs at once.",
     }),
+    workerDrainMs: T.Integer({
+      minimum: 0,
+      default: 120000,
+      description:
+        "On SIGTERM a worker lets its runs finish this long, then hands the rest to other workers (keep under the pod's grace period).",
+    }),
     agentAckWaitMs: T.Integer({
       minimum: 1000,
       default: 10000,

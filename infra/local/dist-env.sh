@@ -16,6 +16,8 @@ export SUBJECT_PREFIX=${SUBJECT_PREFIX:-local.}
 export LOG_LEVEL=${LOG_LEVEL:-info}
 export HOST=${HOST:-127.0.0.1}
 export DEV_TOKENS=${DEV_TOKENS:-true}
+# A stopping worker hands its unfinished runs to the others well inside dist-down's DRAIN_S (10 s).
+export WORKER_DRAIN_MS=${WORKER_DRAIN_MS:-5000}
 if [ -z "${JWT_SECRET:-}" ]; then
   if [ ! -s "$run/jwt-secret" ]; then
     (umask 077 && node -e 'console.log(require("node:crypto").randomBytes(32).toString("base64url"))' >"$run/jwt-secret")

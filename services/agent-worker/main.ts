@@ -22,7 +22,8 @@ import { registerWorkerMetrics } from "./worker-metrics.js";
  * The agent worker as its own process (distributed mode): a competing consumer of `AGENT_REQ`
  * running the shared pool of eleven agents, whose tools reach the exchange over NATS
  * request/reply and keep the trade journal and alerts in PostgreSQL (DATABASE_URL). SIGTERM/SIGINT
- * drain: no new runs are taken, the running ones finish and are acked, then the bus connection
+ * drain: no new runs are taken, the running ones finish and are acked — those still going after
+ * WORKER_DRAIN_MS are handed back to the queue for another worker — then the bus connection
  * and the database close. A run cut off by a hard
  * kill is redelivered to another worker after `AGENT_ACK_WAIT_MS`. A dependency missing at start
  * is waited for (one log line naming it), `/readyz` of the ops listener (METRICS_HOST:METRICS_PORT)
@@ -31,7 +32,7 @@ import { registerWorkerMetrics } from "./worker-metrics.js";
 const config = loadConfig();
 const logger = createLogger(config, { service: "agent-worker" });
 exitOnUnexpectedError(logger);
-const { store, nc, ops, metrics } = await startDependencies(config, logger, {
+const { store, nc, ops, metrics, startDraining } = await startDependencies(config, logger, {
   service: "agent-worker",
   maxConnections: 4,
 });
@@ -75,12 +76,15 @@ logger.info(
   "agent worker started",
 );
 
+// Not ready from the first moment of the drain; the ops listener (probes, /metrics) stays up
+// until the end, so the drain can be watched.
 stopOnSignal(logger, async () => {
-  await ops.close();
-  await worker.stop();
+  startDraining();
+  await worker.stop({ handOverAfterMs: config.workerDrainMs });
   await runQueue.close();
   await rpc.close();
   await live.close();
   await nc.drain();
   await store.close();
+  await ops.close();
 });

@@ -10,6 +10,7 @@ import { AppError } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
 import type { AgentChunk } from "../../shared/protocol/agent-frames.js";
 import type { AgentName } from "../../shared/protocol/agents.js";
+import { until } from "../../test/support/polling.js";
 import { createAgent } from "./agent/agent.js";
 import type { ModelProvider } from "./agent/model.js";
 import type { OfflineSkill } from "./agent/offline/skill.js";
@@ -39,28 +40,32 @@ function setup(
   } = {},
 ) {
   const runQueue = createMemoryRunQueue(options.queue);
-  const worker = createWorker({
-    config: {
-      workerConcurrency: options.concurrency ?? 8,
-      coalesceMs: options.coalesceMs ?? 0,
-      modelMaxSteps: 4,
-      agentAckWaitMs: options.queue?.ackWaitMs ?? 10_000,
-      agentMaxDeliver: options.queue?.maxDeliver ?? 3,
-    },
-    runQueue,
-    pool: options.pool ?? createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),
-    provider:
-      options.provider ?? createOfflineProvider({ dataset: epl, tokenDelayMs: options.tokenDelayMs ?? 0 }),
-    services: platform.services,
-    logger,
-    retryDelayMs: 10,
-  });
+  const makeWorker = () =>
+    createWorker({
+      config: {
+        workerConcurrency: options.concurrency ?? 8,
+        coalesceMs: options.coalesceMs ?? 0,
+        modelMaxSteps: 4,
+        agentAckWaitMs: options.queue?.ackWaitMs ?? 10_000,
+        agentMaxDeliver: options.queue?.maxDeliver ?? 3,
+      },
+      runQueue,
+      pool: options.pool ?? createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),
+      provider:
+        options.provider ?? createOfflineProvider({ dataset: epl, tokenDelayMs: options.tokenDelayMs ?? 0 }),
+      services: platform.services,
+      logger,
+      retryDelayMs: 10,
+    });
+  const worker = makeWorker();
   // The in-process queue's timers do not hold the process open (a real server would): this does,
   // while a test waits for a redelivery.
   const keepAlive = setInterval(() => undefined, 1000);
   return {
     runQueue,
     worker,
+    /** Another worker of the same queue (not started). */
+    makeWorker,
     async close() {
       clearInterval(keepAlive);
       await runQueue.close();
@@ -152,6 +157,62 @@ describe("agent worker over the in-process run queue", () => {
       );
       const chelsea = teamForm(epl, "Chelsea FC", 5);
       assert.ok(textOf(chunks.slice(2)).includes(`Chelsea have taken ${chelsea.points} of 15 points`));
+      assert.equal(stopOf(chunks), "end_turn");
+    } finally {
+      await close();
+    }
+  });
+
+  test("a draining worker hands a run it cannot finish in time to another worker, which completes it once", async () => {
+    const { runQueue, worker, makeWorker, close } = setup({ tokenDelayMs: 20 });
+    const next = makeWorker();
+    worker.start();
+    try {
+      const requestId = await submit(runQueue, "Scout Liverpool v Arsenal", "eplScoutAgent");
+      const chunks: AgentChunk[] = [];
+      const watched = (async () => {
+        for await (const chunk of runQueue.watch(requestId, 0)) chunks.push(chunk);
+      })();
+      await until(() => chunks.some((c) => c.type === "agent.delta"), 5000, "the run's first text");
+      const stopping = Date.now();
+      await worker.stop({ handOverAfterMs: 50 });
+      // The drain ended at the hand-over, long before the run would have, and did not end the run.
+      assert.ok(Date.now() - stopping < 1000, `stop took ${Date.now() - stopping} ms`);
+      assert.equal(worker.active, 0);
+      assert.ok(!chunks.some((c) => c.type === "agent.done" || c.type === "agent.error"), "no end yet");
+      const before = chunks.length;
+      next.start();
+      await watched;
+      assert.deepEqual(
+        chunks.map((c) => c.seq),
+        chunks.map((_, i) => i + 1),
+        "one stream: no seq written twice",
+      );
+      const restart = chunks[before];
+      assert.equal(restart?.type === "agent.restart" && restart.attempt, 2);
+      assert.equal(chunks.filter((c) => c.type === "agent.done" || c.type === "agent.error").length, 1);
+      assert.equal(stopOf(chunks), "end_turn");
+      const rest = textOf(chunks.slice(before));
+      assert.ok(/Liverpool/.test(rest), rest);
+    } finally {
+      await next.stop();
+      await close();
+    }
+  });
+
+  test("a worker stopped without a hand-over deadline lets its run finish", async () => {
+    const { runQueue, worker, close } = setup({ tokenDelayMs: 5 });
+    worker.start();
+    try {
+      const requestId = await submit(runQueue, "Scout Liverpool v Arsenal", "eplScoutAgent");
+      const chunks: AgentChunk[] = [];
+      const watched = (async () => {
+        for await (const chunk of runQueue.watch(requestId, 0)) chunks.push(chunk);
+      })();
+      await until(() => chunks.some((c) => c.type === "agent.delta"), 5000, "the run's first text");
+      await worker.stop({ handOverAfterMs: 60_000 });
+      await watched;
+      assert.ok(!chunks.some((c) => c.type === "agent.restart"));
       assert.equal(stopOf(chunks), "end_turn");
     } finally {
       await close();

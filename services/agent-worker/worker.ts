@@ -26,8 +26,13 @@ export interface WorkerDeps {
 export interface Worker {
   /** Starts taking runs from the queue. */
   start(): void;
-  /** Takes no new runs and resolves once the running ones have finished (graceful drain). */
-  stop(): Promise<void>;
+  /**
+   * Takes no new runs and resolves once the running ones have finished (graceful drain). With
+   * `handOverAfterMs`, runs still going that long after are handed over instead: each stops, its
+   * output so far stays stored, and it goes back to the queue at once, so another worker continues
+   * it (the client sees `agent.restart`) instead of waiting for a kill and the ack deadline.
+   */
+  stop(options?: { handOverAfterMs?: number }): Promise<void>;
   /** Runs in progress. */
   readonly active: number;
   /** Runs in progress by agent (agents with none absent): the slots each holds. */
@@ -61,6 +66,9 @@ export function createWorker(deps: WorkerDeps): Worker {
       else busy.set(agent, left);
     }
   }
+  /** Hands a running run over to another worker (see `stop`). */
+  const handOvers = new Set<() => void>();
+  let handingOver = false;
 
   async function handle(job: RunJob): Promise<void> {
     const { request } = job;
@@ -90,6 +98,15 @@ export function createWorker(deps: WorkerDeps): Worker {
     const forward = () => run.abort(job.signal.reason);
     if (job.signal.aborted) forward();
     else job.signal.addEventListener("abort", forward, { once: true });
+    // Stops the agent like a cancel would, but the frames it then yields (`agent.done`
+    // "cancelled") are not the run's end: they are never written, and the run is requeued.
+    let handedOver = false;
+    const handOver = () => {
+      handedOver = true;
+      run.abort();
+    };
+    handOvers.add(handOver);
+    if (handingOver) handOver();
 
     try {
       const agent = pool.get(request.agent);
@@ -123,6 +140,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         },
       );
       for await (const event of events) {
+        if (handedOver) break;
         if (writer.failure !== undefined) throw writer.failure;
         if (event.type === "agent.delta") {
           writer.delta(event.text);
@@ -140,6 +158,14 @@ export function createWorker(deps: WorkerDeps): Worker {
           produced = true;
         }
       }
+      if (handedOver) {
+        // What was written stays: the next attempt continues after it (stored chunks are never
+        // written twice), and its `agent.restart` tells the client to discard the partial text.
+        await writer.flush();
+        await job.nak();
+        finished(false, "handed_over");
+        return;
+      }
     } catch (err) {
       // The run's stream could not be written (the bus is down): its output is incomplete, so
       // another worker must run it again.
@@ -152,6 +178,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     } finally {
       clearInterval(heartbeat);
       job.signal.removeEventListener("abort", forward);
+      handOvers.delete(handOver);
     }
 
     async function endWithError(event: Extract<AgentEvent, { type: "agent.error" }>, produced: boolean) {
@@ -172,10 +199,22 @@ export function createWorker(deps: WorkerDeps): Worker {
     start() {
       consumer ??= runQueue.consume(counted, { concurrency: config.workerConcurrency });
     },
-    async stop() {
+    async stop(options = {}) {
       const stopping = consumer;
       consumer = undefined;
-      await stopping?.stop();
+      const { handOverAfterMs } = options;
+      const timer =
+        handOverAfterMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              handingOver = true;
+              for (const handOver of handOvers) handOver();
+            }, handOverAfterMs);
+      try {
+        await stopping?.stop();
+      } finally {
+        clearTimeout(timer);
+      }
     },
     get active() {
       return consumer?.active ?? 0;

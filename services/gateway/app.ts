@@ -23,6 +23,7 @@ import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
 import { marketRoutes } from "./http/market-routes.js";
 import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
+import { runRelaysPlugin } from "./http/run-reply.js";
 import { typeboxValidator } from "./http/typebox-validator.js";
 import { walletRoutes } from "./http/wallet-routes.js";
 import { httpRateLimitOptions } from "./limits/http-rate-limit.js";
@@ -127,6 +128,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
   await app.register(rateLimit, httpRateLimitOptions(config, deps.rateLimitRedis));
   app.addHook("onClose", async () => runQueue.close());
   await app.register(metricsPlugin, { metrics });
+  await app.register(runRelaysPlugin);
   await app.register(authPlugin, { config });
   await app.register(healthRoutes, {
     readiness: deps.readiness ?? (async () => ({})),

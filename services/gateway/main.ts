@@ -45,10 +45,12 @@ exitOnUnexpectedError(logger);
 const metrics = createGatewayMetrics();
 // The operator's listener comes up first, so a probe can tell what a waiting gateway waits for.
 let readiness: ReadinessCheck = async () => ({ nats: false });
+let draining = false;
 const opsServer = buildOpsServer({
   readiness: () => readiness(),
   degradable: ["redis"],
   registry: metrics.registry,
+  draining: () => draining,
 });
 const opsAddress = await opsServer.listen({ host: config.metricsHost, port: config.metricsPort });
 logger.info({ metrics: `${opsAddress}/metrics` }, "metrics served");
@@ -105,12 +107,16 @@ const app = await buildApp(config, {
 });
 await app.listen({ host: config.host, port: config.port });
 
+// The public listener answers 503 from the first moment of `app.close()` (Fastify's
+// return503OnClosing), /readyz included; the ops listener says `draining` and keeps serving
+// /metrics until the end, so the sockets can be watched leaving.
 stopOnSignal(app.log, async () => {
-  await opsServer.close();
+  draining = true;
   await app.close();
   await runQueue.close();
   await live.close();
   await rpc.close();
   await nc.drain();
   redis.disconnect();
+  await opsServer.close();
 });

@@ -83,3 +83,17 @@ test("a probe runs at most once per ttl, and a slow or failing one answers false
   });
   assert.equal(await failing(), false);
 });
+
+test("a draining process is not ready whatever its dependencies, and still serves /healthz and /metrics", async () => {
+  let draining = false;
+  const registry = new Registry();
+  const ops = buildOpsServer({ readiness: async () => ({ nats: true }), registry, draining: () => draining });
+  assert.equal((await ops.inject({ url: "/readyz" })).statusCode, 200);
+  draining = true;
+  const answer = await ops.inject({ url: "/readyz" });
+  assert.equal(answer.statusCode, 503);
+  assert.deepEqual(answer.json(), { error: { code: "unavailable", message: "draining" } });
+  assert.equal((await ops.inject({ url: "/healthz" })).statusCode, 200);
+  assert.equal((await ops.inject({ url: "/metrics" })).statusCode, 200);
+  await ops.close();
+});

@@ -9,6 +9,11 @@ export interface OpsServerOptions {
   degradable?: readonly string[];
   /** When given, `GET /metrics` serves it (Prometheus text format): a registry, or several combined. */
   registry?: MetricsSource;
+  /**
+   * True once the process has begun to stop: `/readyz` then answers 503 `draining` whatever its
+   * dependencies, while `/healthz` and `/metrics` keep answering until the listener closes.
+   */
+  draining?: () => boolean;
 }
 
 /**
@@ -24,6 +29,9 @@ export function buildOpsServer(options: OpsServerOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
+    if (options.draining?.()) {
+      return reply.code(503).send({ error: { code: "unavailable", message: "draining" } });
+    }
     const answer = await readinessAnswer(options.readiness, { degradable: options.degradable ?? [] });
     return reply.code(answer.status).send(answer.body);
   });

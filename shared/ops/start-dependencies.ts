@@ -21,6 +21,8 @@ export interface ServiceDependencies {
    * `errors_total` and `dependency_up` for PostgreSQL and NATS; the caller adds its own.
    */
   metrics: ServiceMetrics;
+  /** Turns `/readyz` to 503 `draining` for good: the first step of a stop, before the drain. */
+  startDraining(): void;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function startDependencies(
   const onEvent = logWaits(logger);
   const store = createPostgresStore(config.databaseUrl, { maxConnections: options.maxConnections });
   let nats: NatsHealth | undefined;
+  let draining = false;
   const postgresAnswers = cachedProbe(() => store.ping());
   const metrics = createServiceMetrics(options.service);
   metrics.trackDependency("postgres", postgresAnswers);
@@ -45,6 +48,7 @@ export async function startDependencies(
   const ops = buildOpsServer({
     readiness: async () => ({ postgres: await postgresAnswers(), nats: nats?.connected ?? false }),
     registry: metrics.registry,
+    draining: () => draining,
   });
   const opsAddress = await ops.listen({ host: config.metricsHost, port: config.metricsPort });
   logger.info({ ops: opsAddress }, "ops listener ready");
@@ -52,5 +56,13 @@ export async function startDependencies(
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
   const nc = await untilAvailable("nats", () => connectNats(config, options.service), { onEvent });
   nats = trackNatsHealth(nc);
-  return { store, nc, ops, metrics };
+  return {
+    store,
+    nc,
+    ops,
+    metrics,
+    startDraining() {
+      draining = true;
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { gatewayLimits } from "../../services/gateway/app.js";
 import { runNames, tiers } from "../../shared/bus/nats-run-streams.js";
 import { configSchema, envName, loadConfig } from "../../shared/config.js";
 import { agentNames } from "../../shared/protocol/agents.js";
@@ -285,9 +286,12 @@ describe("kustomize", () => {
   test("each kustomization applies every manifest beside it, but never the secret template", () => {
     for (const dir of ["infra/k8s", "infra/nats"]) {
       const listed = new Set(list(kustomization(dir).resources).map(String));
+      // monitoring/ holds the Prometheus Adapter's configuration, not objects of this namespace.
       const beside = yamlFiles(dir)
         .map((f) => f.slice(dir.length + 1))
-        .filter((f) => f !== "kustomization.yaml" && f !== "secret.example.yaml");
+        .filter(
+          (f) => f !== "kustomization.yaml" && f !== "secret.example.yaml" && !f.startsWith("monitoring/"),
+        );
       for (const file of beside) assert.ok(listed.has(file), `${dir} does not apply ${file}`);
       assert.ok(!listed.has("secret.example.yaml"));
     }
@@ -375,6 +379,22 @@ describe("workloads", () => {
     const sleep = Number(preStop[1]);
     assert.ok(sleep >= 5, "preStop sleep gives endpoint removal time to reach the ingress");
     assert.ok(grace >= 30 && grace - sleep >= 30, `grace ${grace}s leaves the drain ${grace - sleep}s`);
+    // The socket drain waits up to closeGraceMs for peers to answer 1012; the rest of the grace
+    // period closes the bus and Redis connections.
+    assert.ok(grace - sleep >= gatewayLimits.closeGraceMs / 1000 + 10, "grace covers the socket drain");
+  });
+
+  test("a removed worker drains for WORKER_DRAIN_MS and still has time to hand runs over before the kill", () => {
+    const worker = named("Deployment", "agent-worker");
+    const grace = Number(podSpec(worker).terminationGracePeriodSeconds);
+    const env = Object.fromEntries(
+      Object.entries({ ...configMap, ...secretTemplate }).map(([k, v]) => [k, String(v)]),
+    );
+    const drainS = loadConfig(env).workerDrainMs / 1000;
+    assert.ok(drainS >= 60, `runs get ${drainS}s to finish: model runs take a minute or two`);
+    assert.ok(grace >= drainS + 15, `grace ${grace}s leaves ${grace - drainS}s after a ${drainS}s drain`);
+    const [c] = containers(worker);
+    assert.equal(at(c, "readinessProbe", "httpGet", "path"), "/readyz");
   });
 
   test("services run from the one image with the service's main module", () => {
@@ -403,13 +423,17 @@ describe("workloads", () => {
 });
 
 describe("gateway traffic", () => {
-  test("the HPA scales the gateway 2–50 on CPU and on a connection gauge the gateway exports", () => {
+  test("the HPA scales the gateway 2–100 on CPU, memory and on a connection gauge the gateway exports", () => {
     const hpa = named("HorizontalPodAutoscaler", "gateway");
     assert.equal(at(hpa, "spec", "scaleTargetRef", "name"), "gateway");
     assert.equal(at(hpa, "spec", "minReplicas"), 2);
-    assert.equal(at(hpa, "spec", "maxReplicas"), 50);
+    assert.equal(at(hpa, "spec", "maxReplicas"), 100);
     const metrics = list(at(hpa, "spec", "metrics"));
     assert.ok(metrics.some((m) => at(m, "resource", "name") === "cpu"));
+    assert.ok(metrics.some((m) => at(m, "resource", "name") === "memory"));
+    // A resource utilization target is a share of the request: without one the HPA cannot act.
+    const [c] = containers(named("Deployment", "gateway"));
+    for (const resource of ["cpu", "memory"]) assert.ok(at(c, "resources", "requests", resource));
     const custom = metrics.map((m) => at(m, "pods", "metric", "name")).filter((n) => n !== undefined);
     assert.equal(custom.length, 1);
     const gatewaySources = collectTs("services/gateway").map(read).join("\n");
@@ -543,6 +567,46 @@ describe("NATS", () => {
       assert.ok(/^[1-9]\d*$/.test(String(meta.lagThreshold)), "lagThreshold is a positive integer string");
     }
     assert.ok(triggers.some((t) => String(at(t, "metadata", "consumer")).endsWith("-pro")));
+    // A backlog on a consumer without a trigger would never add a worker.
+    const covered = new Set(triggers.map((t) => String(at(t, "metadata", "consumer"))));
+    assert.deepEqual(
+      [...streamOf.keys()].filter((c) => !covered.has(c)),
+      [],
+      "consumers no trigger watches",
+    );
+  });
+
+  // The seed's queue thresholds: more than 1000 queued runs adds capacity, more than 5000 adds it
+  // urgently. The HPA asks ceil(value / target) workers per trigger (the largest wins).
+  test("workers scale past their minimum once a queue passes 1000 runs, and jump once one passes 5000", () => {
+    const scaled = named("ScaledObject", "agent-worker");
+    const min = Number(at(scaled, "spec", "minReplicaCount"));
+    const max = Number(at(scaled, "spec", "maxReplicaCount"));
+    const triggers = list(at(scaled, "spec", "triggers"));
+    const asked = (target: Yaml | undefined, value: number) => Math.ceil(value / Number(target));
+    for (const t of triggers.filter((t) => at(t, "type") === "nats-jetstream")) {
+      const target = at(t, "metadata", "lagThreshold");
+      assert.equal(asked(target, 1000), min, `${at(t, "name")}: a queue of 1000 keeps the minimum`);
+      assert.ok(asked(target, 1001) > min, `${at(t, "name")}: a queue over 1000 adds workers`);
+    }
+    const prometheus = new Map(
+      triggers
+        .filter((t) => at(t, "type") === "prometheus")
+        .map((t) => [String(at(t, "name")), map(at(t, "metadata"), "metadata")]),
+    );
+    const total = prometheus.get("queue-total");
+    assert.ok(total && String(total.query).includes("queue_length"));
+    assert.ok(asked(total.threshold, 1001) > min, "the workers' whole backlog over 1000 adds workers");
+    const urgent = prometheus.get("queue-urgent");
+    assert.ok(urgent && /queue_length.*> bool 5000\) \* (\d+)$/.test(String(urgent.query)));
+    const jump = Number(/\* (\d+)$/.exec(String(urgent.query))![1]) / Number(urgent.threshold);
+    const proportional = asked(at(triggers[0], "metadata", "lagThreshold"), 5001);
+    assert.ok(
+      jump > proportional && jump <= max,
+      `a queue over 5000 asks ${jump} workers, not ${proportional}`,
+    );
+    const scaleUp = at(scaled, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleUp");
+    assert.equal(at(scaleUp, "stabilizationWindowSeconds"), 0, "scale-up starts at once");
   });
 });
 

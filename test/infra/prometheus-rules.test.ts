@@ -107,13 +107,20 @@ describe("Prometheus rules", () => {
     assert.equal(new Set(exclusions).size, 1, "every selector leaves out the same routes");
     const excluded = exclusions[0]!.split("|").sort();
     // The routes whose handler answers with the whole run (run-reply.ts's replyWithRun): each
-    // `app.<method>("route", …)` registration, up to the next one.
+    // `app.<method>("route", …)` registration, up to the next one (hooks are not routes).
     const httpDir = join(root, "services/gateway/http");
     const runRoutes = readdirSync(httpDir)
       .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
-      .flatMap((f) => readFileSync(join(httpDir, f), "utf8").split(/(?=\bapp\.\w+(?:<[^>]*>)?\(\s*")/))
+      .flatMap((f) =>
+        readFileSync(join(httpDir, f), "utf8").split(
+          /(?=\bapp\.(?:get|post|put|patch|delete)(?:<[^>]*>)?\(\s*")/,
+        ),
+      )
       .filter((registration) => /\breplyWithRun\(/.test(registration))
-      .flatMap((registration) => /^app\.\w+(?:<[^>]*>)?\(\s*"([^"]+)"/.exec(registration)?.[1] ?? [])
+      .flatMap(
+        (registration) =>
+          /^app\.(?:get|post|put|patch|delete)(?:<[^>]*>)?\(\s*"([^"]+)"/.exec(registration)?.[1] ?? [],
+      )
       .sort();
     assert.ok(runRoutes.length >= 2);
     assert.deepEqual(excluded, runRoutes);
@@ -125,6 +132,18 @@ describe("Prometheus rules", () => {
     const bytes = Number(size) * (unit === "GB" ? 2 ** 30 : 2 ** 20);
     const alert = alerts.find((a) => a.alert === "JetStreamStoreNearlyFull")!;
     assert.match(alert.expr, new RegExp(`> 0\\.8 \\* ${bytes}$`));
+  });
+
+  test("the sockets-per-gateway alert sits 60 % above the gateway HPA's target (infra/k8s/gateway-hpa.yaml)", () => {
+    const hpa = parse(readFileSync(join(root, "infra/k8s/gateway-hpa.yaml"), "utf8")) as {
+      spec: {
+        metrics: { type: string; pods?: { metric: { name: string }; target: { averageValue: string } } }[];
+      };
+    };
+    const sockets = hpa.spec.metrics.find((m) => m.pods?.metric.name === "ws_connections");
+    const target = Number(sockets?.pods?.target.averageValue);
+    const alert = alerts.find((a) => a.alert === "GatewaySocketsHigh")!;
+    assert.equal(alert.expr, `ws_connections > ${target * 1.6}`);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { toAppError } from "../../../shared/errors.js";
+import fp from "fastify-plugin";
+import { AppError, toAppError } from "../../../shared/errors.js";
 import { isTerminal } from "../../../shared/protocol/agent-frames.js";
 import type { AgentName } from "../../../shared/protocol/agents.js";
 import type { AgentStreamFrame } from "../../../shared/protocol/server-frames.js";
@@ -7,6 +8,27 @@ import type { StartedRun } from "../agent-runs.js";
 import type { GatewayMetrics } from "../metrics.js";
 import { collectRun } from "./finished-run.js";
 import { openSse } from "./sse.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Stops each HTTP relay of an agent run in progress (see `runRelaysPlugin`). */
+    runRelays: Set<() => void>;
+  }
+}
+
+/**
+ * The gateway's drain for HTTP agent runs: an SSE stream or a waiting JSON answer can last as
+ * long as its run, minutes, and would hold `app.close()` (and the pod) until the kill. On
+ * `preClose`, when the sockets get 1012, every relay stops instead: the run goes on on its worker,
+ * and the client is told to resume it over /ws (docs/protocol.md).
+ */
+export const runRelaysPlugin = fp(async (app) => {
+  const relays = new Set<() => void>();
+  app.decorate("runRelays", relays);
+  app.addHook("preClose", async () => {
+    for (const stop of relays) stop();
+  });
+});
 
 /**
  * Answers an HTTP request with a started agent run, in the protocol's two forms: with
@@ -26,7 +48,16 @@ export async function replyWithRun(
   },
 ): Promise<unknown> {
   const { started, requestId, agent, metrics } = run;
-  reply.raw.once("close", () => started.watch.close());
+  let draining = false;
+  const stopRelay = () => {
+    draining = true;
+    started.watch.close();
+  };
+  request.server.runRelays.add(stopRelay);
+  reply.raw.once("close", () => {
+    started.watch.close();
+    request.server.runRelays.delete(stopRelay);
+  });
 
   if (!request.headers.accept?.includes("text/event-stream")) {
     try {
@@ -34,6 +65,7 @@ export async function replyWithRun(
       metrics.agentRunsFinished.inc({ agent, outcome: finished.stopReason });
       return finished;
     } catch (err) {
+      if (draining) throw drainError(requestId);
       const error = toAppError(err);
       metrics.agentRunsFinished.inc({ agent, outcome: error.code });
       throw error;
@@ -49,8 +81,10 @@ export async function replyWithRun(
     agent,
     ...(started.queuedAhead === undefined ? {} : { queuedAhead: started.queuedAhead }),
   });
+  let ended = false;
   try {
     for await (const chunk of started.watch) {
+      ended ||= isTerminal(chunk);
       const frame: AgentStreamFrame = { ...chunk, id: requestId, requestId };
       if (isTerminal(chunk)) {
         metrics.agentRunsFinished.inc({
@@ -68,8 +102,16 @@ export async function replyWithRun(
     request.log.error({ err, requestId }, "agent stream failed");
     sse.send({ type: "error", ...toAppError(err).toData() });
   } finally {
+    if (draining && !ended) sse.send({ type: "error", ...drainError(requestId).toData() });
     started.watch.close();
     sse.end();
   }
   return reply;
+}
+
+function drainError(requestId: string): AppError {
+  return new AppError(
+    "unavailable",
+    `this gateway is shutting down; the run goes on: resume it over /ws with agent.resume (requestId ${requestId})`,
+  );
 }
