@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { Tier, UserId } from "../../../shared/protocol/common.js";
 import type { TokenIssuer } from "./claims.js";
 
-const DevTokenBody = T.Object({ userId: UserId, tier: Tier }, { additionalProperties: false });
+export const DevTokenBody = T.Object({ userId: UserId, tier: Tier }, { additionalProperties: false });
 
 /**
  * `POST /api/auth/dev-token` (docs/protocol.md "HTTP"): any user id, no password. Registered only where

@@ -11,7 +11,7 @@ import type { MatchBoard } from "../live/match-board.js";
 export const currentSeason: Season = seasons[seasons.length - 1]!;
 
 const SeasonSchema = T.Union(seasons.map((s) => T.Literal(s)));
-const MatchesQuery = T.Object(
+export const MatchesQuery = T.Object(
   {
     status: T.Optional(T.Union([T.Literal("scheduled"), T.Literal("live"), T.Literal("finished")])),
     season: T.Optional(SeasonSchema),
