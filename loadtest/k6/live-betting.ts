@@ -116,6 +116,8 @@ class LiveSession {
   /** Shares held per `marketId outcome`, to sell some back now and then. */
   private readonly held: Record<string, number> = {};
   private socket: WebSocket | undefined;
+  /** Whether the current socket has been subscribed: trading waits for it. */
+  private live = false;
   private connections = 0;
   private trades = 0;
   private ending = false;
@@ -145,6 +147,7 @@ class LiveSession {
     const resuming = this.connections > 0;
     this.connections += 1;
     this.socket = socket;
+    this.live = false;
     socket.addEventListener("message", (event) => {
       if (this.socket === socket && "data" in event) this.onFrame(socket, event.data, resuming);
     });
@@ -199,6 +202,7 @@ class LiveSession {
       case "subscribed": {
         const waiting = this.answer(frame.id);
         this.subscribes[frame.id] = "answered";
+        this.live = true;
         if (waiting?.resuming) {
           for (const state of frame.channels) liveResumed.add(state.recovered === true);
         }
@@ -291,7 +295,7 @@ class LiveSession {
   /** A quote, then (on its result) the trade: buys a few shares, or sells back half of a holding. */
   private trade(): void {
     const socket = this.socket;
-    if (socket === undefined || this.ending || this.markets.length === 0) return;
+    if (socket === undefined || !this.live || this.ending || this.markets.length === 0) return;
     const market = this.markets[this.trades % this.markets.length]!;
     const outcome = market.outcomes[this.trades % market.outcomes.length]!;
     this.trades += 1;
