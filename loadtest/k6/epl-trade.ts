@@ -49,13 +49,8 @@ export const options: Options = {
   },
 };
 
-interface SetupData {
-  fixtures: { home: string; away: string }[];
-}
-
-export async function setup(): Promise<SetupData> {
-  return { fixtures: await scheduledFixtures(envInt("FIXTURES", 20)) };
-}
+/** Fixtures to ask about, read once per VU (each VU has its own module state). */
+let fixtures: { home: string; away: string }[] | undefined;
 
 /** The request of iteration `n` on `fixture`: analysis, one outcome, or a stake on it. */
 function requestFor(n: number, fixture: { home: string; away: string }): EplTradeRequest {
@@ -70,9 +65,10 @@ function requestFor(n: number, fixture: { home: string; away: string }): EplTrad
   }
 }
 
-export default async function (data: SetupData): Promise<void> {
+export default async function (): Promise<void> {
+  if (fixtures === undefined) fixtures = await scheduledFixtures(envInt("FIXTURES", 20));
   const token = await tokenFor(vuUserId("k6-epl", __ITER % usersPerVu), vuTier());
-  const fixture = data.fixtures[(__VU + __ITER) % data.fixtures.length]!;
+  const fixture = fixtures[(__VU + __ITER) % fixtures.length]!;
   const response = await http.asyncRequest(
     "POST",
     `${baseUrl}/api/epl/trade`,

@@ -77,20 +77,18 @@ export const options: Options = {
 /** Trade rejections that are the market's answer, not a fault: a goal suspends a market. */
 const businessRejections = new Set(["market_closed", "price_moved", "insufficient_funds"]);
 
-interface SetupData {
-  markets: MarketSummary[];
-}
+/** The markets this VU's user follows, read once per VU (each VU has its own module state). */
+let followed: MarketSummary[] | undefined;
 
-export async function setup(): Promise<SetupData> {
-  return { markets: await openMarkets(envInt("MARKET_POOL", 30)) };
-}
-
-export default async function (data: SetupData): Promise<void> {
+export default async function (): Promise<void> {
   const userId = vuUserId("k6-live");
   const token = await tokenFor(userId, vuTier());
-  const count = Math.min(marketsPerUser, data.markets.length);
-  const mine = Array.from({ length: count }, (_, i) => data.markets[(__VU + i) % data.markets.length]!);
-  await new LiveSession(token, mine).run();
+  if (followed === undefined) {
+    const pool = await openMarkets(envInt("MARKET_POOL", 30));
+    const count = Math.min(marketsPerUser, pool.length);
+    followed = Array.from({ length: count }, (_, i) => pool[(__VU + i) % pool.length]!);
+  }
+  await new LiveSession(token, followed).run();
 }
 
 interface Waiting {
