@@ -19,7 +19,7 @@ export const baseUrl = (__ENV.BASE_URL || "http://127.0.0.1:8080").replace(/\/+$
 /** The WebSocket endpoint (`WS_URL`); by default `/ws` on the same host as `BASE_URL`. */
 export const wsUrl = __ENV.WS_URL || `${baseUrl.replace(/^http/, "ws")}/ws`;
 
-/** The service levels every script's thresholds mirror (docs/capacity.md). */
+/** The service levels every script's thresholds mirror: p99 first agent delta, p99 trade, p99 live delivery, errors. */
 export const slo = {
   firstDeltaP99Ms: 1000,
   tradeP99Ms: 100,
