@@ -7,15 +7,11 @@ import { backend, type HttpExchange, recordSent, runtime } from "./runtime.js";
  */
 interface Params {
   headers?: Record<string, string>;
-  tags?: Record<string, string>;
 }
 
-export async function asyncRequest(
-  method: string,
-  url: string,
-  body?: string | null,
-  params?: Params | null,
-) {
+/** Takes what k6's takes (test/k6/standins-conformance.ts), but only string URLs and bodies. */
+export async function asyncRequest(method: string, url: unknown, body?: unknown, params?: Params | null) {
+  if (typeof url !== "string") throw new TypeError("the stand-in takes string URLs only");
   if (body !== undefined && body !== null && typeof body !== "string") {
     throw new TypeError("the stand-in sends string bodies only (JSON.stringify them)");
   }

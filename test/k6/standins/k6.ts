@@ -1,7 +1,7 @@
 import { runtime } from "./runtime.js";
 
 /** `k6`: checks are recorded for the test; `sleep` does not block (the scripts pace with timers). */
-export function check<T>(value: T, sets: Record<string, (value: T) => boolean>): boolean {
+export function check<T>(value: T, sets: Record<string, (value: T) => boolean>, _tags?: object): boolean {
   let all = true;
   for (const [name, test] of Object.entries(sets)) {
     const ok = test(value) === true;

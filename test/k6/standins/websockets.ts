@@ -8,7 +8,6 @@ import { type BackendSocket, backend, hold, recordSent, runtime } from "./runtim
 type Listener = (event: Record<string, unknown>) => void;
 interface Params {
   headers?: Record<string, string>;
-  tags?: Record<string, string>;
 }
 
 export class WebSocket {
@@ -49,7 +48,8 @@ export class WebSocket {
     this.#listeners.set(type, list);
   }
 
-  send(data: string): void {
+  /** Takes what k6's takes (test/k6/standins-conformance.ts), but only text frames. */
+  send(data: unknown): void {
     if (typeof data !== "string") throw new TypeError("the scripts send text frames");
     if (this.readyState !== 1) throw new Error(`send on a socket in state ${this.readyState}`);
     recordSent("ws", data, runtime.checkFrame(data));
