@@ -55,9 +55,9 @@ export const options: Options = {
     },
   },
   thresholds: {
-    agent_first_delta: [`p(99)<${slo.firstDeltaP99Ms}`],
+    agent_first_delta: [`p(99)<=${slo.firstDeltaP99Ms}`],
     agent_errors: [`rate<${slo.errorRate}`],
-    agent_resumed: [`rate>${1 - slo.errorRate}`],
+    agent_resumed: [`rate>=${1 - slo.errorRate}`],
   },
 };
 

@@ -43,9 +43,9 @@ export const options: Options = {
     },
   },
   thresholds: {
-    "http_req_duration{name:epl-trade}": [`p(99)<${slo.firstDeltaP99Ms}`, "avg<500"],
+    "http_req_duration{name:epl-trade}": [`p(99)<=${slo.firstDeltaP99Ms}`, "avg<500"],
     "http_req_failed{name:epl-trade}": [`rate<${slo.errorRate}`],
-    epl_trade_ok: [`rate>${1 - slo.errorRate}`],
+    epl_trade_ok: [`rate>=${1 - slo.errorRate}`],
   },
 };
 

@@ -67,10 +67,10 @@ export const options: Options = {
     },
   },
   thresholds: {
-    trade_duration: [`p(99)<${slo.tradeP99Ms}`],
-    live_delivery: [`p(99)<${slo.liveDeliveryP99Ms}`],
+    trade_duration: [`p(99)<=${slo.tradeP99Ms}`],
+    live_delivery: [`p(99)<=${slo.liveDeliveryP99Ms}`],
     live_errors: [`rate<${slo.errorRate}`],
-    live_resumed: [`rate>${1 - slo.errorRate}`],
+    live_resumed: [`rate>=${1 - slo.errorRate}`],
   },
 };
 
