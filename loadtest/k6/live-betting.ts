@@ -117,6 +117,8 @@ class LiveSession {
   /** Whether the current socket has been subscribed: trading waits for it. */
   private live = false;
   private connections = 0;
+  /** Reconnections since the last successful subscribe: the backoff grows with them. */
+  private failures = 0;
   private trades = 0;
   private ending = false;
   private done: () => void = () => {};
@@ -155,9 +157,17 @@ class LiveSession {
     socket.addEventListener("close", () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
-      // A close we did not ask for (a drain's 1012, a reset) is a drop too: resume.
-      if (this.ending) this.done();
-      else setTimeout(() => this.connect(), 100);
+      // A close we did not ask for (a drain's 1012, a reset, a refusal) is a drop too: resume,
+      // with a backoff that grows while the gateway keeps refusing (docs/protocol.md).
+      if (this.ending) {
+        this.done();
+        return;
+      }
+      const delayMs = Math.min(100 * 2 ** this.failures, 5000);
+      this.failures += 1;
+      setTimeout(() => {
+        if (!this.ending) this.connect();
+      }, delayMs);
     });
   }
 
@@ -201,6 +211,7 @@ class LiveSession {
         const waiting = this.answer(frame.id);
         this.subscribes[frame.id] = "answered";
         this.live = true;
+        this.failures = 0;
         if (waiting?.resuming) {
           for (const state of frame.channels) liveResumed.add(state.recovered === true);
         }
