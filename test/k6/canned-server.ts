@@ -52,7 +52,13 @@ export interface CannedServer extends Backend {
   readonly received: ServerFrame[][];
 }
 
-export function createCannedServer(options: { runFrameGapMs?: number } = {}): CannedServer {
+export interface CannedServerOptions {
+  runFrameGapMs?: number;
+  /** Drains every odd-numbered connection (closes it 1012, as a deploy does) this long after it opens. */
+  drainAfterMs?: number;
+}
+
+export function createCannedServer(options: CannedServerOptions = {}): CannedServer {
   const gapMs = options.runFrameGapMs ?? 5;
   const runs = new Map<string, Run>();
   const received: ServerFrame[][] = [];
@@ -159,6 +165,9 @@ export function createCannedServer(options: { runFrameGapMs?: number } = {}): Ca
           sink.close(1006);
         });
         return { send() {}, close() {} };
+      }
+      if (options.drainAfterMs !== undefined && received.length % 2 === 1) {
+        setTimeout(() => close(1012), options.drainAfterMs);
       }
       setImmediate(() => {
         sink.open();

@@ -90,6 +90,24 @@ test("live-betting: subscribes, quotes and trades, drops and resubscribes with s
   assert.ok(zeros(samples("live_errors")));
 });
 
+test("live-betting: a gateway that drains the socket (1012) is a drop too: the user resubscribes with since", async () => {
+  runtime.backend = createCannedServer({ drainAfterMs: 50 });
+  try {
+    const script = await loadScript(join(scripts, "live-betting.ts"), env);
+    await runScript(script, { ...plan, vus: 1, iterations: 1 });
+  } finally {
+    runtime.backend = createCannedServer();
+  }
+  assertClean();
+  const subscribes = sentFrames().filter((f) => f.type === "subscribe");
+  // A drain, the user's own drop, and a second drain: each reconnection resumes.
+  assert.ok(subscribes.length >= 3, `${subscribes.length} subscribes`);
+  assert.equal(subscribes[0]!.since, undefined);
+  assert.ok(subscribes.slice(1).every((f) => f.since !== undefined));
+  assert.ok(ones(samples("live_resumed")));
+  assert.ok(zeros(samples("live_errors")));
+});
+
 test("agent-trader: streams a run to its end, cancels one, and resumes one after a dropped socket", async () => {
   const script = await loadScript(join(scripts, "agent-trader.ts"), env);
   await runScript(script, { ...plan, vus: 1, iterations: 3 });
