@@ -59,9 +59,12 @@ export const runtime = {
   checks: [] as { name: string; ok: boolean }[],
   /** What the script threw from a listener or a timer (k6 would log it and go on). */
   errors: [] as unknown[],
-  /** Protocol checks of what the script sent, set by the test (test/k6/protocol-check.ts). */
-  checkFrame: (_text: string): string | undefined => undefined,
-  checkRequest: (_exchange: HttpExchange): string | undefined => undefined,
+  /**
+   * Protocol checks of what the script sent, set by the test (test/k6/protocol-check.ts). Until
+   * then everything sent is a violation: a run that checks nothing must not pass.
+   */
+  checkFrame: (_text: string): string | undefined => "no protocol check installed",
+  checkRequest: (_exchange: HttpExchange): string | undefined => "no protocol check installed",
 };
 
 export function backend(): Backend {
