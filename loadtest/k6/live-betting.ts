@@ -94,7 +94,8 @@ export default async function (): Promise<void> {
 interface Waiting {
   kind: "subscribe" | "quote" | "trade";
   sentAt: number;
-  resuming?: boolean;
+  /** A resubscription's channels sent with `since`: only these can be `recovered`. */
+  since?: string[];
   order?: TradeOrder;
 }
 
@@ -202,7 +203,7 @@ class LiveSession {
       case "welcome": {
         const id = frameId("sub");
         const since = resuming ? this.positions : undefined;
-        this.waiting[id] = { kind: "subscribe", sentAt: now, resuming };
+        this.waiting[id] = { kind: "subscribe", sentAt: now, since: Object.keys(since ?? {}) };
         this.subscribes[id] = "sent";
         send(socket, frames.subscribe(id, this.channels, since));
         return;
@@ -212,8 +213,8 @@ class LiveSession {
         this.subscribes[frame.id] = "answered";
         this.live = true;
         this.failures = 0;
-        if (waiting?.resuming) {
-          for (const state of frame.channels) liveResumed.add(state.recovered === true);
+        for (const state of frame.channels) {
+          if (waiting?.since?.includes(state.channel)) liveResumed.add(state.recovered === true);
         }
         liveErrors.add((frame.rejected ?? []).length > 0);
         return;

@@ -54,7 +54,7 @@ export interface CannedServer extends Backend {
 
 export interface CannedServerOptions {
   runFrameGapMs?: number;
-  /** Drains every odd-numbered connection (closes it 1012, as a deploy does) this long after it opens. */
+  /** Drains every odd-numbered connection (closes it 1012, as a deploy does) this long after its subscribe. */
   drainAfterMs?: number;
 }
 
@@ -166,9 +166,7 @@ export function createCannedServer(options: CannedServerOptions = {}): CannedSer
         });
         return { send() {}, close() {} };
       }
-      if (options.drainAfterMs !== undefined && received.length % 2 === 1) {
-        setTimeout(() => close(1012), options.drainAfterMs);
-      }
+      const drains = options.drainAfterMs !== undefined && received.length % 2 === 1;
       setImmediate(() => {
         sink.open();
         deliver({
@@ -221,6 +219,7 @@ export function createCannedServer(options: CannedServerOptions = {}): CannedSer
               return recovered ? { channel, seq, epoch, recovered } : { channel, seq, epoch };
             });
             deliver({ type: "subscribed", id: frame.id, channels: states });
+            if (drains) setTimeout(() => close(1012), options.drainAfterMs);
             for (const state of states) {
               if (state.recovered) {
                 seq += 1;

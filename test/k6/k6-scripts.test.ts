@@ -27,9 +27,9 @@ import {
 const scripts = join(import.meta.dirname, "../../loadtest/k6");
 const env = {
   BASE_URL: "http://canned.invalid",
-  SESSION_MS: "400",
+  SESSION_MS: "600",
   TRADE_EVERY_MS: "30",
-  DROP_AFTER_MS: "200",
+  DROP_AFTER_MS: "300",
   END_GRACE_MS: "1000",
   THINK_MS: "0",
   RUN_TIMEOUT_MS: "5000",
