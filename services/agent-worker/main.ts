@@ -8,6 +8,7 @@ import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
 import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { startTracing } from "../../shared/telemetry/tracing.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createAgentPool } from "./agents/pool.js";
 import { createModelProvider } from "./provider.js";
@@ -25,6 +26,8 @@ import { createWorker } from "./worker.js";
  * naming it meanwhile; an unexpected exception exits (crash-only).
  */
 const config = loadConfig();
+// Before any port is built: each decides once, when built, whether to trace.
+const tracing = startTracing({ service: "agent-worker" });
 const logger = createLogger(config, { service: "agent-worker" });
 exitOnUnexpectedError(logger);
 const { store, nc, ops } = await startDependencies(config, logger, {
@@ -71,4 +74,5 @@ stopOnSignal(logger, async () => {
   await live.close();
   await nc.drain();
   await store.close();
+  await tracing.shutdown();
 });
