@@ -165,7 +165,7 @@ export function createExchange(options: ExchangeOptions): Exchange {
 
     // A span of its own: in embedded mode no RPC server span stands for the exchange's part.
     trade(input) {
-      return traced("exchange.trade", {}, async () => {
+      return traced("trade", {}, async () => {
         const request = parseInput("trade", input);
         const hundredths = sharesToHundredths(request.shares);
         const maxCostCents =
