@@ -78,5 +78,7 @@ test("an agent run that places a trade is one trace across gateway, worker and e
 
   // The worker's log lines of the run carry the trace's ids.
   const { traceId } = trace[0]!;
-  await worker.waitFor(new RegExp(`"trace_id":"${traceId}","span_id":"[0-9a-f]{16}".*"msg":"agent run finished"`));
+  await worker.waitFor(
+    new RegExp(`"trace_id":"${traceId}","span_id":"[0-9a-f]{16}".*"msg":"agent run finished"`),
+  );
 });

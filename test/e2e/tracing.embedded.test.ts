@@ -68,7 +68,11 @@ test("an agent run that places a trade is one trace: gateway → run queue → w
   );
   client.close();
   // The frame's span ends once the run's last frame is relayed.
-  await until(() => exporter.getFinishedSpans().some((s) => s.name === "ws agent.run"), 5_000, "the ws agent.run span");
+  await until(
+    () => exporter.getFinishedSpans().some((s) => s.name === "ws agent.run"),
+    5_000,
+    "the ws agent.run span",
+  );
   const spans = exporter.getFinishedSpans().map(chainSpan);
   assertTradeTrace(spans, { gateway: "embedded", worker: "embedded", exchange: "embedded", rpc: false });
 });

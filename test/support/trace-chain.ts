@@ -76,11 +76,17 @@ export function assertTradeTrace(
       s.parentSpanId === trade.spanId &&
       String(s.attributes["messaging.destination.name"]).includes("market."),
   );
-  assert.ok(livePublishes.length > 0, `no market publish live under trade; the trace holds:\n${describe(trace)}`);
+  assert.ok(
+    livePublishes.length > 0,
+    `no market publish live under trade; the trace holds:\n${describe(trace)}`,
+  );
   const fanouts = trace.filter(
     (s) => s.name === "live fan-out" && livePublishes.some((p) => p.spanId === s.parentSpanId),
   );
-  assert.ok(fanouts.length > 0, `no live fan-out under the market's publish; the trace holds:\n${describe(trace)}`);
+  assert.ok(
+    fanouts.length > 0,
+    `no live fan-out under the market's publish; the trace holds:\n${describe(trace)}`,
+  );
   for (const fanout of fanouts) assert.equal(fanout.service, services.gateway);
   return trace;
 }
