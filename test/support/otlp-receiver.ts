@@ -131,15 +131,15 @@ function parseExport(body: OtlpExport): ReceivedSpan[] {
 
 function attributesOf(attributes: OtlpAttributes): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const { key, value } of attributes ?? []) out[key] = valueOf(value);
+  for (const { key, value } of attributes ?? []) out[key] = plainValue(value);
   return out;
 }
 
-function valueOf(value: OtlpValue): unknown {
+function plainValue(value: OtlpValue): unknown {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
   if (value.boolValue !== undefined) return value.boolValue;
-  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(valueOf);
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(plainValue);
   return undefined;
 }
