@@ -8,7 +8,7 @@ import type {
 import type { Dataset, Season } from "../../../shared/epl/dataset.js";
 import { type MarketKind, marketId, marketKinds } from "../../../shared/epl/markets.js";
 import { messaging } from "../../../shared/telemetry/attributes.js";
-import { contextFrom, SpanKind, traced } from "../../../shared/telemetry/spans.js";
+import { contextFrom, SpanKind, traced, tracingOn } from "../../../shared/telemetry/spans.js";
 import { type ChannelRoute, eventText, fanoutTargets } from "./channels.js";
 import type { LiveMetrics } from "./live-metrics.js";
 import { createMatchBoard, type MatchBoard } from "./match-board.js";
@@ -89,10 +89,11 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
 
   /**
    * One span per event however many sockets it reaches (docs/architecture.md "Tracing"), child of
-   * the publish whose context the event carries; none for an event published outside a trace.
+   * the publish whose context the event carries; an event that carries none (its publisher does
+   * not trace) starts a trace here, sampled by this gateway.
    */
   function onEvent(event: LiveEvent) {
-    if (event.trace === undefined) {
+    if (!tracingOn()) {
       fanOut(event);
       return;
     }
