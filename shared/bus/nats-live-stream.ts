@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import { messaging } from "../telemetry/attributes.js";
-import { SpanKind, traced } from "../telemetry/spans.js";
+import { SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import type { LiveStream, LiveTopic } from "./live-stream.js";
 import { type Follower, followKind, followTopic } from "./nats-live-follow.js";
 import { readHistory } from "./nats-live-history.js";
@@ -90,17 +90,19 @@ export async function createNatsLiveStream(
   return {
     async publish(topic, data) {
       const subject = topicSubject(names.stored, topic);
+      const store = async () => {
+        const h = headers();
+        h.set(timeHeader, new Date().toISOString());
+        const ack = await unavailableOnError(
+          replies.publishStored(subject, JSON.stringify(data ?? null), { headers: withTraceHeaders(h)! }),
+        );
+        return { seq: ack.seq, epoch };
+      };
+      if (!tracingOn()) return store();
       return traced(
         "publish live",
         { kind: SpanKind.PRODUCER, attributes: messaging("send", subject) },
-        async () => {
-          const h = headers();
-          h.set(timeHeader, new Date().toISOString());
-          const ack = await unavailableOnError(
-            replies.publishStored(subject, JSON.stringify(data ?? null), { headers: withTraceHeaders(h)! }),
-          );
-          return { seq: ack.seq, epoch };
-        },
+        store,
       );
     },
 

@@ -1,7 +1,7 @@
 import { type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { AppError, toAppError } from "../errors.js";
 import { rpcCall } from "../telemetry/attributes.js";
-import { SpanKind, traced } from "../telemetry/spans.js";
+import { SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import { createNatsReplies } from "./nats-replies.js";
 import { withTraceHeaders } from "./nats-trace.js";
 import type { Rpc, RpcHandler, RpcReply } from "./rpc.js";
@@ -45,8 +45,7 @@ export function createNatsRpc(
       const hdrs = natsHeaders();
       for (const [key, value] of Object.entries(requestOptions.headers ?? {})) hdrs.set(key, value);
       hdrs.set(timeoutHeader, String(timeoutMs));
-      // A client span; the server's span is its child through the `traceparent` header.
-      return traced(subject, { kind: SpanKind.CLIENT, attributes: rpcCall(subject) }, async () => {
+      const call = async () => {
         let msg: Msg;
         try {
           msg = await replies.request(fullSubject, JSON.stringify(payload ?? null), {
@@ -60,7 +59,11 @@ export function createNatsRpc(
         const reply = msg.json<RpcReply>();
         if (!reply.ok) throw AppError.from(reply.error);
         return reply.data as Reply;
-      });
+      };
+      // A client span; the server's span is its child through the `traceparent` header.
+      return tracingOn()
+        ? traced(subject, { kind: SpanKind.CLIENT, attributes: rpcCall(subject) }, call)
+        : call();
     },
 
     serve(subject, queue, handler) {

@@ -4,7 +4,7 @@ import { AppError } from "../errors.js";
 import { isTerminal } from "../protocol/agent-frames.js";
 import { agentNames } from "../protocol/agents.js";
 import { messaging } from "../telemetry/attributes.js";
-import { contextFrom, SpanKind, traced } from "../telemetry/spans.js";
+import { contextFrom, SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import type { createRunOutput } from "./nats-run-output.js";
 import { type ConsumerPuller, createConsumerPuller } from "./nats-run-pull.js";
 import { type RunNames, tiers } from "./nats-run-streams.js";
@@ -304,14 +304,17 @@ export function startRunConsumer(
     }
 
     // The delivery's consumer span, child of the gateway's publish (its `traceparent` header).
-    traced(
-      "process agent.run",
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: messaging("process", msg.subject),
-        parent: contextFrom(msg.headers),
-      },
-      execute,
+    (tracingOn()
+      ? traced(
+          "process agent.run",
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: messaging("process", msg.subject),
+            parent: contextFrom(msg.headers),
+          },
+          execute,
+        )
+      : execute()
     )
       .catch(() => {
         if (settled) return;

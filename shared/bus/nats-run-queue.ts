@@ -4,7 +4,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
 import { messaging } from "../telemetry/attributes.js";
-import { SpanKind, traced } from "../telemetry/spans.js";
+import { SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import { admit, queuedAhead } from "./admission.js";
 import { openKvBucket } from "./nats-kv.js";
 import { createNatsReplies, type PubAck, StreamPublishError } from "./nats-replies.js";
@@ -81,17 +81,20 @@ export async function createNatsRunQueue(
         // The client id as msgID: the stream stores one run per client id within its duplicate
         // window, whichever gateway sends it, and answers a repeat with the first one's sequence.
         const subject = names.reqSubject(request.agent, request.tier);
-        ack = await traced(
-          "publish agent.run",
-          { kind: SpanKind.PRODUCER, attributes: messaging("send", subject) },
-          () => {
-            const traceHeaders = withTraceHeaders();
-            return replies.publishStored(subject, JSON.stringify(request), {
-              msgID: key,
-              ...(traceHeaders === undefined ? {} : { headers: traceHeaders }),
-            });
-          },
-        );
+        const publish = () => {
+          const traceHeaders = withTraceHeaders();
+          return replies.publishStored(subject, JSON.stringify(request), {
+            msgID: key,
+            ...(traceHeaders === undefined ? {} : { headers: traceHeaders }),
+          });
+        };
+        ack = await (tracingOn()
+          ? traced(
+              "publish agent.run",
+              { kind: SpanKind.PRODUCER, attributes: messaging("send", subject) },
+              publish,
+            )
+          : publish());
       } catch (err) {
         reservation.release();
         if (err instanceof StreamPublishError && err.errCode === streamFullCode) {

@@ -1,4 +1,12 @@
-import { activeContext, type Context, inContext, linkTo, SpanKind, traced } from "../telemetry/spans.js";
+import {
+  activeContext,
+  type Context,
+  inContext,
+  linkTo,
+  SpanKind,
+  traced,
+  tracingOn,
+} from "../telemetry/spans.js";
 import { escrowAccount, userAccount } from "./ledger.js";
 import type { PipelinedStatement, SqlDatabase, SqlRunner } from "./sql.js";
 import type { TradeRequest } from "./store.js";
@@ -50,21 +58,24 @@ export function createTradeBatches(
     // One transaction commits trades of several traces. Its span is a child of the trade that
     // opened the batch and links to every other trade's span: each trade's trace reaches the
     // commit it waited for, and the batch is one span, not one copy per trade.
-    const result = await traced(
-      "postgresql trade batch",
-      {
-        kind: SpanKind.CLIENT,
-        parent: batch[0]!.trace,
-        links: batch.slice(1).flatMap((q) => linkTo(q.trace)),
-        attributes: { "db.system.name": "postgresql", "db.operation.batch.size": batch.length + 2 },
-      },
-      () =>
-        pipelined([
-          { text: lockMarkets, params: [markets] },
-          { text: lockAccounts, params: [accounts] },
-          ...batch,
-        ]),
-    );
+    const commit = () =>
+      pipelined([
+        { text: lockMarkets, params: [markets] },
+        { text: lockAccounts, params: [accounts] },
+        ...batch,
+      ]);
+    const result = await (tracingOn()
+      ? traced(
+          "postgresql trade batch",
+          {
+            kind: SpanKind.CLIENT,
+            parent: batch[0]!.trace,
+            links: batch.slice(1).flatMap((q) => linkTo(q.trace)),
+            attributes: { "db.system.name": "postgresql", "db.operation.batch.size": batch.length + 2 },
+          },
+          commit,
+        )
+      : commit());
     if (result.outcome === "committed") {
       for (const [i, q] of batch.entries()) q.settle(Promise.resolve(result.rows[i + 2]!));
     } else if (result.outcome === "rolled back") {
