@@ -41,6 +41,8 @@ export interface DeploymentTracing {
   ratio: number;
   /** Spans the sink received so far (services export in batches, the rest when they stop). */
   spans(): number;
+  /** The same by `service.name` (gateway, agent-worker, exchange). */
+  spansByService(): Readonly<Record<string, number>>;
 }
 
 export interface Deployment {
@@ -136,7 +138,15 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     gatewayUrls: [],
     metricsUrls: [],
     logDir,
-    ...(sink === undefined ? {} : { tracing: { ratio: options.traceRatio!, spans: () => sink.count } }),
+    ...(sink === undefined
+      ? {}
+      : {
+          tracing: {
+            ratio: options.traceRatio!,
+            spans: () => sink.count,
+            spansByService: () => ({ ...sink.countByService }),
+          },
+        }),
     processes: () => services.map((s) => ({ name: s.name, pid: s.child.pid })),
     unexpectedExits: () =>
       stopping
@@ -212,9 +222,12 @@ export function parseTraceRatio(flag: string | undefined): number | undefined {
 }
 
 /** The JSON record of a run's tracing: off, or the ratio and the spans received. */
-export function tracingRecord(deployment: Deployment | undefined): { ratio: number; spans: number } | "off" {
+export function tracingRecord(
+  deployment: Deployment | undefined,
+): { ratio: number; spans: number; byService: Record<string, number> } | "off" {
   const tracing = deployment?.tracing;
-  return tracing === undefined ? "off" : { ratio: tracing.ratio, spans: tracing.spans() };
+  if (tracing === undefined) return "off";
+  return { ratio: tracing.ratio, spans: tracing.spans(), byService: { ...tracing.spansByService() } };
 }
 
 async function waitReady(url: string, timeoutMs: number, deployment: Deployment): Promise<void> {

@@ -1,4 +1,5 @@
 import { context, propagation, trace } from "@opentelemetry/api";
+import { getNumberFromEnv } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import {
   defaultResource,
@@ -8,6 +9,7 @@ import {
 } from "@opentelemetry/resources";
 import {
   BatchSpanProcessor,
+  type BufferConfig,
   NodeTracerProvider,
   SimpleSpanProcessor,
   type SpanExporter,
@@ -71,7 +73,7 @@ export function startTracing(options: TracingOptions): Tracing {
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || options.service }));
   const processor =
     options.exporter === undefined
-      ? new BatchSpanProcessor(new OTLPTraceExporter())
+      ? new BatchSpanProcessor(new OTLPTraceExporter(), batchOptionsFromEnv())
       : new SimpleSpanProcessor(options.exporter);
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   provider.register();
@@ -93,4 +95,21 @@ export function startTracing(options: TracingOptions): Tracing {
       return stopping;
     },
   };
+}
+
+/**
+ * The batch processor's OTEL_BSP_* variables: the SDK's own processor no longer reads them (only
+ * the all-in-one `sdk-node` does), so they are read here as that documents them.
+ */
+function batchOptionsFromEnv(): BufferConfig {
+  const options: BufferConfig = {};
+  const scheduledDelayMillis = getNumberFromEnv("OTEL_BSP_SCHEDULE_DELAY");
+  const exportTimeoutMillis = getNumberFromEnv("OTEL_BSP_EXPORT_TIMEOUT");
+  const maxQueueSize = getNumberFromEnv("OTEL_BSP_MAX_QUEUE_SIZE");
+  const maxExportBatchSize = getNumberFromEnv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
+  if (scheduledDelayMillis !== undefined) options.scheduledDelayMillis = scheduledDelayMillis;
+  if (exportTimeoutMillis !== undefined) options.exportTimeoutMillis = exportTimeoutMillis;
+  if (maxQueueSize !== undefined) options.maxQueueSize = maxQueueSize;
+  if (maxExportBatchSize !== undefined) options.maxExportBatchSize = maxExportBatchSize;
+  return options;
 }

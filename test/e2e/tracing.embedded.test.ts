@@ -77,12 +77,19 @@ test("an agent run that places a trade is one trace: gateway → run queue → w
   assertTradeTrace(spans, { gateway: "embedded", worker: "embedded", exchange: "embedded", rpc: false });
 });
 
-test("HTTP requests are spans of Fastify's instrumentation", async () => {
+test("HTTP requests are spans of Fastify's instrumentation, health probes are not", async () => {
   exporter.reset();
+  // A probe first: it is answered, and leaves no span, before the request below starts.
+  await (await fetch(`${base}/healthz`)).arrayBuffer();
   const res = await fetch(`${base}/api/markets?status=open`, { headers: { accept: "application/json" } });
   await res.arrayBuffer();
   await until(() => exporter.getFinishedSpans().some((s) => s.name === "request"), 5_000, "the request span");
   const request = exporter.getFinishedSpans().find((s) => s.name === "request")!;
   assert.equal(request.attributes["http.request.method"], "GET");
   assert.equal(request.parentSpanContext, undefined, "a request without traceparent starts a trace");
+  assert.deepEqual(
+    exporter.getFinishedSpans().filter((s) => s.attributes["url.path"] === "/healthz"),
+    [],
+    "health probes are not traced",
+  );
 });

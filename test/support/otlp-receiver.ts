@@ -24,6 +24,8 @@ export interface OtlpReceiver {
   readonly spans: readonly ReceivedSpan[];
   /** How many spans were received. */
   readonly count: number;
+  /** How many spans each `service.name` sent. */
+  readonly countByService: Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promise<OtlpReceiver> {
   const keep = options.keep ?? true;
   const spans: ReceivedSpan[] = [];
+  const countByService: Record<string, number> = {};
   let count = 0;
   const server = createServer((req, res) => {
     if (req.method !== "POST" || req.url !== "/v1/traces") {
@@ -51,6 +54,7 @@ export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promi
           return;
         }
         count += received.length;
+        for (const span of received) countByService[span.service] = (countByService[span.service] ?? 0) + 1;
         if (keep) spans.push(...received);
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
       },
@@ -65,6 +69,7 @@ export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promi
     get count() {
       return count;
     },
+    countByService,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
