@@ -11,7 +11,7 @@ import type { SqlDatabase, SqlRunner } from "./sql.js";
  */
 export function traceSql(db: SqlDatabase): SqlDatabase {
   if (!tracingOn()) return db;
-  const traced_: SqlDatabase = {
+  const wrapped: SqlDatabase = {
     ...tracedRunner(db),
     transaction: <T>(work: (tx: SqlRunner) => Promise<T>) =>
       traced(
@@ -25,8 +25,8 @@ export function traceSql(db: SqlDatabase): SqlDatabase {
       ),
     close: () => db.close(),
   };
-  if (db.pipelined !== undefined) traced_.pipelined = db.pipelined.bind(db);
-  return traced_;
+  if (db.pipelined !== undefined) wrapped.pipelined = db.pipelined.bind(db);
+  return wrapped;
 }
 
 function tracedRunner(runner: SqlRunner): SqlRunner {
