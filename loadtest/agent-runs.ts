@@ -12,7 +12,7 @@ import type { OpenParams, PhaseParams } from "./agent-runs/client.js";
 import { mergeMeasurements, type PhaseMeasurements } from "./agent-runs/run-tracker.js";
 import { defaultAgents } from "./agent-runs/workload.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
-import { type Deployment, startDeployment } from "./lib/deployment.js";
+import { type Deployment, parseTraceRatio, startDeployment, tracingRecord } from "./lib/deployment.js";
 import { fetchDevTokens, loadUsers } from "./lib/dev-tokens.js";
 import { epochNow } from "./lib/open-loop.js";
 import { cpuDelta, natsServerPid, redisServerPid, sampleCpu } from "./lib/proc-cpu.js";
@@ -28,6 +28,7 @@ import { ratio, summarize } from "./lib/stats.js";
  *   npx tsx loadtest/agent-runs.ts [--rates 50,200,500,1000] [--duration 10] [--sockets 200]
  *     [--clients 2] [--users 50] [--drain 15] [--warmup 3] [--skip-baseline]
  *     [--env KEY=VALUE]… [--profile gateway|agent-worker] [--agents eplScoutAgent,leagueStatsAgent]
+ *     [--trace-ratio 0.1]   (tracing on in every service, sampling that share of traces; default off)
  */
 const { values: flags } = parseArgs({
   options: {
@@ -44,8 +45,10 @@ const { values: flags } = parseArgs({
     env: { type: "string", multiple: true, default: [] },
     profile: { type: "string" },
     agents: { type: "string", default: defaultAgents.join(",") },
+    "trace-ratio": { type: "string" },
   },
 });
+const traceRatio = parseTraceRatio(flags["trace-ratio"]);
 const rates = flags.rates.split(",").map(Number);
 const durationMs = Number(flags.duration) * 1000;
 const socketCount = Number(flags.sockets);
@@ -159,6 +162,7 @@ try {
     gateways: gatewayCount,
     workers: workerCount,
     env: serviceEnv,
+    ...(traceRatio === undefined ? {} : { traceRatio }),
     ...(flags.profile === undefined
       ? {}
       : { nodeArgs: { [flags.profile]: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] } }),
@@ -303,10 +307,13 @@ try {
       drainMs,
       serviceEnv,
       ...(flags.profile === undefined ? {} : { profiled: flags.profile, profileDir }),
+      tracing: tracingRecord(deployment),
     },
     targetMet,
     phases,
   });
+  if (deployment.tracing !== undefined)
+    console.log(`tracing at ratio ${traceRatio}: ${deployment.tracing.spans()} spans received`);
   console.log(`\nwrote ${path}`);
 } finally {
   await cleanUp();

@@ -9,6 +9,7 @@ import { createPublisher, type Publisher } from "./fanout/publisher.js";
 import { type ServerKind, type ServerUnderTest, serverKinds, startServer } from "./fanout/servers.js";
 import { createWorkload } from "./fanout/workload.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
+import { parseTraceRatio } from "./lib/deployment.js";
 import { fetchDevTokens, loadUsers } from "./lib/dev-tokens.js";
 import { epochNow } from "./lib/open-loop.js";
 import { cpuDelta, natsServerPid, sampleCpu } from "./lib/proc-cpu.js";
@@ -26,6 +27,7 @@ import { median, ratio, type Summary, summarize } from "./lib/stats.js";
  *   npx tsx loadtest/fanout.ts [--sockets 15000] [--rates 1,10,100] [--duration 10] [--clients 5]
  *     [--servers ours,ws,socketio] [--gateways 1,2] [--rounds 2] [--fixtures 10] [--drain 5]
  *     [--idle 3] [--profile]
+ *     [--trace-ratio 0.1]   (tracing on in our gateways, sampling that share of fan-outs; default off)
  */
 const { values: flags } = parseArgs({
   options: {
@@ -41,8 +43,12 @@ const { values: flags } = parseArgs({
     idle: { type: "string", default: "3" },
     concurrency: { type: "string", default: "50" },
     profile: { type: "boolean", default: false },
+    "trace-ratio": { type: "string" },
   },
 });
+const traceRatio = parseTraceRatio(flags["trace-ratio"]);
+/** Spans our traced gateways exported, summed over every session (counted once each has stopped). */
+let spansReceived = 0;
 const socketsPerServer = Number(flags.sockets);
 const rates = flags.rates.split(",").map(Number);
 const durationMs = Number(flags.duration) * 1000;
@@ -219,6 +225,7 @@ async function runSession(kind: ServerKind, gateways: number, round: number): Pr
     nodeArgs: flags.profile
       ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}/${kind}-g${gateways}-r${round}`]
       : [],
+    ...(traceRatio === undefined ? {} : { traceRatio }),
   });
   let publisher: Publisher | undefined;
   let clients: ClientProcess[] = [];
@@ -308,6 +315,7 @@ async function runSession(kind: ServerKind, gateways: number, round: number): Pr
     await Promise.all(clients.map((c) => c.close()));
     await publisher?.close();
     await server.stop();
+    spansReceived += server.spans();
   }
 }
 
@@ -514,6 +522,7 @@ const path = await writeResults("fanout", {
     gatewayCounts,
     fixtures: workload.fixtures,
     ...(flags.profile ? { profileDir } : {}),
+    tracing: traceRatio === undefined ? "off" : { ratio: traceRatio, spans: spansReceived },
   },
   summary,
   scaled,
@@ -522,4 +531,5 @@ const path = await writeResults("fanout", {
   targets,
   sessions,
 });
+if (traceRatio !== undefined) console.log(`tracing at ratio ${traceRatio}: ${spansReceived} spans received`);
 console.log(`\nwrote ${path}`);

@@ -6,7 +6,13 @@ import { createExchangeClient } from "../services/exchange/rpc.js";
 import { connectNats } from "../shared/bus/nats-connection.js";
 import { createNatsRpc } from "../shared/bus/nats-rpc.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
-import { type Deployment, type ServiceRole, startDeployment } from "./lib/deployment.js";
+import {
+  type Deployment,
+  parseTraceRatio,
+  type ServiceRole,
+  startDeployment,
+  tracingRecord,
+} from "./lib/deployment.js";
 import { fetchDevTokens, loadUsers } from "./lib/dev-tokens.js";
 import { epochNow } from "./lib/open-loop.js";
 import { cpuDelta, natsServerPid, redisServerPid, sampleCpu } from "./lib/proc-cpu.js";
@@ -29,6 +35,7 @@ import { inventoryTrades, type MarketRef } from "./trades/workload.js";
  *   npx tsx loadtest/trades.ts [--rates 250,500,1000] [--hot-rates 150,300] [--duration 5]
  *     [--runs 2] [--users 200] [--clients 2] [--gateways 2] [--exchanges 2] [--paths exchange,gateway]
  *     [--drain 10] [--settle 45] [--warmup 2] [--warmup-rate <highest of --rates>] [--inventory 5] [--env KEY=VALUE]… [--profile exchange|gateway]
+ *     [--trace-ratio 0.1]   (tracing on in every service, sampling that share of traces; default off)
  */
 const { values: flags } = parseArgs({
   options: {
@@ -48,8 +55,10 @@ const { values: flags } = parseArgs({
     inventory: { type: "string", default: "5" },
     env: { type: "string", multiple: true, default: [] },
     profile: { type: "string" },
+    "trace-ratio": { type: "string" },
   },
 });
+const traceRatio = parseTraceRatio(flags["trace-ratio"]);
 const rates = flags.rates.split(",").map(Number);
 const hotRates = flags["hot-rates"].split(",").map(Number);
 const durationMs = Number(flags.duration) * 1000;
@@ -205,6 +214,7 @@ try {
     workers: 0,
     exchanges: exchangeCount,
     env: serviceEnv,
+    ...(traceRatio === undefined ? {} : { traceRatio }),
     ...(flags.profile === undefined
       ? {}
       : { nodeArgs: { [flags.profile as ServiceRole]: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] } }),
@@ -345,12 +355,15 @@ try {
       markets: { wide: markets.wide.map((m) => m.id), hot: markets.hot[0]!.id },
       serviceEnv,
       ...(flags.profile === undefined ? {} : { profiled: flags.profile, profileDir }),
+      tracing: tracingRecord(deployment),
     },
     violations,
     targets: checks,
     medians: rows,
     phases: results,
   });
+  if (deployment.tracing !== undefined)
+    console.log(`tracing at ratio ${traceRatio}: ${deployment.tracing.spans()} spans received`);
   console.log(`\nwrote ${path}`);
 } finally {
   await cleanUp();

@@ -26,6 +26,8 @@ export interface ServerUnderTest {
   /** RSS (from /proc) and V8 heap used of the fan-out processes, summed. */
   memory(): Promise<{ rssBytes: number; heapUsedBytes: number }>;
   unexpectedExits(): string[];
+  /** Spans our traced deployment exported so far (after `stop`: all of them); 0 untraced. */
+  spans(): number;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export interface ServerOptions {
   gateways: number;
   /** Extra node flags of the fan-out processes (e.g. `--cpu-prof`). */
   nodeArgs: string[];
+  /** Our deployment traced at this ratio (lib/deployment.ts `traceRatio`); the baselines never are. */
+  traceRatio?: number;
 }
 
 export function startServer(kind: ServerKind, options: ServerOptions): Promise<ServerUnderTest> {
@@ -61,6 +65,7 @@ async function startGateways(options: ServerOptions): Promise<ServerUnderTest> {
     // Sockets share 50 users (hundreds per user per gateway): the per-user cap is not what is measured.
     env: { FEED_ENABLED: "false", MAX_SOCKETS_PER_USER: "1000000" },
     nodeArgs: { gateway: options.nodeArgs },
+    ...(options.traceRatio === undefined ? {} : { traceRatio: options.traceRatio }),
   });
   const processes = deployment.processes();
   return {
@@ -87,6 +92,7 @@ async function startGateways(options: ServerOptions): Promise<ServerUnderTest> {
       };
     },
     unexpectedExits: () => deployment.unexpectedExits(),
+    spans: () => deployment.tracing?.spans() ?? 0,
     stop: () => deployment.stop(),
   };
 }
@@ -158,6 +164,7 @@ async function startBaseline(kind: "ws" | "socketio", options: ServerOptions): P
       stopping || (child.exitCode === null && child.signalCode === null)
         ? []
         : [`${kind}-server (${child.signalCode ?? child.exitCode})`],
+    spans: () => 0,
     stop,
   };
 }

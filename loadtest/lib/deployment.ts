@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
+import { startOtlpReceiver } from "../../test/support/otlp-receiver.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -27,6 +28,21 @@ export interface DeploymentOptions {
   natsUrl?: string;
   /** How long gateways may take to answer `/readyz` 200. */
   readyTimeoutMs?: number;
+  /**
+   * Tracing on, every service sampling new traces at this ratio (`parentbased_traceidratio`) and
+   * exporting over OTLP/HTTP to a local sink that counts the spans and discards them. Absent:
+   * tracing off (`OTEL_TRACES_EXPORTER=none`, whatever the shell's OTEL_* say).
+   */
+  traceRatio?: number;
+}
+
+/** What a traced deployment exported (`DeploymentOptions.traceRatio`). */
+export interface DeploymentTracing {
+  ratio: number;
+  /** Spans the sink received so far (services export in batches, the rest when they stop). */
+  spans(): number;
+  /** The same by `service.name` (gateway, agent-worker, exchange). */
+  spansByService(): Readonly<Record<string, number>>;
 }
 
 export interface Deployment {
@@ -43,6 +59,8 @@ export interface Deployment {
   readonly metricsUrls: readonly string[];
   /** Folder of the services' logs (one file per process). */
   readonly logDir: string;
+  /** Present when started with `traceRatio`. */
+  readonly tracing?: DeploymentTracing;
   /** Every service process, for CPU accounting (`proc-cpu.ts`). */
   processes(): { name: string; pid: number | undefined }[];
   /** Services that exited while the deployment was meant to be up, as "name (code)". */
@@ -78,6 +96,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
   const logDir = join(tmpdir(), `epl-loadtest-${id}`);
   await mkdir(logDir, { recursive: true });
   const database = await createTempDatabase();
+  const sink = options.traceRatio === undefined ? undefined : await startOtlpReceiver({ keep: false });
   const subjectPrefix = `lt${id}.`;
   const base: Record<string, string> = {
     NATS_URL: natsUrl,
@@ -92,6 +111,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     OFFLINE_TOKEN_DELAY_MS: "0",
     ANTHROPIC_API_KEY: "",
     HOST: "127.0.0.1",
+    ...(sink === undefined ? { OTEL_TRACES_EXPORTER: "none" } : tracingEnv(sink.url, options.traceRatio!)),
     ...options.env,
   };
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repoRoot, stdio: "ignore" });
@@ -118,6 +138,15 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     gatewayUrls: [],
     metricsUrls: [],
     logDir,
+    ...(sink === undefined
+      ? {}
+      : {
+          tracing: {
+            ratio: options.traceRatio!,
+            spans: () => sink.count,
+            spansByService: () => ({ ...sink.countByService }),
+          },
+        }),
     processes: () => services.map((s) => ({ name: s.name, pid: s.child.pid })),
     unexpectedExits: () =>
       stopping
@@ -138,6 +167,8 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
       );
       await deleteStreams(natsUrl, prefix);
       await database.drop();
+      // After the services stopped: each flushed its last spans on the way out.
+      await sink?.close();
     },
   };
 
@@ -166,6 +197,37 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     await deployment.stop();
     throw new Error(`deployment did not start: ${(err as Error).message}\n${logs}`);
   }
+}
+
+/**
+ * The standard OpenTelemetry variables of a traced service (docs/architecture.md "Tracing"): the
+ * root sampling decision is each gateway's (a client's run or trade arrives without `traceparent`),
+ * every later hop follows it.
+ */
+function tracingEnv(endpoint: string, ratio: number): Record<string, string> {
+  return {
+    OTEL_TRACES_EXPORTER: "otlp",
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: String(ratio),
+  };
+}
+
+/** `--trace-ratio`: a number in (0, 1], or undefined (tracing off) when the flag is absent. */
+export function parseTraceRatio(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const ratio = Number(flag);
+  if (!(ratio > 0 && ratio <= 1)) throw new Error("--trace-ratio must be a number in (0, 1], e.g. 0.1");
+  return ratio;
+}
+
+/** The JSON record of a run's tracing: off, or the ratio and the spans received. */
+export function tracingRecord(
+  deployment: Deployment | undefined,
+): { ratio: number; spans: number; byService: Record<string, number> } | "off" {
+  const tracing = deployment?.tracing;
+  if (tracing === undefined) return "off";
+  return { ratio: tracing.ratio, spans: tracing.spans(), byService: { ...tracing.spansByService() } };
 }
 
 async function waitReady(url: string, timeoutMs: number, deployment: Deployment): Promise<void> {

@@ -11,6 +11,7 @@ import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
 import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { startTracing } from "../../shared/telemetry/tracing.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createAgentPool } from "./agents/pool.js";
 import { createModelProvider } from "./provider.js";
@@ -30,6 +31,8 @@ import { registerWorkerMetrics } from "./worker-metrics.js";
  * naming it meanwhile; an unexpected exception exits (crash-only).
  */
 const config = loadConfig();
+// Before any port is built: each decides once, when built, whether to trace.
+const tracing = startTracing({ service: "agent-worker" });
 const logger = createLogger(config, { service: "agent-worker" });
 exitOnUnexpectedError(logger);
 const { store, nc, ops, metrics, startDraining } = await startDependencies(config, logger, {
@@ -87,4 +90,5 @@ stopOnSignal(logger, async () => {
   await nc.drain();
   await store.close();
   await ops.close();
+  await tracing.shutdown();
 });

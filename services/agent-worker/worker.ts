@@ -2,6 +2,7 @@ import type { RunConsumer, RunJob, RunQueue } from "../../shared/bus/run-queue.j
 import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
 import type { AgentEvent } from "../../shared/protocol/agent-frames.js";
+import { traced, tracingOn } from "../../shared/telemetry/spans.js";
 import type { ModelProvider } from "./agent/model.js";
 import type { ToolServices } from "./agent/tool.js";
 import type { AgentPool } from "./agents/pool.js";
@@ -70,7 +71,19 @@ export function createWorker(deps: WorkerDeps): Worker {
   const handOvers = new Set<() => void>();
   let handingOver = false;
 
-  async function handle(job: RunJob): Promise<void> {
+  /** The run as one span, child of its delivery's consumer span (docs/architecture.md "Tracing"). */
+  function handle(job: RunJob): Promise<void> {
+    if (!tracingOn()) return runAgent(job);
+    const { request } = job;
+    const attributes = {
+      "agent.name": request.agent,
+      "agent.request_id": request.requestId,
+      "agent.attempt": job.attempt,
+    };
+    return traced("agent.run", { attributes }, () => runAgent(job));
+  }
+
+  async function runAgent(job: RunJob): Promise<void> {
     const { request } = job;
     const log = logger.child({
       requestId: request.requestId,

@@ -4,6 +4,7 @@ import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { createLogger } from "../../shared/logger.js";
 import { buildOpsServer } from "../../shared/ops/ops-server.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { startTracing } from "../../shared/telemetry/tracing.js";
 import { secureDefaults } from "../gateway/auth/secure-defaults.js";
 import { buildPlatform } from "./platform.js";
 
@@ -21,6 +22,8 @@ try {
   console.error(err.message);
   process.exit(2);
 }
+// Before any port is built: each decides once, when built, whether to trace.
+const tracing = startTracing({ service: "embedded" });
 const logger = createLogger(config, { service: "embedded" });
 const { refusal } = secureDefaults(config, "embedded");
 if (refusal !== undefined) {
@@ -46,4 +49,5 @@ logger.info(
 stopOnSignal(logger, async () => {
   await metricsServer.close();
   await platform.close();
+  await tracing.shutdown();
 });

@@ -5,6 +5,7 @@ import { AppError } from "../../shared/errors.js";
 import { type AlertDelivery, priceAlertDeliveries } from "../../shared/journal/alert-book.js";
 import { buy, prices, sell } from "../../shared/markets/lmsr.js";
 import type { MarketRecord, Store } from "../../shared/store/store.js";
+import { traced } from "../../shared/telemetry/spans.js";
 import { liquidityFrom, marketSpecs } from "./market-specs.js";
 import { creditsToCents, perShare, sharesToHundredths, toCredits, toPrice } from "./money.js";
 import { type ExchangeInput, type ExchangeMethod, parseInput } from "./schemas.js";
@@ -162,39 +163,42 @@ export function createExchange(options: ExchangeOptions): Exchange {
       };
     },
 
-    async trade(input) {
-      const request = parseInput("trade", input);
-      const hundredths = sharesToHundredths(request.shares);
-      const maxCostCents =
-        request.maxCost === undefined ? undefined : creditsToCents(request.maxCost, "maxCost");
-      const minProceedsCents =
-        request.minProceeds === undefined ? undefined : creditsToCents(request.minProceeds, "minProceeds");
-      await ensureUser(request.userId);
-      const record = await store.trade({
-        userId: request.userId,
-        marketId: request.marketId,
-        outcome: request.outcome,
-        side: request.side,
-        hundredths,
-        ...(maxCostCents === undefined ? {} : { maxCostCents }),
-        ...(minProceedsCents === undefined ? {} : { minProceedsCents }),
-        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
-      });
-      const result = tradeResult(record);
-      if (!record.replayed && options.publish !== undefined) {
-        publish({ kind: "fill", userId: record.userId, trade: result });
-        publish({ kind: "balance", userId: record.userId, balance: result.balance });
-        // The trade filled, so the market was open; the prices after it come with the record, and
-        // the alerts they reached were fired with the trade.
-        const outcomes = await outcomesOf(record.marketId);
-        if (outcomes) {
-          const prices = priceMap(outcomes, record.prices);
-          publish({ kind: "market", marketId: record.marketId, status: "open", prices, byTrade: true });
-          for (const d of priceAlertDeliveries(record.marketId, prices, record.firedAlerts ?? []))
-            publish({ kind: "alert", userId: d.userId, alert: d.data });
+    // A span of its own: in embedded mode no RPC server span stands for the exchange's part.
+    trade(input) {
+      return traced("trade", {}, async () => {
+        const request = parseInput("trade", input);
+        const hundredths = sharesToHundredths(request.shares);
+        const maxCostCents =
+          request.maxCost === undefined ? undefined : creditsToCents(request.maxCost, "maxCost");
+        const minProceedsCents =
+          request.minProceeds === undefined ? undefined : creditsToCents(request.minProceeds, "minProceeds");
+        await ensureUser(request.userId);
+        const record = await store.trade({
+          userId: request.userId,
+          marketId: request.marketId,
+          outcome: request.outcome,
+          side: request.side,
+          hundredths,
+          ...(maxCostCents === undefined ? {} : { maxCostCents }),
+          ...(minProceedsCents === undefined ? {} : { minProceedsCents }),
+          ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+        });
+        const result = tradeResult(record);
+        if (!record.replayed && options.publish !== undefined) {
+          publish({ kind: "fill", userId: record.userId, trade: result });
+          publish({ kind: "balance", userId: record.userId, balance: result.balance });
+          // The trade filled, so the market was open; the prices after it come with the record, and
+          // the alerts they reached were fired with the trade.
+          const outcomes = await outcomesOf(record.marketId);
+          if (outcomes) {
+            const prices = priceMap(outcomes, record.prices);
+            publish({ kind: "market", marketId: record.marketId, status: "open", prices, byTrade: true });
+            for (const d of priceAlertDeliveries(record.marketId, prices, record.firedAlerts ?? []))
+              publish({ kind: "alert", userId: d.userId, alert: d.data });
+          }
         }
-      }
-      return result;
+        return result;
+      });
     },
 
     async settle(input) {

@@ -9,6 +9,7 @@ import { createLogger } from "../../shared/logger.js";
 import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { startTracing } from "../../shared/telemetry/tracing.js";
 import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchange } from "./exchange.js";
 import { createExchangeMetrics, instrumentExchange } from "./exchange-metrics.js";
@@ -25,6 +26,8 @@ import { serveExchange } from "./rpc.js";
  * exits (crash-only). SIGTERM/SIGINT stop taking requests, finish those in flight, then close.
  */
 const config = loadConfig();
+// Before any port is built: each decides once, when built, whether to trace.
+const tracing = startTracing({ service: "exchange" });
 const logger = createLogger(config, { service: "exchange" });
 exitOnUnexpectedError(logger);
 const { store, nc, ops, metrics } = await startDependencies(config, logger, {
@@ -92,4 +95,5 @@ stopOnSignal(logger, async () => {
   await nc.drain();
   redis.disconnect();
   await store.close();
+  await tracing.shutdown();
 });

@@ -11,6 +11,7 @@ import { createMemorySemaphore } from "../../shared/limits/memory-semaphore.js";
 import type { RateLimiter } from "../../shared/limits/rate-limiter.js";
 import type { Semaphore } from "../../shared/limits/semaphore.js";
 import type { Logger } from "../../shared/logger.js";
+import { tracingOn } from "../../shared/telemetry/spans.js";
 import type { Exchange } from "../exchange/exchange.js";
 import authPlugin from "./auth/auth-plugin.js";
 import { devTokenRoutes } from "./auth/dev-token-routes.js";
@@ -20,6 +21,7 @@ import browserPolicyPlugin from "./http/browser-policy.js";
 import { eplTradeRoute } from "./http/epl-trade-route.js";
 import errorRepliesPlugin, { errorReplyOptions } from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
+import { httpTracing } from "./http/http-tracing.js";
 import { marketRoutes } from "./http/market-routes.js";
 import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
@@ -122,6 +124,8 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     ...errorReplyOptions,
   });
   app.setValidatorCompiler(typeboxValidator);
+  // First, so every route registered after it gets a request span (docs/architecture.md "Tracing").
+  if (tracingOn()) await app.register(httpTracing());
 
   await app.register(errorRepliesPlugin);
   await app.register(browserPolicyPlugin, { corsOrigins: config.corsOrigins });

@@ -16,6 +16,7 @@ import { buildOpsServer } from "../../shared/ops/ops-server.js";
 import { cachedProbe, type ReadinessCheck } from "../../shared/ops/readiness.js";
 import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { startTracing } from "../../shared/telemetry/tracing.js";
 import { logWaits, untilAvailable } from "../../shared/until-available.js";
 import { createExchangeClient, pingExchange } from "../exchange/rpc.js";
 import { buildApp } from "./app.js";
@@ -35,6 +36,8 @@ import { createGatewayMetrics } from "./metrics.js";
  * Redis down only degrades it (docs/architecture.md, "Failure and overload, by design").
  */
 const config = loadConfig();
+// Before any port is built: each decides once, when built, whether to trace.
+const tracing = startTracing({ service: "gateway" });
 const logger = createLogger(config);
 const { refusal } = secureDefaults(config, "distributed");
 if (refusal !== undefined) {
@@ -119,4 +122,5 @@ stopOnSignal(app.log, async () => {
   await nc.drain();
   redis.disconnect();
   await opsServer.close();
+  await tracing.shutdown();
 });

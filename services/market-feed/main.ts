@@ -10,6 +10,7 @@ import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
 import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { startTracing } from "../../shared/telemetry/tracing.js";
 import { createExchangeClient } from "../exchange/rpc.js";
 import { createMarketFeed } from "./market-feed.js";
 import { createNatsLeaderLease } from "./nats-leader-lease.js";
@@ -25,6 +26,8 @@ import { createNatsLeaderLease } from "./nats-leader-lease.js";
  * unexpected exception exits (crash-only).
  */
 const config = loadConfig();
+// Before any port is built: each decides once, when built, whether to trace.
+const tracing = startTracing({ service: "market-feed" });
 const logger = createLogger(config, { service: "market-feed" });
 exitOnUnexpectedError(logger);
 if (!config.feedEnabled) {
@@ -79,4 +82,5 @@ stopOnSignal(logger, async () => {
   await rpc.close();
   await nc.drain();
   await store.close();
+  await tracing.shutdown();
 });

@@ -1,3 +1,5 @@
+import type { TraceCarrier } from "../telemetry/spans.js";
+
 /**
  * The LIVE port: the league's live events (match events, market prices, per-user events) as one
  * ordered, replayable log. Adapters: `createNatsLiveStream` (the JetStream limits stream
@@ -28,6 +30,8 @@
  *   `recovered: false` when it cannot prove nothing was discarded (the NATS adapter's rule is in
  *   nats-live-history.ts); it never answers `recovered: true` with an event missing.
  * - Events are kept `liveMaxAgeMs` and at most `liveMaxMsgsPerTopic` per topic.
+ * - Tracing (docs/architecture.md "Tracing"): `publish` is a producer span and its context
+ *   reaches subscribers as `LiveEvent.trace`.
  */
 export type LiveTopic = `match.${string}` | `market.${string}` | `user.${string}`;
 
@@ -41,6 +45,11 @@ export interface LiveEvent {
   /** ISO-8601 time the event was published (the same on the live path and in history). */
   time: string;
   data: unknown;
+  /**
+   * The publisher's W3C trace context (`traceparent`), carried beside the data (NATS headers),
+   * never in it; present only when tracing is on and the publish was inside a span.
+   */
+  trace?: TraceCarrier;
 }
 
 export interface LivePosition {

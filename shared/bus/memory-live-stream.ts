@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { messaging } from "../telemetry/attributes.js";
+import { SpanKind, traced, traceHeaders } from "../telemetry/spans.js";
 import {
   channelHas,
   type LiveChannel,
@@ -58,29 +60,38 @@ export function createMemoryLiveStream(options: MemoryLiveStreamOptions = {}): L
     return [...topics].filter(([topic]) => channelHas(channel, topic)).map(([, log]) => log);
   }
 
+  /** Stores one event and hands it to the subscribers of its topic, synchronously. */
+  function store(topic: LiveTopic, data: unknown): LivePosition {
+    const now = Date.now();
+    expire(now);
+    seq += 1;
+    const event: LiveEvent = {
+      topic,
+      seq,
+      epoch,
+      time: new Date(now).toISOString(),
+      data: JSON.parse(JSON.stringify(data ?? null)),
+    };
+    const trace = traceHeaders();
+    if (trace !== undefined) event.trace = trace;
+    let log = topics.get(topic);
+    if (log === undefined) {
+      log = { events: [], discardedThrough: 0 };
+      topics.set(topic, log);
+    }
+    log.events.push(event);
+    if (log.events.length > maxMsgsPerTopic) log.discardedThrough = log.events.shift()!.seq;
+    byAge.push({ topic: log, event, storedAtMs: now });
+    for (const sub of subscribers) if (channelHas(sub.channel, topic)) sub.onEvent(event);
+    return { seq, epoch };
+  }
+
   return {
     async publish(topic, data) {
       if (closed) throw new Error("live stream is closed");
-      const now = Date.now();
-      expire(now);
-      seq += 1;
-      const event: LiveEvent = {
-        topic,
-        seq,
-        epoch,
-        time: new Date(now).toISOString(),
-        data: JSON.parse(JSON.stringify(data ?? null)),
-      };
-      let log = topics.get(topic);
-      if (log === undefined) {
-        log = { events: [], discardedThrough: 0 };
-        topics.set(topic, log);
-      }
-      log.events.push(event);
-      if (log.events.length > maxMsgsPerTopic) log.discardedThrough = log.events.shift()!.seq;
-      byAge.push({ topic: log, event, storedAtMs: now });
-      for (const sub of subscribers) if (channelHas(sub.channel, topic)) sub.onEvent(event);
-      return { seq, epoch };
+      return traced("publish live", { kind: SpanKind.PRODUCER, attributes: memoryMessaging(topic) }, () =>
+        store(topic, data),
+      );
     },
 
     subscribe(channel, onEvent) {
@@ -117,4 +128,8 @@ export function createMemoryLiveStream(options: MemoryLiveStreamOptions = {}): L
       subscribers.clear();
     },
   };
+}
+
+function memoryMessaging(topic: LiveTopic) {
+  return { ...messaging("send", `live.${topic}`), "messaging.system": "memory" };
 }

@@ -1,4 +1,6 @@
 import { AppError, toAppError } from "../errors.js";
+import { rpcCall } from "../telemetry/attributes.js";
+import { SpanKind, traced, traceHeaders } from "../telemetry/spans.js";
 import type { Rpc, RpcHandler, RpcReply } from "./rpc.js";
 import {
   createRequestGate,
@@ -9,6 +11,7 @@ import {
   type RpcLimits,
   timeoutHeader,
 } from "./rpc-shedding.js";
+import { serverSpan } from "./rpc-spans.js";
 
 /**
  * The request/reply port in one process. Payloads and replies go through JSON as on the wire, so
@@ -40,24 +43,9 @@ export function createMemoryRpc(options: { limits?: RpcLimits } = {}): Rpc {
     ) {
       const serving = pick(subject);
       if (serving === undefined) throw new AppError("unavailable", `no service answers ${subject}`);
-      const wirePayload: unknown = JSON.parse(JSON.stringify(payload ?? null));
-      const timeoutMs = options.timeoutMs ?? defaultRpcTimeoutMs;
-      const headers = { ...options.headers, [timeoutHeader]: String(timeoutMs) };
-      const reply = serving.handle(wirePayload, headers);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new AppError("unavailable", `${subject} did not answer in time`)),
-          timeoutMs,
-        );
-      });
-      try {
-        const wire = JSON.parse(await Promise.race([reply, timeout])) as RpcReply;
-        if (!wire.ok) throw AppError.from(wire.error);
-        return wire.data as Reply;
-      } finally {
-        clearTimeout(timer);
-      }
+      return traced(subject, { kind: SpanKind.CLIENT, attributes: rpcCall(subject) }, () =>
+        call<Reply>(serving, subject, payload, options),
+      );
     },
 
     serve(subject, queue, handler) {
@@ -68,7 +56,8 @@ export function createMemoryRpc(options: { limits?: RpcLimits } = {}): Rpc {
           return new Promise<string>((resolve) => {
             const handling = gate.admit(
               deadlineOf(headers, Date.now()),
-              async () => resolve(await answer(handler, payload, headers)),
+              async () =>
+                resolve(await serverSpan(subject, headers, () => answer(handler, payload, headers))),
               () => resolve(JSON.stringify({ ok: false, error: overloaded().toData() } satisfies RpcReply)),
             );
             inFlight.add(handling);
@@ -96,6 +85,33 @@ export function createMemoryRpc(options: { limits?: RpcLimits } = {}): Rpc {
       await Promise.all([...stops].map((stop) => stop()));
     },
   };
+}
+
+/** One request to `serving`, as a NATS request would travel: JSON both ways, headers beside. */
+async function call<Reply>(
+  serving: Serving,
+  subject: string,
+  payload: unknown,
+  options: { timeoutMs?: number; headers?: Record<string, string> },
+): Promise<Reply> {
+  const wirePayload: unknown = JSON.parse(JSON.stringify(payload ?? null));
+  const timeoutMs = options.timeoutMs ?? defaultRpcTimeoutMs;
+  const headers = { ...options.headers, ...traceHeaders(), [timeoutHeader]: String(timeoutMs) };
+  const reply = serving.handle(wirePayload, headers);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError("unavailable", `${subject} did not answer in time`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const wire = JSON.parse(await Promise.race([reply, timeout])) as RpcReply;
+    if (!wire.ok) throw AppError.from(wire.error);
+    return wire.data as Reply;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface Serving {

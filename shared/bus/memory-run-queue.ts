@@ -1,6 +1,8 @@
 import { AppError } from "../errors.js";
 import { type AgentChunk, type AgentEvent, isTerminal } from "../protocol/agent-frames.js";
 import { agentNames } from "../protocol/agents.js";
+import { messaging } from "../telemetry/attributes.js";
+import { contextFrom, SpanKind, type TraceCarrier, traced, traceHeaders } from "../telemetry/spans.js";
 import { admit, queuedAhead } from "./admission.js";
 import { type ChunkFeed, createChunkFeed } from "./chunk-feed.js";
 import type {
@@ -143,8 +145,12 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Me
     consumer.active += 1;
     consumer.controllers.add(controller);
     arm();
-    Promise.resolve()
-      .then(() => consumer.handler(job))
+    // As over JetStream: each delivery is a consumer span, child of the submit's producer span.
+    traced(
+      "process agent.run",
+      { kind: SpanKind.CONSUMER, attributes: memoryMessaging("process"), parent: contextFrom(entry.trace) },
+      () => Promise.resolve().then(() => consumer.handler(job)),
+    )
       .catch(() => settle("retry"))
       .finally(() => {
         consumer.active -= 1;
@@ -211,7 +217,13 @@ export function createMemoryRunQueue(options: Partial<RunQueueOptions> = {}): Me
       const ahead = queuedAhead(request.tier, { pro: waiting.pro.length, free: waiting.free.length });
       unsettled[request.tier] += 1;
       // A copy, as over a real bus: the worker never shares the gateway's object.
-      enqueue({ request: structuredClone(request), attempt: 0 }, false);
+      traced("publish agent.run", { kind: SpanKind.PRODUCER, attributes: memoryMessaging("send") }, () => {
+        const trace = traceHeaders();
+        enqueue(
+          { request: structuredClone(request), attempt: 0, ...(trace === undefined ? {} : { trace }) },
+          false,
+        );
+      });
       return { requestId: request.requestId, duplicate: false, queuedAhead: ahead };
     },
 
@@ -283,6 +295,12 @@ interface Entry {
   request: AgentRunRequest;
   /** Deliveries so far. */
   attempt: number;
+  /** The submit's trace context, kept beside the request as NATS keeps it in headers. */
+  trace?: TraceCarrier;
+}
+
+function memoryMessaging(operation: "send" | "process") {
+  return { ...messaging(operation, "agent.run"), "messaging.system": "memory" };
 }
 
 interface Output {

@@ -78,13 +78,21 @@ export function toLiveEvent(
   stored: { subject: string; seq: number; headers: MsgHdrs | undefined; data: Uint8Array },
   epoch: string,
 ): LiveEvent {
-  return {
+  const event: LiveEvent = {
     topic: topicOf(base, stored.subject),
     seq: stored.seq,
     epoch,
     time: stored.headers?.get(timeHeader) ?? "",
     data: JSON.parse(new TextDecoder().decode(stored.data)),
   };
+  // Stored, and republished, with the publish's headers (docs/architecture.md "Tracing").
+  const traceparent = stored.headers?.get("traceparent");
+  if (traceparent) {
+    event.trace = { traceparent };
+    const tracestate = stored.headers?.get("tracestate");
+    if (tracestate) event.trace.tracestate = tracestate;
+  }
+  return event;
 }
 
 export interface LiveLogOptions {

@@ -1,6 +1,8 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
+import { messaging } from "../telemetry/attributes.js";
+import { SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import type { LiveStream, LiveTopic } from "./live-stream.js";
 import { type Follower, followKind, followTopic } from "./nats-live-follow.js";
 import { readHistory } from "./nats-live-history.js";
@@ -15,6 +17,7 @@ import {
   topicSubject,
 } from "./nats-live-log.js";
 import { createNatsReplies } from "./nats-replies.js";
+import { withTraceHeaders } from "./nats-trace.js";
 
 export interface NatsLiveStreamOptions {
   streamPrefix: string;
@@ -86,14 +89,21 @@ export async function createNatsLiveStream(
 
   return {
     async publish(topic, data) {
-      const h = headers();
-      h.set(timeHeader, new Date().toISOString());
-      const ack = await unavailableOnError(
-        replies.publishStored(topicSubject(names.stored, topic), JSON.stringify(data ?? null), {
-          headers: h,
-        }),
+      const subject = topicSubject(names.stored, topic);
+      const store = async () => {
+        const h = headers();
+        h.set(timeHeader, new Date().toISOString());
+        const ack = await unavailableOnError(
+          replies.publishStored(subject, JSON.stringify(data ?? null), { headers: withTraceHeaders(h)! }),
+        );
+        return { seq: ack.seq, epoch };
+      };
+      if (!tracingOn()) return store();
+      return traced(
+        "publish live",
+        { kind: SpanKind.PRODUCER, attributes: messaging("send", subject) },
+        store,
       );
-      return { seq: ack.seq, epoch };
     },
 
     subscribe(channel, onEvent) {

@@ -1,6 +1,9 @@
 import { type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { AppError, toAppError } from "../errors.js";
+import { rpcCall } from "../telemetry/attributes.js";
+import { SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import { createNatsReplies } from "./nats-replies.js";
+import { withTraceHeaders } from "./nats-trace.js";
 import type { Rpc, RpcHandler, RpcReply } from "./rpc.js";
 import {
   createRequestGate,
@@ -11,6 +14,7 @@ import {
   type RpcLimits,
   timeoutHeader,
 } from "./rpc-shedding.js";
+import { serverSpan } from "./rpc-spans.js";
 
 /**
  * The request/reply port on core NATS: `request` is a NATS request on `${subjectPrefix}${subject}`,
@@ -41,19 +45,25 @@ export function createNatsRpc(
       const hdrs = natsHeaders();
       for (const [key, value] of Object.entries(requestOptions.headers ?? {})) hdrs.set(key, value);
       hdrs.set(timeoutHeader, String(timeoutMs));
-      let msg: Msg;
-      try {
-        msg = await replies.request(fullSubject, JSON.stringify(payload ?? null), {
-          timeoutMs,
-          headers: hdrs,
-        });
-      } catch (err) {
-        // No responders, a timeout or a lost connection: the caller may retry all of them alike.
-        throw new AppError("unavailable", `no answer from ${subject}`, { cause: err });
-      }
-      const reply = msg.json<RpcReply>();
-      if (!reply.ok) throw AppError.from(reply.error);
-      return reply.data as Reply;
+      const call = async () => {
+        let msg: Msg;
+        try {
+          msg = await replies.request(fullSubject, JSON.stringify(payload ?? null), {
+            timeoutMs,
+            headers: withTraceHeaders(hdrs)!,
+          });
+        } catch (err) {
+          // No responders, a timeout or a lost connection: the caller may retry all of them alike.
+          throw new AppError("unavailable", `no answer from ${subject}`, { cause: err });
+        }
+        const reply = msg.json<RpcReply>();
+        if (!reply.ok) throw AppError.from(reply.error);
+        return reply.data as Reply;
+      };
+      // A client span; the server's span is its child through the `traceparent` header.
+      return tracingOn()
+        ? traced(subject, { kind: SpanKind.CLIENT, attributes: rpcCall(subject) }, call)
+        : call();
     },
 
     serve(subject, queue, handler) {
@@ -66,7 +76,7 @@ export function createNatsRpc(
           for (const key of msg.headers?.keys() ?? []) headers[key] = msg.headers!.get(key);
           const handling = gate.admit(
             deadlineOf(headers, Date.now()),
-            () => respond(handler, msg, headers),
+            () => serverSpan(subject, headers, () => respond(handler, msg, headers)),
             () => msg.respond(JSON.stringify({ ok: false, error: overloaded().toData() } satisfies RpcReply)),
           );
           inFlight.add(handling);

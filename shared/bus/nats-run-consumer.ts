@@ -3,6 +3,8 @@ import { type Msg, type NatsConnection, nanos, type Subscription } from "@nats-i
 import { AppError } from "../errors.js";
 import { isTerminal } from "../protocol/agent-frames.js";
 import { agentNames } from "../protocol/agents.js";
+import { messaging } from "../telemetry/attributes.js";
+import { contextFrom, SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import type { createRunOutput } from "./nats-run-output.js";
 import { type ConsumerPuller, createConsumerPuller } from "./nats-run-pull.js";
 import { type RunNames, tiers } from "./nats-run-streams.js";
@@ -301,7 +303,19 @@ export function startRunConsumer(
       return handler(job(last?.seq ?? 0));
     }
 
-    execute()
+    // The delivery's consumer span, child of the gateway's publish (its `traceparent` header).
+    (tracingOn()
+      ? traced(
+          "process agent.run",
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: messaging("process", msg.subject),
+            parent: contextFrom(msg.headers),
+          },
+          execute,
+        )
+      : execute()
+    )
       .catch(() => {
         if (settled) return;
         settled = true;

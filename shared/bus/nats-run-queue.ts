@@ -3,6 +3,8 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors.js";
+import { messaging } from "../telemetry/attributes.js";
+import { SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import { admit, queuedAhead } from "./admission.js";
 import { openKvBucket } from "./nats-kv.js";
 import { createNatsReplies, type PubAck, StreamPublishError } from "./nats-replies.js";
@@ -10,6 +12,7 @@ import { startRunConsumer } from "./nats-run-consumer.js";
 import { createRunDepth } from "./nats-run-depth.js";
 import { createRunOutput } from "./nats-run-output.js";
 import { ensureRunStreams, runNames } from "./nats-run-streams.js";
+import { withTraceHeaders } from "./nats-trace.js";
 import type { AgentRunRequest, RunConsumer, RunQueue, RunQueueOptions } from "./run-queue.js";
 
 /** The server's answer to a publish into a full `discard: new` stream. */
@@ -77,11 +80,21 @@ export async function createNatsRunQueue(
       try {
         // The client id as msgID: the stream stores one run per client id within its duplicate
         // window, whichever gateway sends it, and answers a repeat with the first one's sequence.
-        ack = await replies.publishStored(
-          names.reqSubject(request.agent, request.tier),
-          JSON.stringify(request),
-          { msgID: key },
-        );
+        const subject = names.reqSubject(request.agent, request.tier);
+        const publish = () => {
+          const traceHeaders = withTraceHeaders();
+          return replies.publishStored(subject, JSON.stringify(request), {
+            msgID: key,
+            ...(traceHeaders === undefined ? {} : { headers: traceHeaders }),
+          });
+        };
+        ack = await (tracingOn()
+          ? traced(
+              "publish agent.run",
+              { kind: SpanKind.PRODUCER, attributes: messaging("send", subject) },
+              publish,
+            )
+          : publish());
       } catch (err) {
         reservation.release();
         if (err instanceof StreamPublishError && err.errCode === streamFullCode) {

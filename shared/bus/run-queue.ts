@@ -46,6 +46,9 @@ import type { AgentName } from "../protocol/agents.js";
  *   (`agent.done` / `agent.error`).
  * - A run that used up `maxDeliver` attempts without being acked gets a terminal
  *   `agent.error` (`unavailable`, retryable) published by the adapter, so watchers always end.
+ * - Tracing (docs/architecture.md "Tracing"): `submit` is a producer span that carries its context
+ *   to the worker out of band (NATS message headers, never the payload); the handler of each
+ *   delivery runs inside a consumer span, child of that publish.
  * - `cancel` reaches the worker running the run (or the one that later picks it up, within the
  *   dedupe window): its `RunJob.signal` aborts.
  */
@@ -62,8 +65,6 @@ export interface AgentRunRequest {
   context?: { matchId?: string; marketId?: string };
   /** ms since epoch when the gateway accepted the run. */
   submittedAt: number;
-  /** W3C trace context of the gateway span, carried to the worker. */
-  traceparent?: string;
 }
 
 export interface SubmitResult {

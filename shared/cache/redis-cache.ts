@@ -1,5 +1,7 @@
 import type { Redis } from "ioredis";
 import { redisScript, redisUnavailable } from "../limits/redis-script.js";
+import { redisCommand } from "../telemetry/attributes.js";
+import { SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import type { Cache } from "./cache.js";
 
 /**
@@ -44,9 +46,9 @@ export function createRedisCache(redis: Redis, options: { prefix: string; usable
   /** Loads in flight in this process per key; a delete from here forgets them. */
   const loads = new Map<string, Promise<unknown>>();
 
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+  const guard = async <T>(command: string, work: () => Promise<T>): Promise<T> => {
     try {
-      return await work();
+      return await (tracingOn() ? redisSpan(command, work) : work());
     } catch (err) {
       throw redisUnavailable(err);
     }
@@ -55,12 +57,12 @@ export function createRedisCache(redis: Redis, options: { prefix: string; usable
   const cache: Cache = {
     async get<T>(key: string) {
       if (away()) return undefined;
-      const json = await guard(() => redis.get(valueKey(key)));
+      const json = await guard("GET", () => redis.get(valueKey(key)));
       return json === null ? undefined : (JSON.parse(json) as T);
     },
     async set(key, value, ttlMs) {
       if (away()) return;
-      await guard(() => redis.set(valueKey(key), JSON.stringify(value), "PX", ttlMs));
+      await guard("SET", () => redis.set(valueKey(key), JSON.stringify(value), "PX", ttlMs));
     },
     async delete(...keys) {
       if (keys.length === 0) return;
@@ -76,7 +78,8 @@ export function createRedisCache(redis: Redis, options: { prefix: string; usable
       if (away()) return load();
       let cached: [string | null, string | null];
       try {
-        cached = (await redis.mget(valueKey(key), generationKey(key))) as [string | null, string | null];
+        const read = () => redis.mget(valueKey(key), generationKey(key));
+        cached = (await (tracingOn() ? redisSpan("MGET", read) : read())) as [string | null, string | null];
       } catch {
         return load();
       }
@@ -126,4 +129,9 @@ export async function dropEveryEntry(
     }
   } while (cursor !== "0");
   return dropped;
+}
+
+/** A CLIENT span for one Redis command (docs/architecture.md "Tracing"). */
+function redisSpan<T>(command: string, work: () => Promise<T>): Promise<T> {
+  return traced(command, { kind: SpanKind.CLIENT, attributes: redisCommand(command) }, work);
 }

@@ -6,11 +6,13 @@ import { repriceInTransaction } from "./reprice-transaction.js";
 import { settleInTransaction } from "./settle-transaction.js";
 import { asStoreError, inTransaction, isUniqueViolation, migrate, type SqlDatabase } from "./sql.js";
 import { buildSqlAgentRecords } from "./sql-agent-records.js";
+import { traceSql } from "./sql-tracing.js";
 import type { BooksReport, DepositRecord, MarketRecord, Store, TradeRecord } from "./store.js";
 import { createTradePlacement } from "./trade-placement.js";
 
 /** The Store on any SqlDatabase: both adapters are this, with a different driver underneath. */
-export function buildSqlStore(db: SqlDatabase): Store {
+export function buildSqlStore(driver: SqlDatabase): Store {
+  const db = traceSql(driver);
   async function read<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();

@@ -1,3 +1,12 @@
+import {
+  activeContext,
+  type Context,
+  inContext,
+  linkTo,
+  SpanKind,
+  traced,
+  tracingOn,
+} from "../telemetry/spans.js";
 import { escrowAccount, userAccount } from "./ledger.js";
 import type { PipelinedStatement, SqlDatabase, SqlRunner } from "./sql.js";
 import type { TradeRequest } from "./store.js";
@@ -8,6 +17,8 @@ type WriteTrade = (request: TradeRequest, at: MarketVersion) => ReturnType<typeo
 interface Queued extends PipelinedStatement {
   request: TradeRequest;
   settle(rows: Promise<unknown[]>): void;
+  /** The trade's trace context (tracing on): its statement runs in a later turn. */
+  trace: Context | undefined;
 }
 
 /**
@@ -33,7 +44,7 @@ export function createTradeBatches(
 
   /** Runs one write on its own; resolves once it is answered, whatever the answer. */
   const alone = async (q: Queued): Promise<void> => {
-    const rows = db.query(q.text, q.params);
+    const rows = inContext(q.trace, () => db.query(q.text, q.params));
     q.settle(rows);
     await rows.catch(() => {});
   };
@@ -44,11 +55,27 @@ export function createTradeBatches(
     const accounts = [
       ...new Set(batch.flatMap((q) => [userAccount(q.request.userId), escrowAccount(q.request.marketId)])),
     ].sort();
-    const result = await pipelined([
-      { text: lockMarkets, params: [markets] },
-      { text: lockAccounts, params: [accounts] },
-      ...batch,
-    ]);
+    // One transaction commits trades of several traces. Its span is a child of the trade that
+    // opened the batch and links to every other trade's span: each trade's trace reaches the
+    // commit it waited for, and the batch is one span, not one copy per trade.
+    const commit = () =>
+      pipelined([
+        { text: lockMarkets, params: [markets] },
+        { text: lockAccounts, params: [accounts] },
+        ...batch,
+      ]);
+    const result = await (tracingOn()
+      ? traced(
+          "postgresql trade batch",
+          {
+            kind: SpanKind.CLIENT,
+            parent: batch[0]!.trace,
+            links: batch.slice(1).flatMap((q) => linkTo(q.trace)),
+            attributes: { "db.system.name": "postgresql", "db.operation.batch.size": batch.length + 2 },
+          },
+          commit,
+        )
+      : commit());
     if (result.outcome === "committed") {
       for (const [i, q] of batch.entries()) q.settle(Promise.resolve(result.rows[i + 2]!));
     } else if (result.outcome === "rolled back") {
@@ -79,6 +106,7 @@ export function createTradeBatches(
             params,
             request,
             settle: (rows) => rows.then((r) => resolve(r as Row[]), reject),
+            trace: activeContext(),
           });
           queueMicrotask(next);
         }),

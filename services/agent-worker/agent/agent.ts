@@ -2,6 +2,7 @@ import { configSchema } from "../../../shared/config.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import type { AgentEvent, StopReason, Usage } from "../../../shared/protocol/agent-frames.js";
 import type { AgentName } from "../../../shared/protocol/agents.js";
+import { fail, startSpan, traced } from "../../../shared/telemetry/spans.js";
 import type {
   ContentBlock,
   ModelMessage,
@@ -86,6 +87,10 @@ export function createAgent(spec: AgentSpec): Agent {
       const turn: ContentBlock[] = [];
       let text = "";
       let stopReason: ModelStopReason = "end_turn";
+      // A span per model call, whichever provider answers (docs/architecture.md "Tracing").
+      const modelSpan = startSpan("model.call", {
+        attributes: { "gen_ai.request.model": spec.model ?? defaultModel, "agent.step": step },
+      });
       try {
         const events = provider.stream(
           {
@@ -112,7 +117,10 @@ export function createAgent(spec: AgentSpec): Agent {
             usage.outputTokens += event.usage.outputTokens;
           }
         }
+        modelSpan?.setAttribute("gen_ai.response.finish_reasons", [stopReason]);
       } catch (err) {
+        fail(modelSpan, err);
+        modelSpan?.end();
         if (signal.aborted) {
           yield done("cancelled");
           return;
@@ -120,6 +128,9 @@ export function createAgent(spec: AgentSpec): Agent {
         const error = toAppError(err);
         yield { type: "agent.error", code: error.code, message: error.message, retryable: error.retryable };
         return;
+      } finally {
+        // Also when the run stops reading mid-stream (the generator is returned at a yield).
+        if (modelSpan?.isRecording()) modelSpan.end();
       }
       if (text) turn.push({ type: "text", text });
 
@@ -160,7 +171,7 @@ export function createAgent(spec: AgentSpec): Agent {
               wake?.();
             },
           };
-          const calling = tool.call(call.input, ctx).finally(() => {
+          const calling = traced(`tool ${call.name}`, {}, () => tool.call(call.input, ctx)).finally(() => {
             settled = true;
             wake?.();
           });

@@ -7,6 +7,8 @@ import type {
 } from "../../../shared/bus/live-stream.js";
 import type { Dataset, Season } from "../../../shared/epl/dataset.js";
 import { type MarketKind, marketId, marketKinds } from "../../../shared/epl/markets.js";
+import { messaging } from "../../../shared/telemetry/attributes.js";
+import { contextFrom, SpanKind, traced, tracingOn } from "../../../shared/telemetry/spans.js";
 import { type ChannelRoute, eventText, fanoutTargets } from "./channels.js";
 import type { LiveMetrics } from "./live-metrics.js";
 import { createMatchBoard, type MatchBoard } from "./match-board.js";
@@ -85,7 +87,30 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   let starting: Promise<void> | undefined;
   let closed = false;
 
+  /**
+   * One span per event however many sockets it reaches (docs/architecture.md "Tracing"), child of
+   * the publish whose context the event carries; an event that carries none (its publisher does
+   * not trace) starts a trace here, sampled by this gateway.
+   */
   function onEvent(event: LiveEvent) {
+    if (!tracingOn()) {
+      fanOut(event);
+      return;
+    }
+    traced(
+      "live fan-out",
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: messaging("process", event.topic),
+        parent: contextFrom(event.trace),
+      },
+      (span) => span?.setAttribute("live.sockets", fanOut(event)),
+    );
+  }
+
+  /** Delivers `event` to every listener of every channel it belongs to; returns their number. */
+  function fanOut(event: LiveEvent): number {
+    let delivered = 0;
     const kind = event.topic.slice(0, event.topic.indexOf("."));
     metrics.events.inc({ kind });
     if (kind === "match") {
@@ -106,8 +131,10 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       const key = kind === "market" ? conflationKey(target.channel, event.topic) : undefined;
       for (const listener of listeners) listener.deliver(event, frame, key);
       metrics.framesDelivered.inc(listeners.size);
+      delivered += listeners.size;
     }
     metrics.fanoutLatency.observe(Math.max(0, Date.now() - Date.parse(event.time)) / 1000);
+    return delivered;
   }
 
   async function start() {

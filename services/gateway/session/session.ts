@@ -9,6 +9,7 @@ import {
   parseClientFrame,
 } from "../../../shared/protocol/client-frames.js";
 import type { ErrorFrame, ServerFrame } from "../../../shared/protocol/server-frames.js";
+import { ROOT_CONTEXT, SpanKind, traced, tracingOn } from "../../../shared/telemetry/spans.js";
 import { type Claims, expiresAt, type TokenVerifier } from "../auth/claims.js";
 import { type ChannelDeps, type ChannelHandlers, createChannelHandlers } from "../live/channel-handlers.js";
 import type { GatewayMetrics } from "../metrics.js";
@@ -263,7 +264,15 @@ export class Session implements SessionContext {
       this.sendError(frame.id, error);
     };
     try {
-      const result = handler(this, frame);
+      // Each frame starts its own trace (docs/architecture.md "Tracing"): what it causes, on this
+      // process or over NATS, is the span's child; with tracing off this is `handler(this, frame)`.
+      const result = tracingOn()
+        ? traced(
+            `ws ${frame.type}`,
+            { kind: SpanKind.SERVER, parent: ROOT_CONTEXT, attributes: { "ws.frame.type": frame.type } },
+            () => handler(this, frame),
+          )
+        : handler(this, frame);
       if (result !== undefined) result.catch(fail);
     } catch (err) {
       fail(err);

@@ -1,0 +1,47 @@
+import { sqlStatement } from "../telemetry/attributes.js";
+import { activeContext, inContext, SpanKind, traced, tracingOn } from "../telemetry/spans.js";
+import type { SqlDatabase, SqlRunner } from "./sql.js";
+
+/**
+ * `db` with a CLIENT span per statement, script and transaction (docs/architecture.md "Tracing"):
+ * neither postgres.js nor PGlite has an OpenTelemetry instrumentation, so the store's one query
+ * path is wrapped here. Statement text is recorded, parameters never. `db` itself when tracing is
+ * off. `pipelined` passes through: its one caller (trade-batches.ts) makes the batch's span, which
+ * only it can link to every trade of the batch.
+ */
+export function traceSql(db: SqlDatabase): SqlDatabase {
+  if (!tracingOn()) return db;
+  const wrapped: SqlDatabase = {
+    ...tracedRunner(db),
+    transaction: <T>(work: (tx: SqlRunner) => Promise<T>) =>
+      traced(
+        "postgresql transaction",
+        { kind: SpanKind.CLIENT, attributes: { "db.system.name": "postgresql" } },
+        () => {
+          // The driver may call `work` from its socket's callback: its statements still belong here.
+          const ctx = activeContext();
+          return db.transaction((tx) => inContext(ctx, () => work(tracedRunner(tx))));
+        },
+      ),
+    close: () => db.close(),
+  };
+  if (db.pipelined !== undefined) wrapped.pipelined = db.pipelined.bind(db);
+  return wrapped;
+}
+
+function tracedRunner(runner: SqlRunner): SqlRunner {
+  return {
+    query: <Row>(text: string, params?: readonly unknown[]) => {
+      const attributes = sqlStatement("postgresql", text);
+      return traced(String(attributes["db.operation.name"]), { kind: SpanKind.CLIENT, attributes }, () =>
+        runner.query<Row>(text, params),
+      );
+    },
+    exec: (script: string) =>
+      traced(
+        "postgresql script",
+        { kind: SpanKind.CLIENT, attributes: { "db.system.name": "postgresql" } },
+        () => runner.exec(script),
+      ),
+  };
+}
