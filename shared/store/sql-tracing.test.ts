@@ -60,6 +60,16 @@ test("each statement is a client span under the span that ran it, with its text 
   }
 });
 
+test("a statement outside any span starts no trace of its own (start-up, migrations, timers)", async () => {
+  exporter.reset();
+  await store.balance("nobody-yet");
+  await store.migrate();
+  assert.deepEqual(
+    exporter.getFinishedSpans().map((s) => s.name),
+    [],
+  );
+});
+
 test("trades committed together are one batch span: the first trade's child, linked to the others", async () => {
   const users = ["trace-u0", "trace-u1", "trace-u2"];
   for (const u of users) await store.ensureUser(u, 100_000);

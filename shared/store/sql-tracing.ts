@@ -1,5 +1,5 @@
 import { sqlStatement } from "../telemetry/attributes.js";
-import { activeContext, inContext, SpanKind, traced, tracingOn } from "../telemetry/spans.js";
+import { activeContext, inContext, insideSpan, SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import type { SqlDatabase, SqlRunner } from "./sql.js";
 
 /**
@@ -7,22 +7,26 @@ import type { SqlDatabase, SqlRunner } from "./sql.js";
  * neither postgres.js nor PGlite has an OpenTelemetry instrumentation, so the store's one query
  * path is wrapped here. Statement text is recorded, parameters never. `db` itself when tracing is
  * off. `pipelined` passes through: its one caller (trade-batches.ts) makes the batch's span, which
- * only it can link to every trade of the batch.
+ * only it can link to every trade of the batch. A statement outside any span (start-up's market
+ * opening, migrations, timers) starts no trace of its own: thousands of one-span root traces at
+ * every exchange start would bury the users' traces and belong to no user action.
  */
 export function traceSql(db: SqlDatabase): SqlDatabase {
   if (!tracingOn()) return db;
   const wrapped: SqlDatabase = {
     ...tracedRunner(db),
     transaction: <T>(work: (tx: SqlRunner) => Promise<T>) =>
-      traced(
-        "postgresql transaction",
-        { kind: SpanKind.CLIENT, attributes: { "db.system.name": "postgresql" } },
-        () => {
-          // The driver may call `work` from its socket's callback: its statements still belong here.
-          const ctx = activeContext();
-          return db.transaction((tx) => inContext(ctx, () => work(tracedRunner(tx))));
-        },
-      ),
+      !insideSpan()
+        ? db.transaction(work)
+        : traced(
+            "postgresql transaction",
+            { kind: SpanKind.CLIENT, attributes: { "db.system.name": "postgresql" } },
+            () => {
+              // The driver may call `work` from its socket's callback: its statements still belong here.
+              const ctx = activeContext();
+              return db.transaction((tx) => inContext(ctx, () => work(tracedRunner(tx))));
+            },
+          ),
     close: () => db.close(),
   };
   if (db.pipelined !== undefined) wrapped.pipelined = db.pipelined.bind(db);
@@ -32,16 +36,19 @@ export function traceSql(db: SqlDatabase): SqlDatabase {
 function tracedRunner(runner: SqlRunner): SqlRunner {
   return {
     query: <Row>(text: string, params?: readonly unknown[]) => {
+      if (!insideSpan()) return runner.query<Row>(text, params);
       const attributes = sqlStatement("postgresql", text);
       return traced(String(attributes["db.operation.name"]), { kind: SpanKind.CLIENT, attributes }, () =>
         runner.query<Row>(text, params),
       );
     },
     exec: (script: string) =>
-      traced(
-        "postgresql script",
-        { kind: SpanKind.CLIENT, attributes: { "db.system.name": "postgresql" } },
-        () => runner.exec(script),
-      ),
+      !insideSpan()
+        ? runner.exec(script)
+        : traced(
+            "postgresql script",
+            { kind: SpanKind.CLIENT, attributes: { "db.system.name": "postgresql" } },
+            () => runner.exec(script),
+          ),
   };
 }

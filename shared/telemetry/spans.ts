@@ -95,6 +95,11 @@ export function activeContext(): Context | undefined {
   return tracer === undefined ? undefined : context.active();
 }
 
+/** True when tracing is on and a span is active: work done now belongs to a traced action. */
+export function insideSpan(): boolean {
+  return tracer !== undefined && trace.getSpan(context.active()) !== undefined;
+}
+
 /** Runs `work` in `ctx` (from `activeContext`); `work()` when there is none. */
 export function inContext<T>(ctx: Context | undefined, work: () => T): T {
   return ctx === undefined ? work() : context.with(ctx, work);
