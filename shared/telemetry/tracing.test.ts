@@ -134,4 +134,32 @@ describe("tracing off, then on, then off again", { concurrency: false }, () => {
     assert.equal(trace.getTracer("probe").startSpan("probe").isRecording(), false, "unregistered again");
     assert.deepEqual(propagation.fields(), []);
   });
+
+  test("an unsampled action makes no spans at any hop, and its context still tells the next process", async () => {
+    const exporter = new InMemorySpanExporter();
+    // The SDK reads its sampler from the process's environment when the provider is made.
+    process.env.OTEL_TRACES_SAMPLER = "parentbased_traceidratio";
+    process.env.OTEL_TRACES_SAMPLER_ARG = "0";
+    const tracing = startTracing({ service: "embedded", env: {}, exporter });
+    delete process.env.OTEL_TRACES_SAMPLER;
+    delete process.env.OTEL_TRACES_SAMPLER_ARG;
+    try {
+      const seen = await crossPorts();
+      assert.deepEqual(
+        exporter.getFinishedSpans().map((s) => s.name),
+        [],
+        "nothing recorded",
+      );
+      let inner: unknown = "not run";
+      await traced("outer", {}, () => traced("inner", {}, (span) => (inner = span)));
+      assert.equal(inner, undefined, "no span object below an unsampled one");
+      assert.match(
+        seen.rpcHeaders.traceparent ?? "",
+        /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/,
+        "flag 00 travels on",
+      );
+    } finally {
+      await tracing.shutdown();
+    }
+  });
 });
