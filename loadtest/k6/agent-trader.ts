@@ -17,6 +17,7 @@ import {
   frames,
   parseServerFrame,
   pause,
+  rampingUsers,
   send,
   slo,
   socketParams,
@@ -43,16 +44,7 @@ const agentResumed = new Rate("agent_resumed");
 
 export const options: Options = {
   scenarios: {
-    agent_trader: {
-      executor: "ramping-vus",
-      startVUs: 0,
-      stages: [
-        { duration: __ENV.RAMP || "30s", target: vus },
-        { duration: __ENV.HOLD || "2m", target: vus },
-        { duration: "10s", target: 0 },
-      ],
-      gracefulRampDown: "60s",
-    },
+    agent_trader: rampingUsers(vus, "60s"),
   },
   thresholds: {
     agent_first_delta: [`p(99)<=${slo.firstDeltaP99Ms}`],

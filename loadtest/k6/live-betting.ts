@@ -24,6 +24,7 @@ import {
   type MarketSummary,
   openMarkets,
   parseServerFrame,
+  rampingUsers,
   send,
   slo,
   socketParams,
@@ -55,16 +56,7 @@ const liveErrors = new Rate("live_errors");
 
 export const options: Options = {
   scenarios: {
-    live_betting: {
-      executor: "ramping-vus",
-      startVUs: 0,
-      stages: [
-        { duration: __ENV.RAMP || "30s", target: vus },
-        { duration: __ENV.HOLD || "2m", target: vus },
-        { duration: "10s", target: 0 },
-      ],
-      gracefulRampDown: "30s",
-    },
+    live_betting: rampingUsers(vus, "30s"),
   },
   thresholds: {
     trade_duration: [`p(99)<=${slo.tradeP99Ms}`],

@@ -36,6 +36,23 @@ export function envInt(name: string, fallback: number): number {
   return Math.floor(value);
 }
 
+/**
+ * The socket scripts' load shape: ramp to `vus` over RAMP (default 30 s), hold for HOLD (default
+ * 2 m), ramp down over 10 s, letting each iteration finish within `gracefulRampDown`.
+ */
+export function rampingUsers(vus: number, gracefulRampDown: string) {
+  return {
+    executor: "ramping-vus" as const,
+    startVUs: 0,
+    stages: [
+      { duration: __ENV.RAMP || "30s", target: vus },
+      { duration: __ENV.HOLD || "2m", target: vus },
+      { duration: "10s", target: 0 },
+    ],
+    gracefulRampDown,
+  };
+}
+
 /** Resolves after `ms`; unlike k6's `sleep`, it lets the VU's sockets and timers run meanwhile. */
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => {
