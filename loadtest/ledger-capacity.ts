@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { createPostgresStore } from "../shared/store/postgres-store.js";
+import type { Store } from "../shared/store/store.js";
+import { createTempDatabase } from "../shared/store/temp-database.js";
+import { runReadCosts } from "./ledger-capacity/read-costs.js";
+import { type RateResult, runRate } from "./ledger-capacity/trade-rates.js";
+import { cpuMs } from "./lib/proc-cpu.js";
+import { formatMs, formatTable, writeResults } from "./lib/report.js";
+
+/**
+ * One PostgreSQL primary's capacity for the ledger's write path (issue 13, "The database at a
+ * million users"): the store's trade placement (trade-placement.ts, group commit in
+ * trade-batches.ts, postgres-store.ts) driven directly — no NATS, no exchange process — at rising
+ * open-loop rates on a temporary database of the local PostgreSQL, each rate beside a baseline of
+ * one-row update transactions at the same rate in the same run. Then the cost of each store read
+ * the platform serves (wallet, positions, trade history, market lists, price history) on the
+ * tables the trades filled. CPU is counted for the PostgreSQL backends of the database and for
+ * this process, per trade and per read, which is what scales to a bigger machine.
+ * Prints the tables and writes loadtest/results/ledger-capacity-<timestamp>.json.
+ *
+ *   flock /tmp/bench.lock npx tsx loadtest/ledger-capacity.ts [--rates 500,1000,1500,2000,3000]
+ *     [--duration 5] [--markets 100] [--users 5000] [--pool 10] [--read-duration 3]
+ *     [--read-concurrency 8] [--slo-ms 100]
+ */
+const { values: flags } = parseArgs({
+  options: {
+    rates: { type: "string", default: "500,1000,1500,2000,2500,3000" },
+    duration: { type: "string", default: "5" },
+    markets: { type: "string", default: "100" },
+    users: { type: "string", default: "5000" },
+    pool: { type: "string", default: "10" },
+    "read-duration": { type: "string", default: "3" },
+    "read-concurrency": { type: "string", default: "8" },
+    "slo-ms": { type: "string", default: "100" },
+  },
+});
+const rates = flags.rates.split(",").map(Number);
+const durationMs = Number(flags.duration) * 1000;
+const marketCount = Number(flags.markets);
+const userCount = Number(flags.users);
+const pool = Number(flags.pool);
+const sloMs = Number(flags["slo-ms"]);
+if (rates.some((r) => !(r > 0)) || !(durationMs > 0) || !(marketCount >= 1) || !(userCount >= 1)) {
+  throw new Error("--rates must be positive, --duration > 0, --markets and --users >= 1");
+}
+
+const database = await createTempDatabase();
+const store: Store = createPostgresStore(database.url, { maxConnections: pool });
+const sql = postgres(database.url, { max: pool, onnotice: () => {} });
+try {
+  await store.migrate();
+  const markets = await openMarkets(store, marketCount);
+  await inParallel(userCount, 20, (i) => store.ensureUser(`u${i}`, 100_000_000));
+  await sql`CREATE TABLE capacity_baseline (id int PRIMARY KEY, n int8 NOT NULL)`;
+  await sql`INSERT INTO capacity_baseline SELECT g, 0 FROM generate_series(0, ${marketCount - 1}) g`;
+  const backendCpu = () => postgresBackendCpu(sql, database.name);
+  const pick = (n: number) => Math.floor(Math.random() * n);
+  const placeTrade = () =>
+    store.trade({
+      userId: `u${pick(userCount)}`,
+      marketId: markets[pick(markets.length)]!.id,
+      outcome: ["home", "draw", "away"][pick(3)]!,
+      side: "buy",
+      hundredths: 100,
+      idempotencyKey: randomUUID(),
+    });
+  const baselineWrite = () =>
+    sql.begin((tx) => tx`UPDATE capacity_baseline SET n = n + 1 WHERE id = ${pick(marketCount)}`);
+
+  // The optimising compiler and PostgreSQL's caches reach the trade path before anything counts.
+  await runRate({ ratePerS: rates[0]!, durationMs: 2000, send: placeTrade, backendCpu });
+
+  const results: { rate: number; trades: RateResult; baseline: RateResult }[] = [];
+  for (const rate of rates) {
+    const trades = await runRate({ ratePerS: rate, durationMs, send: placeTrade, backendCpu });
+    const baseline = await runRate({ ratePerS: rate, durationMs, send: baselineWrite, backendCpu });
+    results.push({ rate, trades, baseline });
+    console.error(
+      `${rate}/s: trades p99 ${formatMs(trades.latencyMs.p99)} ms, baseline ${formatMs(baseline.latencyMs.p99)} ms`,
+    );
+    // Past the knee the backlog only grows: one rate beyond the SLO says where it broke.
+    if (!meetsSlo(trades) && results.length > 1 && !meetsSlo(results.at(-2)!.trades)) break;
+  }
+  const sustained = Math.max(0, ...results.filter((r) => meetsSlo(r.trades)).map((r) => r.rate));
+  const tradesMade = Number((await sql`SELECT count(*)::int8 AS n FROM trades`)[0]!.n);
+  const books = await store.checkBooks();
+  const violations =
+    (books.ledgerSumCents === 0 ? 0 : 1) +
+    books.accountsOffLedger +
+    books.negativeBalances +
+    books.underfundedMarkets.length +
+    books.positionsOffTrades;
+
+  const reads = await runReadCosts(store, {
+    durationMs: Number(flags["read-duration"]) * 1000,
+    concurrency: Number(flags["read-concurrency"]),
+    userCount,
+    markets,
+    backendCpu,
+  });
+
+  console.log(
+    `\nLedger write path on one PostgreSQL primary (${cpus().length} cores shared with this driver), ${marketCount} markets, ${userCount} users, pool ${pool}, ${durationMs / 1000} s per rate\n`,
+  );
+  console.log(
+    formatTable(
+      [
+        "offered/s",
+        "trades/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "baseline p50",
+        "baseline p99",
+        "p99 / baseline",
+        "pg CPU ms/trade",
+        "driver CPU ms/trade",
+        "SLO",
+      ],
+      results.map(({ rate, trades, baseline }) => [
+        String(rate),
+        trades.completedPerS.toFixed(0),
+        formatMs(trades.latencyMs.p50),
+        formatMs(trades.latencyMs.p99),
+        String(trades.errors),
+        formatMs(baseline.latencyMs.p50),
+        formatMs(baseline.latencyMs.p99),
+        `${(trades.latencyMs.p99 / baseline.latencyMs.p99).toFixed(1)}x`,
+        trades.backendCpuMsPerOp.toFixed(3),
+        trades.driverCpuMsPerOp.toFixed(3),
+        meetsSlo(trades) ? "met" : "broken",
+      ]),
+    ),
+  );
+  console.log(
+    `\nSustained at p99 <= ${sloMs} ms: ${sustained} trades/s. Books after ${tradesMade} trades: ${violations} violations.\n`,
+  );
+  console.log(
+    `Store reads on those tables (${reads[0]?.concurrency} at a time, ${flags["read-duration"]} s each)\n`,
+  );
+  console.log(
+    formatTable(
+      ["read", "rows", "reads/s", "p50 ms", "p99 ms", "pg CPU ms/read", "driver CPU ms/read"],
+      reads.map((r) => [
+        r.name,
+        r.rows.toFixed(0),
+        r.perS.toFixed(0),
+        formatMs(r.latencyMs.p50),
+        formatMs(r.latencyMs.p99),
+        r.backendCpuMsPerOp.toFixed(3),
+        r.driverCpuMsPerOp.toFixed(3),
+      ]),
+    ),
+  );
+  const path = await writeResults("ledger-capacity", {
+    at: new Date().toISOString(),
+    cores: cpus().length,
+    loadavgBefore: loadavg(),
+    flags,
+    sloMs,
+    sustainedTradesPerS: sustained,
+    tradesMade,
+    books,
+    violations,
+    rates: results,
+    reads,
+  });
+  console.log(`\n${path}`);
+} finally {
+  await store.close();
+  await sql.end({ timeout: 5 });
+  await database.drop();
+}
+
+function meetsSlo(r: RateResult): boolean {
+  return r.errors === 0 && r.latencyMs.p99 <= sloMs && r.completedPerS >= 0.97 * r.offeredPerS;
+}
+
+async function openMarkets(s: Store, count: number) {
+  const opened = [];
+  for (let i = 0; i < count; i++) {
+    const { market } = await s.openMarket({
+      id: `cap${String(i).padStart(4, "0")}.1x2`,
+      matchId: `cap${String(i).padStart(4, "0")}`,
+      kind: "1x2",
+      title: `Capacity ${i}`,
+      outcomes: ["home", "draw", "away"],
+      prices: [0.45, 0.27, 0.28],
+      liquidity: 5000,
+    });
+    opened.push(market);
+  }
+  return opened;
+}
+
+async function inParallel(count: number, width: number, work: (i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+/**
+ * CPU ms used so far by the PostgreSQL processes serving `name` (its client backends) plus the
+ * WAL writer, which every commit wakes: the server's share of the work, read from /proc.
+ */
+async function postgresBackendCpu(admin: postgres.Sql, name: string): Promise<number> {
+  const rows = await admin<{ pid: number }[]>`
+    SELECT pid FROM pg_stat_activity
+    WHERE (datname = ${name} AND backend_type = 'client backend') OR backend_type = 'walwriter'`;
+  return rows.reduce((sum, r) => sum + (cpuMs(r.pid) || 0), 0);
+}
