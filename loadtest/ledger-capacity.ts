@@ -7,6 +7,7 @@ import type { Store } from "../shared/store/store.js";
 import { createTempDatabase } from "../shared/store/temp-database.js";
 import { runReadCosts } from "./ledger-capacity/read-costs.js";
 import { type RateResult, runRate } from "./ledger-capacity/trade-rates.js";
+import { defaultUserModel, peakRates, primaryLoad, type UserModel } from "./ledger-capacity/user-model.js";
 import { cpuMs } from "./lib/proc-cpu.js";
 import { formatMs, formatTable, writeResults } from "./lib/report.js";
 
@@ -21,13 +22,20 @@ import { formatMs, formatTable, writeResults } from "./lib/report.js";
  * this process, per trade and per read, which is what scales to a bigger machine.
  * Prints the tables and writes loadtest/results/ledger-capacity-<timestamp>.json.
  *
- *   flock /tmp/bench.lock npx tsx loadtest/ledger-capacity.ts [--rates 500,1000,1500,2000,3000]
- *     [--duration 5] [--markets 100] [--users 5000] [--pool 10] [--read-duration 3]
- *     [--read-concurrency 8] [--slo-ms 100]
+ * Last, the peak rates of the user model (ledger-capacity/user-model.ts; `--model key=value,…`
+ * overrides its defaults) against those costs on an 8-vCPU primary.
+ *
+ *   flock /tmp/bench.lock npx tsx loadtest/ledger-capacity.ts [--rates 500,1000,…,3000]
+ *     [--hot-rates 150,300,600] [--duration 5] [--markets 100] [--users 5000] [--pool 10]
+ *     [--read-duration 3] [--read-concurrency 8] [--slo-ms 100] [--cores 8]
+ *     [--model users=1000000,tradesPerHour=0.5,peakFactor=6,…]
  */
 const { values: flags } = parseArgs({
   options: {
     rates: { type: "string", default: "500,1000,1500,2000,2500,3000" },
+    "hot-rates": { type: "string", default: "150,300,600" },
+    cores: { type: "string", default: "8" },
+    model: { type: "string", default: "" },
     duration: { type: "string", default: "5" },
     markets: { type: "string", default: "100" },
     users: { type: "string", default: "5000" },
@@ -38,6 +46,14 @@ const { values: flags } = parseArgs({
   },
 });
 const rates = flags.rates.split(",").map(Number);
+const hotRates = flags["hot-rates"].split(",").map(Number);
+const targetCores = Number(flags.cores);
+const model: UserModel = { ...defaultUserModel };
+for (const pair of flags.model.split(",").filter(Boolean)) {
+  const [key, value] = pair.split("=");
+  if (!(key! in model) || !(Number(value) >= 0)) throw new Error(`--model: unknown or bad ${pair}`);
+  (model as unknown as Record<string, number>)[key!] = Number(value);
+}
 const durationMs = Number(flags.duration) * 1000;
 const marketCount = Number(flags.markets);
 const userCount = Number(flags.users);
@@ -58,33 +74,58 @@ try {
   await sql`INSERT INTO capacity_baseline SELECT g, 0 FROM generate_series(0, ${marketCount - 1}) g`;
   const backendCpu = () => postgresBackendCpu(sql, database.name);
   const pick = (n: number) => Math.floor(Math.random() * n);
-  const placeTrade = () =>
+  const placeTrade = (marketId = markets[pick(markets.length)]!.id) =>
     store.trade({
       userId: `u${pick(userCount)}`,
-      marketId: markets[pick(markets.length)]!.id,
+      marketId,
       outcome: ["home", "draw", "away"][pick(3)]!,
       side: "buy",
       hundredths: 100,
       idempotencyKey: randomUUID(),
     });
-  const baselineWrite = () =>
-    sql.begin((tx) => tx`UPDATE capacity_baseline SET n = n + 1 WHERE id = ${pick(marketCount)}`);
+  const baselineWrite = (row = pick(marketCount)) =>
+    sql.begin((tx) => tx`UPDATE capacity_baseline SET n = n + 1 WHERE id = ${row}`);
 
   // The optimising compiler and PostgreSQL's caches reach the trade path before anything counts.
-  await runRate({ ratePerS: rates[0]!, durationMs: 2000, send: placeTrade, backendCpu });
+  await runRate({ ratePerS: rates[0]!, durationMs: 2000, send: () => placeTrade(), backendCpu });
 
-  const results: { rate: number; trades: RateResult; baseline: RateResult }[] = [];
-  for (const rate of rates) {
-    const trades = await runRate({ ratePerS: rate, durationMs, send: placeTrade, backendCpu });
-    const baseline = await runRate({ ratePerS: rate, durationMs, send: baselineWrite, backendCpu });
-    results.push({ rate, trades, baseline });
-    console.error(
-      `${rate}/s: trades p99 ${formatMs(trades.latencyMs.p99)} ms, baseline ${formatMs(baseline.latencyMs.p99)} ms`,
-    );
-    // Past the knee the backlog only grows: one rate beyond the SLO says where it broke.
-    if (!meetsSlo(trades) && results.length > 1 && !meetsSlo(results.at(-2)!.trades)) break;
+  /** Rising rates until two in a row break the SLO: past the knee the backlog only grows. */
+  async function rising(
+    set: string,
+    list: readonly number[],
+    trade: () => Promise<unknown>,
+    base: () => Promise<unknown>,
+  ) {
+    const out: { set: string; rate: number; trades: RateResult; baseline: RateResult }[] = [];
+    for (const rate of list) {
+      const trades = await runRate({ ratePerS: rate, durationMs, send: trade, backendCpu });
+      const baseline = await runRate({ ratePerS: rate, durationMs, send: base, backendCpu });
+      out.push({ set, rate, trades, baseline });
+      console.error(
+        `${set} ${rate}/s: trades p99 ${formatMs(trades.latencyMs.p99)} ms, baseline ${formatMs(baseline.latencyMs.p99)} ms`,
+      );
+      if (!meetsSlo(trades) && out.length > 1 && !meetsSlo(out.at(-2)!.trades)) break;
+    }
+    return out;
   }
-  const sustained = Math.max(0, ...results.filter((r) => meetsSlo(r.trades)).map((r) => r.rate));
+  const wide = await rising(
+    `${marketCount} markets`,
+    rates,
+    () => placeTrade(),
+    () => baselineWrite(),
+  );
+  const hotMarket = markets[0]!.id;
+  const hot = await rising(
+    "one market",
+    hotRates,
+    () => placeTrade(hotMarket),
+    () => baselineWrite(0),
+  );
+  const results = [...wide, ...hot];
+  const sustainedOf = (rows: typeof results) =>
+    Math.max(0, ...rows.filter((r) => meetsSlo(r.trades)).map((r) => r.rate));
+  const sustained = sustainedOf(wide);
+  const sustainedHot = sustainedOf(hot);
   const tradesMade = Number((await sql`SELECT count(*)::int8 AS n FROM trades`)[0]!.n);
   const books = await store.checkBooks();
   const violations =
@@ -108,6 +149,7 @@ try {
   console.log(
     formatTable(
       [
+        "set",
         "offered/s",
         "trades/s",
         "p50 ms",
@@ -120,7 +162,8 @@ try {
         "driver CPU ms/trade",
         "SLO",
       ],
-      results.map(({ rate, trades, baseline }) => [
+      results.map(({ set, rate, trades, baseline }) => [
+        set,
         String(rate),
         trades.completedPerS.toFixed(0),
         formatMs(trades.latencyMs.p50),
@@ -136,7 +179,7 @@ try {
     ),
   );
   console.log(
-    `\nSustained at p99 <= ${sloMs} ms: ${sustained} trades/s. Books after ${tradesMade} trades: ${violations} violations.\n`,
+    `\nSustained at p99 <= ${sloMs} ms: ${sustained} trades/s over ${marketCount} markets, ${sustainedHot}/s on one market. Books after ${tradesMade} trades: ${violations} violations.\n`,
   );
   console.log(
     `Store reads on those tables (${reads[0]?.concurrency} at a time, ${flags["read-duration"]} s each)\n`,
@@ -146,7 +189,7 @@ try {
       ["read", "rows", "reads/s", "p50 ms", "p99 ms", "pg CPU ms/read", "driver CPU ms/read"],
       reads.map((r) => [
         r.name,
-        r.rows.toFixed(0),
+        r.rows.toFixed(1),
         r.perS.toFixed(0),
         formatMs(r.latencyMs.p50),
         formatMs(r.latencyMs.p99),
@@ -155,6 +198,42 @@ try {
       ]),
     ),
   );
+  const atSustained = wide.find((r) => r.rate === sustained)?.trades;
+  const readCpu = (names: string[]) =>
+    Math.max(...reads.filter((r) => names.some((n) => r.name.startsWith(n))).map((r) => r.backendCpuMsPerOp));
+  const costs = {
+    tradeCpuMs: atSustained?.backendCpuMsPerOp ?? Number.NaN,
+    primaryReadCpuMs: readCpu(["wallet", "positions", "market:"]),
+    listReadCpuMs: readCpu(["trade history", "match list", "open list", "price history"]),
+  };
+  const peak = peakRates(model);
+  const load = primaryLoad(peak, costs, targetCores);
+  const tradesOnlyCapacity = (targetCores * 0.7 * 1000) / costs.tradeCpuMs;
+  console.log(`\nA million users: ${JSON.stringify(model)}\n`);
+  console.log(
+    formatTable(
+      ["work at the peak", "per s", "pg CPU ms each", `cores of ${targetCores}`],
+      [
+        ["trades", peak.trades.toFixed(0), costs.tradeCpuMs.toFixed(3), load.tradeCores.toFixed(2)],
+        [
+          "primary reads (quotes, wallet, positions)",
+          peak.primaryReads.toFixed(0),
+          costs.primaryReadCpuMs.toFixed(3),
+          load.primaryReadCores.toFixed(2),
+        ],
+        [
+          "list reads (history, lists)",
+          peak.listReads.toFixed(0),
+          costs.listReadCpuMs.toFixed(3),
+          load.listReadCores.toFixed(2),
+        ],
+        ["total", "", "", load.totalCores.toFixed(2)],
+      ],
+    ),
+  );
+  console.log(
+    `\n${(load.utilisation * 100).toFixed(0)} % of ${targetCores} cores at a 70 % ceiling; trades alone would fill it at ${tradesOnlyCapacity.toFixed(0)}/s.`,
+  );
   const path = await writeResults("ledger-capacity", {
     at: new Date().toISOString(),
     cores: cpus().length,
@@ -162,6 +241,13 @@ try {
     flags,
     sloMs,
     sustainedTradesPerS: sustained,
+    sustainedHotMarketTradesPerS: sustainedHot,
+    model,
+    peak,
+    costs,
+    primaryLoad: load,
+    targetCores,
+    tradesOnlyCapacityPerS: tradesOnlyCapacity,
     tradesMade,
     books,
     violations,

@@ -59,7 +59,8 @@ export async function runReadCosts(
       Array.from({ length: options.concurrency }, async () => {
         while (epochNow() < endAt) {
           const t0 = epochNow();
-          rows += await read();
+          const answered = await read();
+          rows += answered;
           latencies.push(epochNow() - t0);
         }
       }),
