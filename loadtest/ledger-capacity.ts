@@ -199,8 +199,11 @@ try {
     ),
   );
   const atSustained = wide.find((r) => r.rate === sustained)?.trades;
-  const readCpu = (names: string[]) =>
-    Math.max(...reads.filter((r) => names.some((n) => r.name.startsWith(n))).map((r) => r.backendCpuMsPerOp));
+  // Each kind of read in a class counts equally (the model does not split a class further).
+  const readCpu = (names: string[]) => {
+    const picked = reads.filter((r) => names.some((n) => r.name.startsWith(n)));
+    return picked.reduce((sum, r) => sum + r.backendCpuMsPerOp, 0) / picked.length;
+  };
   const costs = {
     tradeCpuMs: atSustained?.backendCpuMsPerOp ?? Number.NaN,
     primaryReadCpuMs: readCpu(["wallet", "positions", "market:"]),
@@ -234,6 +237,10 @@ try {
   console.log(
     `\n${(load.utilisation * 100).toFixed(0)} % of ${targetCores} cores at a 70 % ceiling; trades alone would fill it at ${tradesOnlyCapacity.toFixed(0)}/s.`,
   );
+  const withReplica = (load.tradeCores + load.primaryReadCores) / (targetCores * 0.7);
+  console.log(
+    `With DATABASE_READ_URL the list reads move to the replica: the primary at ${(withReplica * 100).toFixed(0)} %, the replica at ${((load.listReadCores / (targetCores * 0.7)) * 100).toFixed(0)} %.`,
+  );
   const path = await writeResults("ledger-capacity", {
     at: new Date().toISOString(),
     cores: cpus().length,
@@ -246,6 +253,7 @@ try {
     peak,
     costs,
     primaryLoad: load,
+    primaryUtilisationWithReplica: withReplica,
     targetCores,
     tradesOnlyCapacityPerS: tradesOnlyCapacity,
     tradesMade,
