@@ -219,13 +219,13 @@ try {
       [
         ["trades", peak.trades.toFixed(0), costs.tradeCpuMs.toFixed(3), load.tradeCores.toFixed(2)],
         [
-          "primary reads (quotes, wallet, positions)",
+          "primary reads (quotes, wallet, positions: mean of the three)",
           peak.primaryReads.toFixed(0),
           costs.primaryReadCpuMs.toFixed(3),
           load.primaryReadCores.toFixed(2),
         ],
         [
-          "list reads (history, lists)",
+          "list reads (trade and price history, lists: mean of the four)",
           peak.listReads.toFixed(0),
           costs.listReadCpuMs.toFixed(3),
           load.listReadCores.toFixed(2),
