@@ -3,17 +3,13 @@ import { isUnavailable, type SqlRunner } from "./sql.js";
 /** The read side of a database: queries only. */
 export type SqlReader = Pick<SqlRunner, "query">;
 
-export interface ReplicaReads extends SqlReader {
-  /** False while the replica is being skipped after a failure: reads are on the primary. */
-  replicaUp(): boolean;
-}
-
 /**
  * Read-only lists and history on a streaming replica, on the primary when the replica cannot
  * answer (docs/architecture.md, "Read replica"). A replica that is unreachable, shut down or
  * cancels the query for a conflict with recovery (40001) costs that read one failed attempt; an
  * unreachable one is then skipped for `retryAfterMs`, so while it is down reads go straight to
- * the primary instead of each waiting for a connection that will not come. Reads are answered from the
+ * the primary instead of each waiting for a connection that will not come. Any other error (a
+ * write refused by the read-only session among them) is the caller's. Reads are answered from the
  * replica's replayed state, which may lag the primary by its replay lag: callers route here only
  * what a user may see a moment late.
  */
@@ -21,12 +17,11 @@ export function createReplicaReads(
   replica: SqlReader,
   primary: SqlReader,
   options: { retryAfterMs?: number; now?: () => number } = {},
-): ReplicaReads {
+): SqlReader {
   const retryAfterMs = options.retryAfterMs ?? 1000;
   const now = options.now ?? Date.now;
   let skipUntil = 0;
   return {
-    replicaUp: () => now() >= skipUntil,
     async query<Row>(text: string, params?: readonly unknown[]) {
       if (now() < skipUntil) return primary.query<Row>(text, params);
       try {
