@@ -36,6 +36,11 @@ export const configSchema = T.Object(
       default: "postgres://postgres@127.0.0.1:5432/postgres",
       description: "Distributed mode: PostgreSQL.",
     }),
+    databaseReadUrl: T.String({
+      default: "",
+      description:
+        "Distributed mode: a streaming replica of DATABASE_URL for read-only lists and history (market lists, price history, trade history); a user's own wallet and positions, and every write, stay on DATABASE_URL. Empty: everything on DATABASE_URL.",
+    }),
     streamPrefix: T.String({
       default: "",
       pattern: "^[A-Za-z0-9_-]*$",

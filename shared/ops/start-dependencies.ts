@@ -38,7 +38,10 @@ export async function startDependencies(
   options: { service: ServiceName; maxConnections: number },
 ): Promise<ServiceDependencies> {
   const onEvent = logWaits(logger);
-  const store = createPostgresStore(config.databaseUrl, { maxConnections: options.maxConnections });
+  const store = createPostgresStore(config.databaseUrl, {
+    maxConnections: options.maxConnections,
+    ...(config.databaseReadUrl === "" ? {} : { readUrl: config.databaseReadUrl }),
+  });
   let nats: NatsHealth | undefined;
   let draining = false;
   const postgresAnswers = cachedProbe(() => store.ping());

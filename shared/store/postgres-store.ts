@@ -1,40 +1,35 @@
 import postgres from "postgres";
 import { noDelayConnections } from "./postgres-socket.js";
+import { createReplicaReads, type SqlReader } from "./replica-reads.js";
 import type { SqlDatabase, SqlRunner } from "./sql.js";
 import { buildSqlStore } from "./sql-store.js";
 import type { Store } from "./store.js";
+
+export interface PostgresStoreOptions {
+  maxConnections?: number;
+  /**
+   * A streaming replica of `databaseUrl` (DATABASE_READ_URL): market lists, price history and
+   * trade history are read there, with its own pool of `maxConnections` in read-only sessions;
+   * everything else stays on the primary (docs/architecture.md, "Read replica").
+   */
+  readUrl?: string;
+}
 
 /**
  * The Store on PostgreSQL through postgres.js (distributed mode). Each store has its own pool of
  * `maxConnections`; several processes may share one database. Call `migrate()` before use.
  */
-export function createPostgresStore(databaseUrl: string, options: { maxConnections?: number } = {}): Store {
-  const sql = postgres(databaseUrl, {
-    max: options.maxConnections ?? 10,
-    onnotice: () => {},
-    connect_timeout: 5,
-    backoff: reconnectDelayS,
-    ...noDelayConnections,
-    // The ledger reads int8 as Number (safe to 2^53 cents) instead of postgres.js's default strings.
-    types: {
-      bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
-    },
-  });
-  const runner = (s: postgres.Sql | postgres.TransactionSql): SqlRunner => ({
-    // Prepared (cached per connection): unprepared, each parameterised query costs two round trips.
-    query: async <Row>(text: string, params: readonly unknown[] = []) =>
-      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-        prepare: true,
-      })) as unknown as Row[],
-    exec: async (script: string) => {
-      await s.unsafe(script).simple();
-    },
-  });
+export function createPostgresStore(databaseUrl: string, options: PostgresStoreOptions = {}): Store {
+  const max = options.maxConnections ?? 10;
+  const sql = connect(databaseUrl, max);
+  const replica = options.readUrl ? connectReadOnly(options.readUrl, max) : undefined;
   const db: SqlDatabase = {
     ...runner(sql),
     transaction: async <T>(work: (tx: SqlRunner) => Promise<T>) =>
       (await sql.begin((tx) => work(runner(tx)))) as T,
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), replica?.close()]);
+    },
     async pipelined(statements) {
       let connection: postgres.ReservedSql;
       try {
@@ -66,7 +61,44 @@ export function createPostgresStore(databaseUrl: string, options: { maxConnectio
       }
     },
   };
-  return buildSqlStore(db);
+  return buildSqlStore(db, replica && createReplicaReads(replica, db));
+}
+
+/**
+ * A pool of `max` read-only sessions (`default_transaction_read_only`): even a read URL that
+ * names a primary by mistake cannot be written through it (SQLSTATE 25006).
+ */
+export function connectReadOnly(url: string, max: number): SqlReader & { close(): Promise<void> } {
+  const sql = connect(url, max, { connection: { default_transaction_read_only: true } });
+  return { query: runner(sql).query, close: () => sql.end({ timeout: 5 }) };
+}
+
+function connect(url: string, max: number, extra: Partial<postgres.Options<never>> = {}): postgres.Sql {
+  return postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 5,
+    backoff: reconnectDelayS,
+    ...noDelayConnections,
+    // The ledger reads int8 as Number (safe to 2^53 cents) instead of postgres.js's default strings.
+    types: {
+      bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+    },
+    ...extra,
+  });
+}
+
+function runner(s: postgres.Sql | postgres.TransactionSql): SqlRunner {
+  return {
+    // Prepared (cached per connection): unprepared, each parameterised query costs two round trips.
+    query: async <Row>(text: string, params: readonly unknown[] = []) =>
+      (await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      })) as unknown as Row[],
+    exec: async (script: string) => {
+      await s.unsafe(script).simple();
+    },
+  };
 }
 
 /**

@@ -2,17 +2,24 @@ import { AppError } from "../errors.js";
 import { openLmsr, prices, worstCaseLossCents } from "../markets/lmsr.js";
 import { escrowAccount, houseAccount, storeAnswer, storedAnswer, transfer, userAccount } from "./ledger.js";
 import { isoTime, json, type MarketRow, marketColumns, marketFrom, toMarket } from "./market-rows.js";
+import type { SqlReader } from "./replica-reads.js";
 import { repriceInTransaction } from "./reprice-transaction.js";
 import { settleInTransaction } from "./settle-transaction.js";
 import { asStoreError, inTransaction, isUniqueViolation, migrate, type SqlDatabase } from "./sql.js";
 import { buildSqlAgentRecords } from "./sql-agent-records.js";
-import { traceSql } from "./sql-tracing.js";
+import { traceSql, traceSqlReads } from "./sql-tracing.js";
 import type { BooksReport, DepositRecord, MarketRecord, Store, TradeRecord } from "./store.js";
 import { createTradePlacement } from "./trade-placement.js";
 
-/** The Store on any SqlDatabase: both adapters are this, with a different driver underneath. */
-export function buildSqlStore(driver: SqlDatabase): Store {
+/**
+ * The Store on any SqlDatabase: both adapters are this, with a different driver underneath.
+ * `listReads` answers the reads a user may see a moment late — market lists, price history, trade
+ * history — (a replica, docs/architecture.md "Read replica"); a user's own balance and positions,
+ * single markets (which writes read back) and every write use `driver`, so they read their own writes.
+ */
+export function buildSqlStore(driver: SqlDatabase, listReads: SqlReader = driver): Store {
   const db = traceSql(driver);
+  const lists = listReads === driver ? db : traceSqlReads(listReads);
   async function read<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -159,7 +166,7 @@ export function buildSqlStore(driver: SqlDatabase): Store {
 
     markets: async (filter = {}) => {
       const rows = await read(() =>
-        db.query<MarketRow>(
+        lists.query<MarketRow>(
           `SELECT ${marketColumns} FROM ${marketFrom}
            WHERE ($1::text IS NULL OR m.match_id = $1) AND ($2::text IS NULL OR m.status = $2)
            ORDER BY m.closes_at NULLS LAST, m.id`,
@@ -209,7 +216,7 @@ export function buildSqlStore(driver: SqlDatabase): Store {
 
     trades: async (userId, limit) => {
       const rows = await read(() =>
-        db.query<{
+        lists.query<{
           id: unknown;
           market_id: string;
           outcome: string;
@@ -237,7 +244,7 @@ export function buildSqlStore(driver: SqlDatabase): Store {
 
     priceHistory: async (marketId, limit) => {
       const rows = await read(() =>
-        db.query<{ prices: unknown; at: unknown }>(
+        lists.query<{ prices: unknown; at: unknown }>(
           `SELECT prices, at FROM (SELECT id, prices, at FROM price_history WHERE market_id = $1 ORDER BY id DESC LIMIT $2) h
            ORDER BY id`,
           [marketId, limit],

@@ -1,5 +1,6 @@
 import { sqlStatement } from "../telemetry/attributes.js";
 import { activeContext, inContext, insideSpan, SpanKind, traced, tracingOn } from "../telemetry/spans.js";
+import type { SqlReader } from "./replica-reads.js";
 import type { SqlDatabase, SqlRunner } from "./sql.js";
 
 /**
@@ -33,15 +34,24 @@ export function traceSql(db: SqlDatabase): SqlDatabase {
   return wrapped;
 }
 
+/** `reader` (a replica's read-only pool) with a CLIENT span per statement, as `traceSql` does. */
+export function traceSqlReads(reader: SqlReader): SqlReader {
+  return tracingOn() ? { query: tracedQuery(reader) } : reader;
+}
+
+function tracedQuery(runner: SqlReader): SqlReader["query"] {
+  return <Row>(text: string, params?: readonly unknown[]) => {
+    if (!insideSpan()) return runner.query<Row>(text, params);
+    const attributes = sqlStatement("postgresql", text);
+    return traced(String(attributes["db.operation.name"]), { kind: SpanKind.CLIENT, attributes }, () =>
+      runner.query<Row>(text, params),
+    );
+  };
+}
+
 function tracedRunner(runner: SqlRunner): SqlRunner {
   return {
-    query: <Row>(text: string, params?: readonly unknown[]) => {
-      if (!insideSpan()) return runner.query<Row>(text, params);
-      const attributes = sqlStatement("postgresql", text);
-      return traced(String(attributes["db.operation.name"]), { kind: SpanKind.CLIENT, attributes }, () =>
-        runner.query<Row>(text, params),
-      );
-    },
+    query: tracedQuery(runner),
     exec: (script: string) =>
       !insideSpan()
         ? runner.exec(script)

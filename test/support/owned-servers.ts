@@ -92,20 +92,15 @@ export async function startRedisServer(): Promise<OwnedServer> {
  * A PostgreSQL cluster of its own: `initdb` (trust auth, user `postgres`) in a temporary folder,
  * the postmaster run as the `postgres` OS user (PostgreSQL refuses to run as root), fsync on as
  * in production so a crash test means what it says. The URL names the `postgres` database.
+ * `settings` are passed as `-c name=value` (e.g. `wal_level`).
  */
-export async function startPostgresServer(): Promise<OwnedPostgres> {
-  const bin = execFileSync("pg_config", ["--bindir"]).toString().trim();
-  const dir = mkdtempSync(join(tmpdir(), "owned-pg-"));
+export async function startPostgresServer(
+  options: { settings?: Record<string, string> } = {},
+): Promise<OwnedPostgres> {
+  const dir = ownedPostgresDir();
   const dataDir = join(dir, "data");
-  const port = await freePort();
-  const asPostgres = (command: string, args: string[]) =>
-    process.getuid?.() === 0
-      ? spawn("runuser", ["-u", "postgres", "--", command, ...args])
-      : spawn(command, args);
-  chmodSync(dir, 0o755);
-  if (process.getuid?.() === 0) chownSync(dir, uidOf("postgres"), gidOf("postgres"));
   await finished(
-    asPostgres(join(bin, "initdb"), [
+    asPostgres(join(postgresBin(), "initdb"), [
       "-D",
       dataDir,
       "-U",
@@ -117,10 +112,65 @@ export async function startPostgresServer(): Promise<OwnedPostgres> {
     ]),
     "initdb",
   );
+  return runOwnedPostgres(dir, dataDir, options.settings ?? {});
+}
+
+/**
+ * A hot standby of `primary` (which must allow replication: PostgreSQL 15's defaults and initdb's
+ * trust entries do): `pg_basebackup -R` into a folder of its own, then started on a free port,
+ * streaming the primary's WAL from then on.
+ */
+export async function startPostgresStandby(primary: OwnedServer): Promise<OwnedPostgres> {
+  const dir = ownedPostgresDir();
+  const dataDir = join(dir, "data");
+  await finished(
+    asPostgres(join(postgresBin(), "pg_basebackup"), [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(primary.port),
+      "-U",
+      "postgres",
+      "-D",
+      dataDir,
+      "-R",
+      "-X",
+      "stream",
+      "--no-sync",
+    ]),
+    "pg_basebackup",
+  );
+  return runOwnedPostgres(dir, dataDir, { hot_standby: "on" });
+}
+
+function postgresBin(): string {
+  return execFileSync("pg_config", ["--bindir"]).toString().trim();
+}
+
+/** A temporary folder the `postgres` OS user owns. */
+function ownedPostgresDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "owned-pg-"));
+  chmodSync(dir, 0o755);
+  if (process.getuid?.() === 0) chownSync(dir, uidOf("postgres"), gidOf("postgres"));
+  return dir;
+}
+
+function asPostgres(command: string, args: string[]): ChildProcess {
+  return process.getuid?.() === 0
+    ? spawn("runuser", ["-u", "postgres", "--", command, ...args])
+    : spawn(command, args);
+}
+
+async function runOwnedPostgres(
+  dir: string,
+  dataDir: string,
+  settings: Record<string, string>,
+): Promise<OwnedPostgres> {
+  const port = await freePort();
   const server = ownedProcess(
     "postgres",
     () =>
-      asPostgres(join(bin, "postgres"), [
+      asPostgres(join(postgresBin(), "postgres"), [
         "-D",
         dataDir,
         "-p",
@@ -131,6 +181,7 @@ export async function startPostgresServer(): Promise<OwnedPostgres> {
         `unix_socket_directories=${dir}`,
         "-c",
         "max_connections=200",
+        ...Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
       ]),
     () => postgresReady(port),
   );
@@ -142,7 +193,7 @@ export async function startPostgresServer(): Promise<OwnedPostgres> {
     restart: server.start,
     async crash() {
       await finished(
-        asPostgres(join(bin, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate", "-w"]),
+        asPostgres(join(postgresBin(), "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate", "-w"]),
         "pg_ctl",
       );
       await server.exited();
