@@ -9,6 +9,7 @@ import { createExchangeClient } from "../services/exchange/rpc.js";
 import { connectNats } from "../shared/bus/nats-connection.js";
 import { createNatsRpc } from "../shared/bus/nats-rpc.js";
 import { loadDataset, shortName } from "../shared/epl/dataset.js";
+import type { LoadParams, LoadResult } from "./headline-trade/client.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, freePort, type ServiceRole, startDeployment } from "./lib/deployment.js";
 import { fetchDevTokens } from "./lib/dev-tokens.js";
@@ -16,7 +17,6 @@ import { epochNow } from "./lib/open-loop.js";
 import { cpuDelta, natsServerPid, redisServerPid, sampleCpu } from "./lib/proc-cpu.js";
 import { formatMs, formatTable, resultsDir, writeResults } from "./lib/report.js";
 import { median, ratio, summarize } from "./lib/stats.js";
-import type { LoadParams, LoadResult } from "./headline-trade/client.js";
 
 /**
  * The headline request, `POST /api/epl/trade`, under one closed-loop HTTP load (as autocannon
@@ -89,7 +89,7 @@ interface PhaseResult {
 }
 
 let deployment: Deployment | undefined;
-let naive: ChildProcess[] = [];
+const naive: ChildProcess[] = [];
 let clients: ClientProcess[] = [];
 let closeNats: (() => Promise<void>) | undefined;
 let cleaning: Promise<void> | undefined;
@@ -161,7 +161,8 @@ async function phase(
   const cpuMs = cpuDelta(before, sampleCpu(watched));
   const latencies = parts.flatMap((p) => p.latenciesMs);
   const failures: Record<string, number> = {};
-  for (const p of parts) for (const [k, n] of Object.entries(p.failures)) failures[k] = (failures[k] ?? 0) + n;
+  for (const p of parts)
+    for (const [k, n] of Object.entries(p.failures)) failures[k] = (failures[k] ?? 0) + n;
   const sample = parts.find((p) => p.failureSample)?.failureSample;
   return {
     run,
@@ -181,10 +182,16 @@ try {
   const naivePort = await freePort();
   const compiled = compileNaive();
   const naiveAgent = await startNaive(compiled.agent, [redisUrl, queueName, String(connections)], "ready");
-  const naiveServer = await startNaive(compiled.server, [String(naivePort), redisUrl, queueName], "listening");
+  const naiveServer = await startNaive(
+    compiled.server,
+    [String(naivePort), redisUrl, queueName],
+    "listening",
+  );
   const naiveUrl = `http://127.0.0.1:${naivePort}`;
 
-  console.error(`starting ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s)…`);
+  console.error(
+    `starting ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s)…`,
+  );
   deployment = await startDeployment({
     gateways: Number(flags.gateways),
     workers: Number(flags.workers),
@@ -203,7 +210,10 @@ try {
   // One pro user per connection, each asking about one of the next fixtures to be played.
   const epl = loadDataset();
   const upcoming = epl.matches.filter((m) => m.status !== "finished").slice(0, 10);
-  const users = Array.from({ length: connections }, (_, i) => ({ userId: `lt-headline-${runTag}-${i}`, tier: "pro" as const }));
+  const users = Array.from({ length: connections }, (_, i) => ({
+    userId: `lt-headline-${runTag}-${i}`,
+    tier: "pro" as const,
+  }));
   const tokens = await fetchDevTokens(deployment.gatewayUrls[0]!, users);
   const oursConns = users.map((_, i) => {
     const m = upcoming[i % upcoming.length]!;
@@ -267,11 +277,18 @@ try {
     await pause(1000);
     const [settled, events] = [await matchesSettled(), await liveEvents()];
     if (settled - settledBefore >= rounds * 10 && events >= minLiveEvents) break;
-    if (Date.now() - feedStart > 180_000) throw new Error(`feed: ${settled} matches settled, ${events} events in 180 s`);
+    if (Date.now() - feedStart > 180_000)
+      throw new Error(`feed: ${settled} matches settled, ${events} events in 180 s`);
   }
   await deployment.stopService("feed-1");
-  const history = { matchesPlayed: (await matchesSettled()) - settledBefore, liveEvents: await liveEvents(), feedMs: Date.now() - feedStart };
-  console.error(`feed stopped after ${history.matchesPlayed} matches, ${history.liveEvents} LIVE events, ${(history.feedMs / 1000).toFixed(0)} s`);
+  const history = {
+    matchesPlayed: (await matchesSettled()) - settledBefore,
+    liveEvents: await liveEvents(),
+    feedMs: Date.now() - feedStart,
+  };
+  console.error(
+    `feed stopped after ${history.matchesPlayed} matches, ${history.liveEvents} LIVE events, ${(history.feedMs / 1000).toFixed(0)} s`,
+  );
   if (warmupMs > 0) await phase(0, "after", deployment.gatewayUrls[0]!, oursConns, oursWatched(), warmupMs);
   for (let run = 1; run <= runs; run++) {
     await measure(run, "after");
@@ -336,14 +353,28 @@ try {
   );
   for (const r of rows.slice(1)) {
     const met = r.perS >= naiveRow.perS && r.p99 <= naiveRow.p99;
-    console.log(`target ${r.design}: ${met ? "met" : "MISSED"} (ours ${r.perS.toFixed(0)} req/s p99 ${formatMs(r.p99)} ms vs naive ${naiveRow.perS.toFixed(0)} req/s p99 ${formatMs(naiveRow.p99)} ms)`);
+    console.log(
+      `target ${r.design}: ${met ? "met" : "MISSED"} (ours ${r.perS.toFixed(0)} req/s p99 ${formatMs(r.p99)} ms vs naive ${naiveRow.perS.toFixed(0)} req/s p99 ${formatMs(naiveRow.p99)} ms)`,
+    );
   }
   const path = await writeResults("headline-trade", {
     benchmark: "headline-trade",
     command: `npx tsx loadtest/headline-trade.ts ${process.argv.slice(2).join(" ")}`.trim(),
     finishedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
-    setup: { connections, durationMs, warmupMs, runs, gateways: Number(flags.gateways), workers: Number(flags.workers), exchanges: Number(flags.exchanges), clients: clientCount, serviceEnv, feedEnv, history },
+    setup: {
+      connections,
+      durationMs,
+      warmupMs,
+      runs,
+      gateways: Number(flags.gateways),
+      workers: Number(flags.workers),
+      exchanges: Number(flags.exchanges),
+      clients: clientCount,
+      serviceEnv,
+      feedEnv,
+      history,
+    },
     rows,
     phases: results,
   });

@@ -1,4 +1,4 @@
-import { QueueEvents, Queue } from "bullmq";
+import { Queue, QueueEvents } from "bullmq";
 import express from "express";
 
 /**
