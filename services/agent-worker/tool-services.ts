@@ -8,6 +8,7 @@ import type { AgentRecordStore } from "../../shared/store/agent-records.js";
 import type { Exchange } from "../exchange/exchange.js";
 import type { ToolServices } from "./agent/tool.js";
 import { createFollowedLiveScores } from "./platform/followed-live-scores.js";
+import { followMarkets } from "./platform/followed-markets.js";
 import { createLiveScores } from "./platform/live-scores.js";
 
 export interface ToolServicesDeps {
@@ -31,7 +32,8 @@ export function createToolServices(deps: ToolServicesDeps): ToolServices {
   return {
     epl: deps.epl,
     model: deps.model ?? fitModel(deps.epl),
-    exchange: deps.exchange,
+    // Fixtures' markets are looked up on every agent's first step: from the read model, not an RPC each.
+    exchange: deps.live ? followMarkets(deps.exchange, deps.live).exchange : deps.exchange,
     live: deps.live
       ? createFollowedLiveScores({ dataset: deps.epl, stream: deps.live, maxAgeMs: deps.config.liveMaxAgeMs })
       : createLiveScores({ dataset: deps.epl }),
