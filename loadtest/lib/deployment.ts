@@ -14,7 +14,7 @@ import { startOtlpReceiver } from "../../test/support/otlp-receiver.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-export type ServiceRole = "gateway" | "agent-worker" | "exchange";
+export type ServiceRole = "gateway" | "agent-worker" | "exchange" | "market-feed";
 
 export interface DeploymentOptions {
   gateways?: number;
@@ -65,6 +65,10 @@ export interface Deployment {
   processes(): { name: string; pid: number | undefined }[];
   /** Services that exited while the deployment was meant to be up, as "name (code)". */
   unexpectedExits(): string[];
+  /** Starts one more service (e.g. a `market-feed` once the early phases are measured). */
+  startService(role: ServiceRole, name: string, env?: Record<string, string>): void;
+  /** SIGTERM to one service by name (it drains), SIGKILL after `timeoutMs`; resolves once it exited. */
+  stopService(name: string, timeoutMs?: number): Promise<void>;
   /**
    * SIGTERM to every service (they drain), SIGKILL after `timeoutMs`, then deletes the
    * deployment's JetStream streams (with their consumers) and KV buckets and its database.
@@ -77,6 +81,8 @@ interface Service {
   child: ChildProcess;
   log: string;
   exited: Promise<void>;
+  /** Stopped on purpose (`stopService`): its exit is not unexpected. */
+  stopped?: boolean;
 }
 
 /**
@@ -147,13 +153,24 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
             spansByService: () => ({ ...sink.countByService }),
           },
         }),
-    processes: () => services.map((s) => ({ name: s.name, pid: s.child.pid })),
+    processes: () => services.filter((s) => !s.stopped).map((s) => ({ name: s.name, pid: s.child.pid })),
     unexpectedExits: () =>
       stopping
         ? []
         : services
             .filter((s) => s.child.exitCode !== null || s.child.signalCode !== null)
+            .filter((s) => !s.stopped)
             .map((s) => `${s.name} (${s.child.signalCode ?? s.child.exitCode})`),
+    startService: launch,
+    async stopService(name, timeoutMs = 10_000) {
+      const service = services.find((s) => s.name === name);
+      if (!service) throw new Error(`no service ${name}`);
+      service.stopped = true;
+      service.child.kill("SIGTERM");
+      const timer = setTimeout(() => service.child.kill("SIGKILL"), timeoutMs);
+      await service.exited;
+      clearTimeout(timer);
+    },
     async stop(timeoutMs = 10_000) {
       stopping = true;
       for (const s of services) if (s.child.exitCode === null) s.child.kill("SIGTERM");

@@ -39,6 +39,21 @@ export function resolveTeams(data: Dataset, text: string): string[] {
   return [...new Set(parts.flatMap((part) => findTeam(data, part) ?? []))];
 }
 
+const byTeam = new WeakMap<Dataset, Map<string, Match[]>>();
+
+/** A team's matches in the dataset's order, indexed once per dataset (every agent run asks). */
+function matchesOf(epl: Dataset, team: string): readonly Match[] {
+  let index = byTeam.get(epl);
+  if (index === undefined) {
+    index = new Map();
+    for (const m of epl.matches) {
+      for (const side of [m.home, m.away]) index.set(side, [...(index.get(side) ?? []), m]);
+    }
+    byTeam.set(epl, index);
+  }
+  return index.get(team) ?? [];
+}
+
 /**
  * Fixtures of the named teams (their meetings when two are named, else the first one's matches),
  * most tradeable first: those with open markets by kick-off (a replayed match may have them), then
@@ -64,11 +79,7 @@ export async function findFixtures(
       throw new AppError("not_found", `no Premier League team recognised in "${query.teams ?? ""}"`);
     }
     const [a, b] = teams as [string, string | undefined];
-    candidates = epl.matches.filter((m) =>
-      b === undefined
-        ? m.home === a || m.away === a
-        : (m.home === a && m.away === b) || (m.home === b && m.away === a),
-    );
+    candidates = matchesOf(epl, a).filter((m) => b === undefined || m.home === b || m.away === b);
   }
   // The next fixtures and the latest played ones are the only candidates worth a market lookup.
   const upcoming = candidates.filter((m) => m.status !== "finished").slice(0, maxCandidates / 2);

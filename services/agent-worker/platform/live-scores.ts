@@ -1,5 +1,5 @@
-import type { LiveStream, LiveTopic } from "../../../shared/bus/live-stream.js";
-import type { Dataset, Score } from "../../../shared/epl/dataset.js";
+import type { LiveEvent, LiveStream, LiveTopic } from "../../../shared/bus/live-stream.js";
+import type { Dataset, Match, Score } from "../../../shared/epl/dataset.js";
 
 export interface MatchEventView {
   kind: string;
@@ -35,7 +35,8 @@ export interface LiveScores {
   match(matchId: string): Promise<MatchState | undefined>;
 }
 
-const maxEvents = 30;
+/** The latest news events a match state carries. */
+export const maxEvents = 30;
 /** Per-minute clock ticks carry no news; an agent reads the minute from the latest event. */
 const newsKinds = new Set(["kickoff", "goal", "card", "halftime", "second_half", "fulltime"]);
 
@@ -48,45 +49,59 @@ export function createLiveScores(options: {
     async match(matchId) {
       const match = dataset.byId.get(matchId);
       if (!match) return undefined;
-      const base = { matchId, home: match.home, away: match.away, kickoff: match.kickoff };
       const topic: LiveTopic = `match.${matchId}`;
       const latest = stream && (await stream.last(topic));
-      const now = latest && readEvent(latest.data);
-      if (stream && now) {
+      if (stream && latest && readEvent(latest.data)) {
         const position = await stream.position(topic);
         const { events } = await stream.history(topic, 0, position.epoch);
-        const news = events
-          .map((e) => readEvent(e.data))
-          .filter((e): e is MatchEventView => e !== undefined && newsKinds.has(e.kind));
-        return {
-          ...base,
-          status: now.kind === "fulltime" ? "finished" : now.kind === "halftime" ? "halftime" : "live",
-          minute: now.minute,
-          score: now.score,
-          events: news.slice(-maxEvents),
-          source: "live",
-        };
+        return liveState(match, latest, events.map((e) => readEvent(e.data)).filter(isNews));
       }
-      if (match.status !== "finished")
-        return { ...base, status: match.status, events: [], source: "results" };
-      const state: MatchState = {
-        ...base,
-        status: "finished",
-        minute: 90,
-        score: match.fullTime!,
-        events: [
-          { kind: "halftime", minute: 45, score: match.halfTime! },
-          { kind: "fulltime", minute: 90, score: match.fullTime! },
-        ],
-        source: "results",
-      };
-      state.halfTime = match.halfTime!;
-      return state;
+      return resultsState(match);
     },
   };
 }
 
-function readEvent(data: unknown): MatchEventView | undefined {
+/** A match as the feed last told it: `latest` is its newest event, `news` its news oldest first. */
+export function liveState(match: Match, latest: LiveEvent, news: readonly MatchEventView[]): MatchState {
+  const now = readEvent(latest.data)!;
+  return {
+    matchId: match.id,
+    home: match.home,
+    away: match.away,
+    kickoff: match.kickoff,
+    status: now.kind === "fulltime" ? "finished" : now.kind === "halftime" ? "halftime" : "live",
+    minute: now.minute,
+    score: now.score,
+    events: news.slice(-maxEvents),
+    source: "live",
+  };
+}
+
+/** A match no feed has played: scheduled, or its real half- and full-time scores. */
+export function resultsState(match: Match): MatchState {
+  const base = { matchId: match.id, home: match.home, away: match.away, kickoff: match.kickoff };
+  if (match.status !== "finished") return { ...base, status: match.status, events: [], source: "results" };
+  const state: MatchState = {
+    ...base,
+    status: "finished",
+    minute: 90,
+    score: match.fullTime!,
+    events: [
+      { kind: "halftime", minute: 45, score: match.halfTime! },
+      { kind: "fulltime", minute: 90, score: match.fullTime! },
+    ],
+    source: "results",
+  };
+  state.halfTime = match.halfTime!;
+  return state;
+}
+
+/** A match event the agents see among a match's events (clock ticks are not). */
+export function isNews(event: MatchEventView | undefined): event is MatchEventView {
+  return event !== undefined && newsKinds.has(event.kind);
+}
+
+export function readEvent(data: unknown): MatchEventView | undefined {
   const d = data as Partial<MatchEventView> | undefined;
   if (typeof d?.kind !== "string" || typeof d.minute !== "number" || typeof d.score?.home !== "number") {
     return undefined;

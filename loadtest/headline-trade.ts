@@ -1,0 +1,390 @@
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Queue } from "bullmq";
+import { createExchangeClient } from "../services/exchange/rpc.js";
+import { connectNats } from "../shared/bus/nats-connection.js";
+import { createNatsRpc } from "../shared/bus/nats-rpc.js";
+import { loadDataset, shortName } from "../shared/epl/dataset.js";
+import type { LoadParams, LoadResult } from "./headline-trade/client.js";
+import { type ClientProcess, forkClients } from "./lib/client-processes.js";
+import { type Deployment, freePort, type ServiceRole, startDeployment } from "./lib/deployment.js";
+import { fetchDevTokens } from "./lib/dev-tokens.js";
+import { epochNow } from "./lib/open-loop.js";
+import { cpuDelta, natsServerPid, redisServerPid, sampleCpu } from "./lib/proc-cpu.js";
+import { formatMs, formatTable, resultsDir, writeResults } from "./lib/report.js";
+import { median, ratio, summarize } from "./lib/stats.js";
+
+/**
+ * The headline request, `POST /api/epl/trade`, under one closed-loop HTTP load (as autocannon
+ * drives it: `--connections` keep-alive sockets, each sending its next request when the previous
+ * answer is read) against three servers in one run:
+ *   naive — the plan's design: Express → BullMQ (Redis, a queue of this run) → one shared agent
+ *           that does no work and answers a fixed trade result (compiled, its own processes);
+ *   early — ours: a distributed deployment (gateways, agent workers, an exchange; load on the
+ *           first gateway), the trading agent with its tools on the offline model, zero token delay;
+ *   after — the same deployment, after a market feed played at least `--rounds` rounds fast on its
+ *           database and NATS (and was stopped, so it costs nothing while measured).
+ * Each phase is measured `--runs` times (interleaved); the table gives medians. Prints the table
+ * and writes loadtest/results/headline-trade-<timestamp>.json.
+ *
+ *   npx tsx loadtest/headline-trade.ts [--connections 50] [--duration 15] [--warmup 5] [--runs 1]
+ *     [--gateways 1] [--workers 2] [--exchanges 1] [--clients 2] [--rounds 3] [--min-live-events 7500]
+ *     [--env KEY=VALUE]… [--profile agent-worker,gateway,exchange]
+ */
+const { values: flags } = parseArgs({
+  options: {
+    connections: { type: "string", default: "50" },
+    duration: { type: "string", default: "15" },
+    warmup: { type: "string", default: "5" },
+    runs: { type: "string", default: "1" },
+    gateways: { type: "string", default: "1" },
+    workers: { type: "string", default: "2" },
+    exchanges: { type: "string", default: "1" },
+    clients: { type: "string", default: "2" },
+    rounds: { type: "string", default: "3" },
+    "min-live-events": { type: "string", default: "7500" },
+    env: { type: "string", multiple: true, default: [] },
+    profile: { type: "string" },
+  },
+});
+const connections = Number(flags.connections);
+const durationMs = Number(flags.duration) * 1000;
+const warmupMs = Number(flags.warmup) * 1000;
+const runs = Number(flags.runs);
+const clientCount = Number(flags.clients);
+const rounds = Number(flags.rounds);
+const minLiveEvents = Number(flags["min-live-events"]);
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const runTag = randomBytes(3).toString("hex");
+const queueName = `lt-headline-${runTag}`;
+const profileDir = `${resultsDir}profiles-${Date.now()}`;
+const serviceEnv: Record<string, string> = {
+  // One user per connection sends hundreds of runs a minute: the per-user limits would answer
+  // most with 429, and the benchmark measures the request, not the limiter (which still runs).
+  AGENT_RUNS_PER_MINUTE_PRO: "1000000",
+  AGENT_CONCURRENT_PRO: "1000",
+  HTTP_REQUESTS_PER_MINUTE_USER: "1000000",
+  ...Object.fromEntries(flags.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
+};
+const feedEnv = { FEED_MATCH_DURATION_MS: "2000", FEED_ROUND_GAP_MS: "0", FEED_GOAL_SUSPEND_MS: "0" };
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const repoRoot = fileURLToPath(new URL("../", import.meta.url));
+
+type Design = "naive" | "early" | "after";
+interface PhaseResult {
+  run: number;
+  design: Design;
+  requests: number;
+  perS: number;
+  latencyMs: ReturnType<typeof summarize>;
+  failures: Record<string, number>;
+  failureSample?: string;
+  cpuMs: Record<string, number>;
+  liveEvents?: number;
+  loadavg: number[];
+}
+
+let deployment: Deployment | undefined;
+const naive: ChildProcess[] = [];
+let clients: ClientProcess[] = [];
+let closeNats: (() => Promise<void>) | undefined;
+let cleaning: Promise<void> | undefined;
+const cleanUp = () => {
+  cleaning ??= (async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    for (const child of naive) child.kill("SIGTERM");
+    const queue = new Queue(queueName, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    await closeNats?.();
+    await deployment?.stop();
+  })();
+  return cleaning;
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+/** The naive design's two programs compiled to plain JavaScript (as ours run from dist/). */
+function compileNaive(): { server: string; agent: string } {
+  const esbuild = `${repoRoot}node_modules/.bin/esbuild`;
+  const out = `${repoRoot}dist/loadtest/headline-trade`;
+  for (const name of ["naive-server", "naive-agent"]) {
+    execFileSync(esbuild, [
+      `${repoRoot}loadtest/headline-trade/${name}.ts`,
+      "--format=esm",
+      "--platform=node",
+      `--outfile=${out}/${name}.mjs`,
+      "--log-level=warning",
+    ]);
+  }
+  return { server: `${out}/naive-server.mjs`, agent: `${out}/naive-agent.mjs` };
+}
+
+function startNaive(path: string, args: string[], readyMessage: string): Promise<ChildProcess> {
+  const child = fork(path, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  naive.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${path} exited (${code})`)));
+    child.on("message", (m) => m === readyMessage && resolve(child));
+  });
+}
+
+async function phase(
+  run: number,
+  design: Design,
+  url: string,
+  conns: LoadParams["connections"],
+  watched: { name: string; pid: number | undefined }[],
+  ms = durationMs,
+): Promise<PhaseResult> {
+  const startAt = epochNow() + 300;
+  const before = sampleCpu(watched);
+  const parts = await Promise.all(
+    clients.map((client) =>
+      client.call<LoadResult>("load", {
+        url,
+        path: "/api/epl/trade",
+        connections: conns.filter((_, i) => i % clients.length === client.index),
+        durationMs: ms,
+        startAt,
+      } satisfies LoadParams),
+    ),
+  );
+  const cpuMs = cpuDelta(before, sampleCpu(watched));
+  const latencies = parts.flatMap((p) => p.latenciesMs);
+  const failures: Record<string, number> = {};
+  for (const p of parts)
+    for (const [k, n] of Object.entries(p.failures)) failures[k] = (failures[k] ?? 0) + n;
+  const sample = parts.find((p) => p.failureSample)?.failureSample;
+  return {
+    run,
+    design,
+    requests: latencies.length,
+    perS: latencies.length / (ms / 1000),
+    latencyMs: summarize(latencies),
+    failures,
+    ...(sample === undefined ? {} : { failureSample: sample }),
+    cpuMs,
+    loadavg: loadavg(),
+  };
+}
+
+try {
+  // The naive design: its server and its one agent, on a queue of this run.
+  const naivePort = await freePort();
+  const compiled = compileNaive();
+  const naiveAgent = await startNaive(compiled.agent, [redisUrl, queueName, String(connections)], "ready");
+  const naiveServer = await startNaive(
+    compiled.server,
+    [String(naivePort), redisUrl, queueName],
+    "listening",
+  );
+  const naiveUrl = `http://127.0.0.1:${naivePort}`;
+
+  console.error(
+    `starting ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s)…`,
+  );
+  deployment = await startDeployment({
+    gateways: Number(flags.gateways),
+    workers: Number(flags.workers),
+    exchanges: Number(flags.exchanges),
+    env: serviceEnv,
+    ...(flags.profile === undefined
+      ? {}
+      : {
+          nodeArgs: Object.fromEntries(
+            flags.profile
+              .split(",")
+              .map((role) => [role as ServiceRole, ["--cpu-prof", `--cpu-prof-dir=${profileDir}/${role}`]]),
+          ),
+        }),
+  });
+  const nc = await connectNats({ natsUrl: deployment.natsUrl }, "loadtest-headline");
+  closeNats = () => nc.close();
+  const exchange = createExchangeClient(createNatsRpc(nc, { subjectPrefix: deployment.subjectPrefix }));
+  const jsm = await jetstreamManager(nc);
+  const liveEvents = async () => (await jsm.streams.info(`${deployment!.prefix}LIVE`)).state.messages;
+
+  // One pro user per connection, each asking about one of the next fixtures to be played.
+  const epl = loadDataset();
+  const upcoming = epl.matches.filter((m) => m.status !== "finished").slice(0, 10);
+  const users = Array.from({ length: connections }, (_, i) => ({
+    userId: `lt-headline-${runTag}-${i}`,
+    tier: "pro" as const,
+  }));
+  const tokens = await fetchDevTokens(deployment.gatewayUrls[0]!, users);
+  const oursConns = users.map((_, i) => {
+    const m = upcoming[i % upcoming.length]!;
+    return { token: tokens[i]!, body: { homeTeam: shortName(m.home), awayTeam: shortName(m.away) } };
+  });
+  const naiveConns = oursConns.map(({ body }) => ({ body }));
+
+  clients = forkClients(fileURLToPath(new URL("./headline-trade/client.ts", import.meta.url)), clientCount);
+  const shared = () => [
+    ...clients.map((c) => ({ name: `client-${c.index + 1}`, pid: c.pid })),
+    { name: "redis-server", pid: redisServerPid(redisUrl) },
+  ];
+  const naiveWatched = () => [
+    { name: "express", pid: naiveServer.pid },
+    { name: "bullmq-agent", pid: naiveAgent.pid },
+    ...shared(),
+  ];
+  const oursWatched = () => [
+    ...deployment!.processes(),
+    { name: "nats-server", pid: natsServerPid(deployment!.natsUrl) },
+    ...shared(),
+  ];
+  const report = (r: PhaseResult) =>
+    console.error(
+      `run ${r.run} ${r.design}: ${r.perS.toFixed(0)} req/s, p50 ${formatMs(r.latencyMs.p50)} p99 ${formatMs(r.latencyMs.p99)} ms, ` +
+        `failures ${JSON.stringify(r.failures)}${r.failureSample ? ` (${r.failureSample})` : ""}` +
+        `${r.liveEvents === undefined ? "" : `, LIVE ${r.liveEvents} events`}, load ${loadavg()[0]!.toFixed(1)}`,
+    );
+
+  // Warm-up (not reported): JIT, pools, caches of both designs.
+  if (warmupMs > 0) {
+    await phase(0, "naive", naiveUrl, naiveConns, naiveWatched(), warmupMs);
+    const warm = await phase(0, "early", deployment.gatewayUrls[0]!, oursConns, oursWatched(), warmupMs);
+    if (warm.requests === 0) throw new Error(`warm-up: no answer from ours (${warm.failureSample})`);
+  }
+
+  const results: PhaseResult[] = [];
+  const measure = async (run: number, design: Design) => {
+    await pause(500);
+    const r =
+      design === "naive"
+        ? await phase(run, design, naiveUrl, naiveConns, naiveWatched())
+        : await phase(run, design, deployment!.gatewayUrls[0]!, oursConns, oursWatched());
+    if (design !== "naive") r.liveEvents = await liveEvents();
+    results.push(r);
+    report(r);
+  };
+  for (let run = 1; run <= runs; run++) {
+    await measure(run, "naive");
+    await measure(run, "early");
+  }
+
+  // A round day: the feed plays fast until `rounds` rounds are settled and LIVE holds the history.
+  console.error(`feed playing ${rounds} rounds…`);
+  const feedStart = Date.now();
+  deployment.startService("market-feed", "feed-1", feedEnv);
+  const matchesSettled = async () =>
+    (await exchange.listMarkets({ status: "settled" })).filter((m) => m.kind === "1x2").length;
+  const settledBefore = await matchesSettled();
+  for (;;) {
+    await pause(1000);
+    const [settled, events] = [await matchesSettled(), await liveEvents()];
+    if (settled - settledBefore >= rounds * 10 && events >= minLiveEvents) break;
+    if (Date.now() - feedStart > 180_000)
+      throw new Error(`feed: ${settled} matches settled, ${events} events in 180 s`);
+  }
+  await deployment.stopService("feed-1");
+  const history = {
+    matchesPlayed: (await matchesSettled()) - settledBefore,
+    liveEvents: await liveEvents(),
+    feedMs: Date.now() - feedStart,
+  };
+  console.error(
+    `feed stopped after ${history.matchesPlayed} matches, ${history.liveEvents} LIVE events, ${(history.feedMs / 1000).toFixed(0)} s`,
+  );
+  if (warmupMs > 0) await phase(0, "after", deployment.gatewayUrls[0]!, oursConns, oursWatched(), warmupMs);
+  for (let run = 1; run <= runs; run++) {
+    await measure(run, "after");
+    await measure(run, "naive");
+  }
+  const exits = deployment.unexpectedExits();
+  if (exits.length > 0) console.error(`EXITED: ${exits.join(", ")}`);
+
+  const designs: Design[] = ["naive", "early", "after"];
+  const rows = designs.map((design) => {
+    const of = results.filter((r) => r.design === design);
+    const m = (f: (r: PhaseResult) => number) => median(of.map(f));
+    return {
+      design,
+      phases: of.length,
+      perS: m((r) => r.perS),
+      p50: m((r) => r.latencyMs.p50),
+      p99: m((r) => r.latencyMs.p99),
+      failed: m((r) => Object.values(r.failures).reduce((a, b) => a + b, 0)),
+      cpuMsPerRequest: Object.fromEntries(
+        [...new Set(of.flatMap((r) => Object.keys(r.cpuMs)))].map((name) => [
+          name,
+          m((r) => (r.cpuMs[name] ?? Number.NaN) / Math.max(1, r.requests)),
+        ]),
+      ),
+    };
+  });
+  const naiveRow = rows[0]!;
+  const label: Record<Design, string> = {
+    naive: "naive: Express → BullMQ → shared agent (no work)",
+    early: `ours: ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s), eplTradingAgent`,
+    after: `ours after ${history.matchesPlayed} matches (${history.liveEvents} LIVE events)`,
+  };
+  console.log(
+    `\nPOST /api/epl/trade, ${connections} connections closed loop, ${durationMs / 1000} s per phase, median of ${2 * runs} naive and ${runs} of each of ours; ratio = ours / naive\n`,
+  );
+  console.log(
+    formatTable(
+      ["server", "req/s", "p50 ms", "p99 ms", "failed", "req/s ratio", "p99 ratio", "total CPU ms/req"],
+      rows.map((r) => [
+        label[r.design],
+        r.perS.toFixed(0),
+        formatMs(r.p50),
+        formatMs(r.p99),
+        String(r.failed),
+        ratio(r.perS, naiveRow.perS).toFixed(2),
+        ratio(r.p99, naiveRow.p99).toFixed(2),
+        Object.entries(r.cpuMsPerRequest)
+          .filter(([name]) => !name.startsWith("client-"))
+          .reduce((a, [, v]) => a + (Number.isFinite(v) ? v : 0), 0)
+          .toFixed(2),
+      ]),
+    ),
+  );
+  console.log("\nCPU ms per answered request, by process, medians:\n");
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.cpuMsPerRequest)))];
+  console.log(
+    formatTable(
+      ["process", ...designs],
+      names.map((name) => [name, ...rows.map((r) => formatMs(r.cpuMsPerRequest[name] ?? Number.NaN))]),
+    ),
+  );
+  for (const r of rows.slice(1)) {
+    const met = r.perS >= naiveRow.perS && r.p99 <= naiveRow.p99;
+    console.log(
+      `target ${r.design}: ${met ? "met" : "MISSED"} (ours ${r.perS.toFixed(0)} req/s p99 ${formatMs(r.p99)} ms vs naive ${naiveRow.perS.toFixed(0)} req/s p99 ${formatMs(naiveRow.p99)} ms)`,
+    );
+  }
+  const path = await writeResults("headline-trade", {
+    benchmark: "headline-trade",
+    command: `npx tsx loadtest/headline-trade.ts ${process.argv.slice(2).join(" ")}`.trim(),
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version },
+    setup: {
+      connections,
+      durationMs,
+      warmupMs,
+      runs,
+      gateways: Number(flags.gateways),
+      workers: Number(flags.workers),
+      exchanges: Number(flags.exchanges),
+      clients: clientCount,
+      serviceEnv,
+      feedEnv,
+      history,
+    },
+    rows,
+    phases: results,
+  });
+  console.log(`\nresults: ${path}${flags.profile === undefined ? "" : `\nprofiles: ${profileDir}`}`);
+} finally {
+  await cleanUp();
+}
