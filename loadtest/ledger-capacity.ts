@@ -10,6 +10,7 @@ import { type RateResult, runRate } from "./ledger-capacity/trade-rates.js";
 import { defaultUserModel, peakRates, primaryLoad, type UserModel } from "./ledger-capacity/user-model.js";
 import { cpuMs } from "./lib/proc-cpu.js";
 import { formatMs, formatTable, writeResults } from "./lib/report.js";
+import { booksViolations } from "./trades/database.js";
 
 /**
  * One PostgreSQL primary's capacity for the ledger's write path (issue 13, "The database at a
@@ -128,12 +129,7 @@ try {
   const sustainedHot = sustainedOf(hot);
   const tradesMade = Number((await sql`SELECT count(*)::int8 AS n FROM trades`)[0]!.n);
   const books = await store.checkBooks();
-  const violations =
-    (books.ledgerSumCents === 0 ? 0 : 1) +
-    books.accountsOffLedger +
-    books.negativeBalances +
-    books.underfundedMarkets.length +
-    books.positionsOffTrades;
+  const violations = booksViolations(books);
 
   const reads = await runReadCosts(store, {
     durationMs: Number(flags["read-duration"]) * 1000,
