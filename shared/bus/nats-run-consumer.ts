@@ -7,7 +7,7 @@ import { messaging } from "../telemetry/attributes.js";
 import { contextFrom, SpanKind, traced, tracingOn } from "../telemetry/spans.js";
 import type { createRunOutput } from "./nats-run-output.js";
 import { type ConsumerPuller, createConsumerPuller } from "./nats-run-pull.js";
-import { type RunNames, tiers } from "./nats-run-streams.js";
+import { clientRunKey, type RunNames, tiers } from "./nats-run-streams.js";
 import { createPrioritySlots } from "./priority-slots.js";
 import type { AgentRunRequest, RunConsumer, RunHandler, RunJob, RunQueueOptions } from "./run-queue.js";
 import { deliveriesExhausted } from "./run-queue-defaults.js";
@@ -261,6 +261,22 @@ export function startRunConsumer(
     let settled = false;
     let lastWorking = Date.now();
     const attempt = deliveryCount(msg.reply!);
+    /**
+     * Settles the run for good, recording its id under its client id first: the ack takes it out
+     * of its stream, and a repeat of the client id (a client whose gateway died before answering)
+     * then finds it only by this record. The gateway writes it too, but a gateway killed right
+     * after storing the run never sends it. Same connection, sent first: the server has the
+     * record before the ack.
+     */
+    const settleForGood = (answer: string) => {
+      settled = true;
+      try {
+        nc.publish(`$KV.${names.runsBucket}.${clientRunKey(request)}`, requestId);
+      } catch {
+        // The connection closed: the ack below is lost too, and the run comes back.
+      }
+      settle(msg, answer);
+    };
     const job = (afterSeq: number): RunJob => ({
       request,
       attempt,
@@ -275,8 +291,7 @@ export function startRunConsumer(
       // Not confirmed by the server (no ack of the ack): a lost one brings the run back, and
       // `execute` then finds its terminal chunk and acks it without running it.
       async ack() {
-        settled = true;
-        settle(msg, "+ACK");
+        settleForGood("+ACK");
       },
       async nak(delayMs) {
         settled = true;
@@ -284,8 +299,7 @@ export function startRunConsumer(
         setTimeout(() => wake(lane), delayMs ?? 0).unref();
       },
       async term() {
-        settled = true;
-        settle(msg, "+TERM");
+        settleForGood("+TERM");
       },
     });
 
@@ -296,8 +310,7 @@ export function startRunConsumer(
       if (attempt === 1) return handler(job(0));
       const last = await output.lastChunk(requestId);
       if (last !== null && isTerminal(last)) {
-        settled = true;
-        settle(msg, "+ACK");
+        settleForGood("+ACK");
         return;
       }
       return handler(job(last?.seq ?? 0));

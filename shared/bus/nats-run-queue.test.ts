@@ -179,6 +179,20 @@ describe("JetStream details", () => {
     assert.deepEqual(again, { requestId: first.requestId, duplicate: true });
   });
 
+  test("a gateway killed right after storing a run: once the run ends, sending the id again still finds it", async () => {
+    const first = runRequest();
+    // The run stored, its gateway dead before its own record of the id went out, the run done.
+    await jetstream(nc).publish(names.reqSubject(first.agent, first.tier), JSON.stringify(first), {
+      msgID: clientKey(first),
+    });
+    const consumer = queue.consume((job) => job.ack(), { concurrency: 1 });
+    const jsm = await jetstreamManager(nc);
+    await waitFor(async () => (await jsm.streams.info(names.reqStream("pro"))).state.messages === 0, 5000);
+    await consumer.stop();
+    const again = await queue.submit({ ...first, requestId: "again" });
+    assert.deepEqual(again, { requestId: first.requestId, duplicate: true });
+  });
+
   test("the same client id sent through two gateways at once starts one run", async () => {
     const otherNc = await connectNats({ natsUrl }, `run-out-test-${id}-2`);
     const other = await createNatsRunQueue(otherNc, options);

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -11,7 +10,7 @@ import { createNatsReplies, type PubAck, StreamPublishError } from "./nats-repli
 import { startRunConsumer } from "./nats-run-consumer.js";
 import { createRunDepth } from "./nats-run-depth.js";
 import { createRunOutput } from "./nats-run-output.js";
-import { ensureRunStreams, runNames } from "./nats-run-streams.js";
+import { clientRunKey, ensureRunStreams, runNames } from "./nats-run-streams.js";
 import { withTraceHeaders } from "./nats-trace.js";
 import type { AgentRunRequest, RunConsumer, RunQueue, RunQueueOptions } from "./run-queue.js";
 
@@ -71,11 +70,7 @@ export async function createNatsRunQueue(
       admit(request.tier, estimate.unsettled, options.queueMax);
       const ahead = queuedAhead(request.tier, estimate.waiting);
       const reservation = depth.reserve(request.tier);
-      const key = createHash("sha256")
-        .update(request.userId)
-        .update("\u0000")
-        .update(request.clientId)
-        .digest("hex");
+      const key = clientRunKey(request);
       let ack: PubAck;
       try {
         // The client id as msgID: the stream stores one run per client id within its duplicate
@@ -108,7 +103,8 @@ export async function createNatsRunQueue(
       }
       reservation.stored();
       // For a repeat that comes once this run has left its stream. Not awaited: the run is
-      // accepted either way, and a lost record costs only that late repeat its attachment.
+      // accepted either way, and the worker writes the same record before its ack takes the run
+      // out of the stream (nats-run-consumer.ts), so a gateway that dies now loses nothing.
       replies.publishStored(`$KV.${names.runsBucket}.${key}`, request.requestId).catch(() => undefined);
       return { requestId: request.requestId, duplicate: false, queuedAhead: ahead };
     },

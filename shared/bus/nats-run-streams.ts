@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   AckPolicy,
   DeliverPolicy,
@@ -146,4 +147,12 @@ async function upsertConsumer(jsm: JetStreamManager, stream: string, config: Con
     if (!(err instanceof JetStreamApiError)) throw err;
     await jsm.consumers.update(stream, config.durable_name!, config);
   }
+}
+
+/**
+ * A run's client id as JetStream's msgID and as its key in the runs bucket: one run per user and
+ * client id within the duplicate window, whichever gateway sends it.
+ */
+export function clientRunKey(request: Pick<AgentRunRequest, "userId" | "clientId">): string {
+  return createHash("sha256").update(request.userId).update("\u0000").update(request.clientId).digest("hex");
 }
