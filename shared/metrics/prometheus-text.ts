@@ -8,18 +8,19 @@ export interface Sample {
 const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/;
 const labelPair = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
+/** One line of an exposition as a sample; undefined for a comment, a blank or a malformed line. */
+export function parseSampleLine(line: string): Sample | undefined {
+  const match = sampleLine.exec(line);
+  if (match === null) return undefined;
+  const labels: Record<string, string> = {};
+  for (const [, key, value] of (match[2] ?? "").matchAll(labelPair))
+    labels[key!] = value!.replace(/\\(.)/g, "$1");
+  return { name: match[1]!, labels, value: Number(match[3]) };
+}
+
 /** Every sample of an exposition (comments skipped), for tests and tools that read `/metrics`. */
 export function parseSamples(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split("\n")) {
-    const match = sampleLine.exec(line);
-    if (match === null) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? "").matchAll(labelPair))
-      labels[key!] = value!.replace(/\\(.)/g, "$1");
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
+  return text.split("\n").flatMap((line) => parseSampleLine(line) ?? []);
 }
 
 /**

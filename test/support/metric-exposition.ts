@@ -1,3 +1,5 @@
+import { parseSampleLine } from "../../shared/metrics/prometheus-text.js";
+
 /**
  * What a `/metrics` answer (Prometheus text format) holds: the metric names that have samples,
  * the names the registry declares (`# TYPE`, histograms and summaries expanded to the series
@@ -25,13 +27,10 @@ export function parseExposition(text: string): Exposition {
       continue;
     }
     if (line.startsWith("#") || line.trim() === "") continue;
-    const sample = /^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s/.exec(line);
-    if (!sample) throw new Error(`not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (sample[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
-      labels[key!] = value!;
-    sampled.add(sample[1]!);
-    samples.push({ name: sample[1]!, labels });
+    const sample = parseSampleLine(line);
+    if (sample === undefined) throw new Error(`not a sample line: ${line}`);
+    sampled.add(sample.name);
+    samples.push({ name: sample.name, labels: sample.labels });
   }
   return { sampled, declared, samples };
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadDataset, shortName } from "../../shared/epl/dataset.js";
+import type { ReceivedSpan } from "./otlp-receiver.js";
 
 /** An instruction the offline trading agent turns into one real trade (a fixture with open markets). */
 export function tradeInstruction(): string {
@@ -8,16 +9,7 @@ export function tradeInstruction(): string {
 }
 
 /** A finished span, as either the OTLP receiver or the in-memory exporter reports it. */
-export interface ChainSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  /** OTLP numbering: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
-  kind: number;
-  service: string;
-  attributes: Record<string, unknown>;
-}
+export type ChainSpan = Omit<ReceivedSpan, "links">;
 
 export const kinds = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 
