@@ -1,6 +1,7 @@
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import { clientFrames } from "../shared/client/frames.js";
 import { type AgentName, agentNames } from "../shared/protocol/agents.js";
 import { defaultAgents, runSpec } from "./agent-runs/workload.js";
 import { type Deployment, startDeployment } from "./lib/deployment.js";
@@ -124,7 +125,7 @@ function sender(sockets: Socket[], tag: string, outcomes: Outcome[]) {
     outcomes.push(outcome);
     const id = `${tag}-${arrival}`;
     socket.runs.set(id, { scheduledAt, outcome });
-    socket.ws.send(JSON.stringify({ type: "agent.run", id, ...runSpec(arrival, agents) }));
+    socket.ws.send(JSON.stringify(clientFrames.agentRun(id, runSpec(arrival, agents))));
   };
 }
 

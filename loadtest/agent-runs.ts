@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -73,7 +72,6 @@ const serviceEnv = {
   ...Object.fromEntries(flags.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
 };
 const profileDir = `${resultsDir}profiles-${Date.now()}`;
-const runTag = randomBytes(3).toString("hex");
 const agents = flags.agents.split(",").map((name) => {
   if (!(agentNames as readonly string[]).includes(name)) throw new Error(`--agents: no agent ${name}`);
   return name as AgentName;
@@ -109,12 +107,11 @@ function figures(m: PhaseMeasurements, startAt: number): Figures {
   };
 }
 
-async function distributedPhase(clients: ClientProcess[], tag: string, ratePerS: number, phaseMs: number) {
+async function distributedPhase(clients: ClientProcess[], ratePerS: number, phaseMs: number) {
   const startAt = epochNow() + 300;
   const parts = await Promise.all(
     clients.map((client) =>
       client.call<PhaseMeasurements>("phase", {
-        tag,
         ratePerS,
         durationMs: phaseMs,
         startAt,
@@ -195,7 +192,7 @@ try {
 
   // Warm-up (not reported): JIT, connection pools, and workers that started after the gateways.
   if (warmupMs > 0) {
-    const warm = await distributedPhase(clients, `${runTag}-warm`, 20, warmupMs);
+    const warm = await distributedPhase(clients, 20, warmupMs);
     if (warm.measurements.completed === 0) throw new Error("warm-up: no run completed; see the service logs");
     await baselinePhase(baseline, 20, warmupMs);
   }
@@ -212,7 +209,7 @@ try {
       { name: "redis-server", pid: redisServerPid(process.env.REDIS_URL ?? "redis://127.0.0.1:6379") },
     ];
     const cpuBefore = sampleCpu(watched);
-    const dist = await distributedPhase(clients, `${runTag}-r${rate}`, rate, durationMs);
+    const dist = await distributedPhase(clients, rate, durationMs);
     const cpu = cpuDelta(cpuBefore, sampleCpu(watched));
     const distributed = figures(dist.measurements, dist.startAt);
     const inProcess = base === undefined ? undefined : figures(base.measurements, base.startAt);

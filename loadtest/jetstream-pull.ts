@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { AckPolicy, type Consumer, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { deleteStreams } from "./lib/deployment.js";
+import { deleteStreams } from "../test/support/service-process.js";
 import { formatTable, writeResults } from "./lib/report.js";
 import { ratio } from "./lib/stats.js";
 
@@ -106,5 +106,5 @@ try {
   console.log(`\nwrote ${path}`);
 } finally {
   await nc.close();
-  await deleteStreams(natsUrl, prefix);
+  await deleteStreams(prefix, natsUrl);
 }

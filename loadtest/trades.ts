@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createExchangeClient } from "../services/exchange/rpc.js";
-import { connectNats } from "../shared/bus/nats-connection.js";
-import { createNatsRpc } from "../shared/bus/nats-rpc.js";
+import { createExchangeClient } from "../services/exchange/client.js";
+import { connectNats } from "../shared/bus/nats/nats-connection.js";
+import { createNatsRpc } from "../shared/bus/rpc/nats-rpc.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import {
   type Deployment,

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -16,6 +16,13 @@ execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, 
 
 const copy = (from, to, keep = () => true) =>
   cpSync(`${root}${from}`, `${root}${to}`, { recursive: true, filter: keep });
+// A migration folder is replaced, not merged: one moved or deleted in the sources must not linger
+// in dist/ and run twice. (The web folder also holds what tsc compiled into it.)
+const replace = (from, to) => {
+  rmSync(`${root}${to}`, { recursive: true, force: true });
+  copy(from, to);
+};
 copy("data", "dist/data");
-copy("shared/store/migrations", "dist/shared/store/migrations");
+replace("shared/store/migrations", "dist/shared/store/migrations");
+replace("services/exchange/store/migrations", "dist/services/exchange/store/migrations");
 copy("services/gateway/web", "dist/services/gateway/web", (path) => !path.endsWith(".ts"));

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { ConfigError, describeConfig, loadConfig } from "./config.js";
 
@@ -31,4 +32,18 @@ test("a bad value names the variable", () => {
 
 test("the generated documentation lists every variable", () => {
   assert.match(describeConfig(), /\| `NATS_URL` \|/);
+});
+
+test("a command started with a bad setting prints the line naming it and exits 2", () => {
+  const config = new URL("./config.ts", import.meta.url).href;
+  const script = `import { loadConfigOrExit } from ${JSON.stringify(config)};
+    loadConfigOrExit();
+    console.log("started anyway");`;
+  const result = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    env: { ...process.env, PORT: "not-a-port" },
+    encoding: "utf8",
+  });
+  assert.equal(result.status, 2);
+  assert.equal(result.stdout, "");
+  assert.equal(result.stderr.trim(), 'configuration: PORT must be a number (got "not-a-port")');
 });

@@ -47,6 +47,13 @@ export const configSchema = T.Object(
       description:
         "Prefix of every JetStream stream, consumer and KV bucket name; lets deployments share one NATS.",
     }),
+    natsReplicas: T.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description:
+        "Distributed mode: copies JetStream keeps of every stream and KV bucket (queued runs, agent output, the LIVE log, the runs and feed-leader buckets). 1 for a single nats-server; 3 on a 3-node cluster, which then loses nothing when one node dies.",
+    }),
     subjectPrefix: T.String({
       default: "",
       pattern: "^([A-Za-z0-9_-]+\\.)*$",
@@ -132,6 +139,12 @@ export const configSchema = T.Object(
       minimum: 1000,
       default: 10000,
       description: "A run whose worker goes silent this long is redelivered.",
+    }),
+    agentConfirmTimeoutMs: T.Integer({
+      minimum: 1000,
+      default: 30000,
+      description:
+        "An agent's trade the user has not confirmed within this long is declined (agent.confirm).",
     }),
     agentMaxDeliver: T.Integer({
       minimum: 1,
@@ -304,6 +317,20 @@ export class ConfigError extends Error {
   ) {
     super(`configuration: ${variable} ${reason}`);
     this.name = "ConfigError";
+  }
+}
+
+/**
+ * `loadConfig()` for a command's entry point: a bad setting prints the one line naming it to
+ * stderr and exits 2 (a usage error, as the shell means it), instead of a stack trace.
+ */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
   }
 }
 

@@ -16,6 +16,10 @@ export const errorRegistry = {
   overloaded: { status: 503, retryable: true },
   unavailable: { status: 503, retryable: true },
   internal: { status: 500, retryable: false },
+  // A socket or stream that could not keep up: it ends (close 4008 on a WebSocket) and the client
+  // reconnects and resumes. Never an HTTP status of its own (the stream was answered 200); 4xx
+  // because the client fell behind, not the server.
+  slow_consumer: { status: 429, retryable: true },
   insufficient_funds: { status: 402, retryable: false },
   market_closed: { status: 409, retryable: false },
   price_moved: { status: 409, retryable: true },

@@ -17,6 +17,8 @@ export function createLogger(
 ): Logger {
   return pino(
     { level: config.logLevel, base: { pid: process.pid, ...bindings }, mixin: traceIds },
-    pino.destination({ dest: 1, sync: false }),
+    // minLength 1 writes each line at once, as 0 would, but makes `flush(cb)` wait for writes in
+    // flight (with 0 it calls back at once), which crash-only's last line depends on.
+    pino.destination({ dest: 1, sync: false, minLength: 1 }),
   );
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -14,7 +16,12 @@ let platform: ChildProcess | undefined;
 let base: string;
 let metricsUrl: string;
 
+/** A migration left in dist/ by an earlier build, as when one moved folders: the build must drop it. */
+const staleMigration = join(root, "dist/shared/store/migrations/001_moved_away.sql");
+
 before(async () => {
+  mkdirSync(dirname(staleMigration), { recursive: true });
+  writeFileSync(staleMigration, "CREATE TABLE accounts (id int);");
   await promisify(execFile)(process.execPath, ["scripts/build.mjs"], { cwd: root });
   // The defaults of `npm start`: loopback HOST, the built-in JWT_SECRET, DEV_TOKENS unset.
   const { JWT_SECRET: _secret, DEV_TOKENS: _devTokens, HOST: _host, ...inherited } = process.env;
@@ -83,4 +90,8 @@ test("the compiled platform on loopback, with the built-in secret: dev tokens on
     await metrics.text(),
     /requests_total\{method="POST",route="\/api\/auth\/dev-token",status="200",service="gateway"\} 1/,
   );
+});
+
+test("a rebuild leaves no file of an earlier build among the copied migrations", () => {
+  assert.equal(existsSync(staleMigration), false);
 });

@@ -34,8 +34,10 @@ done
 for pid in $(wait_gone 5 "${supervisors[@]}"); do kill -KILL "$pid" 2>/dev/null; done
 
 # Read after the supervisors are gone: a restart just before has written its new pid.
+# The deployment's own NATS nodes (NATS_NODES) last: draining services still hand runs back.
 services=()
 for f in "$run"/*.pid; do
+  case $(basename "$f") in nats-*) continue ;; esac
   pid=$(cat "$f")
   kill -TERM "$pid" 2>/dev/null && services+=("$pid")
   rm -f "$f"
@@ -43,4 +45,13 @@ done
 for pid in $(wait_gone "$drain_s" "${services[@]}"); do
   kill -KILL "$pid" 2>/dev/null && echo "killed $pid after the ${drain_s}s drain timeout"
 done
-echo "stopped ${#supervisors[@]} supervisors and ${#services[@]} services"
+nodes=()
+for f in "$run"/nats-*.pid; do
+  pid=$(cat "$f")
+  kill -TERM "$pid" 2>/dev/null && nodes+=("$pid")
+  rm -f "$f"
+done
+for pid in $(wait_gone "$drain_s" "${nodes[@]}"); do kill -KILL "$pid" 2>/dev/null; done
+summary="stopped ${#supervisors[@]} supervisors and ${#services[@]} services"
+[ ${#nodes[@]} -eq 0 ] || summary+=" and ${#nodes[@]} NATS nodes"
+echo "$summary"

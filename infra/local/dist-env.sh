@@ -8,6 +8,12 @@
 #   on the default 9464 does not collide).
 # Needs $run (the run directory) set and existing.
 
+# NATS_NODES=3: a JetStream cluster of the deployment's own (nats_nodes below) instead of the
+# machine's NATS, every stream and KV bucket in 3 copies, as in Kubernetes (infra/nats).
+if [ "${NATS_NODES:-0}" -gt 0 ]; then
+  NATS_URL=$(for i in $(seq 1 "$NATS_NODES"); do printf 'nats://127.0.0.1:%s\n' $((${NATS_PORT_BASE:-4230} + i)); done | paste -sd,)
+  export NATS_REPLICAS=${NATS_REPLICAS:-$NATS_NODES}
+fi
 export NATS_URL=${NATS_URL:-nats://127.0.0.1:4222}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/epl_local}
@@ -43,5 +49,20 @@ dist_processes() {
   for port in ${GATEWAY_PORTS:-8081 8082}; do
     n=$((n + 1)) metrics=$((metrics + 1))
     echo "gateway-$n dist/services/gateway/main.js METRICS_PORT=$metrics PORT=$port GATEWAY_ID=gateway-$n"
+  done
+}
+
+# NATS_NODES nats-servers (none unless set), one line each: NAME MONITOR_PORT ARG…, the args of
+# nats-server. Client ports NATS_PORT_BASE + 1, + 2, … (4231 up), cluster routes on
+# NATS_ROUTE_PORT_BASE + i (6231 up), monitoring (/healthz) on NATS_MONITOR_PORT_BASE + i (8231
+# up); each node stores its JetStream in $run/nats-<i>.
+nats_nodes() {
+  local i routes
+  [ "${NATS_NODES:-0}" -gt 0 ] || return 0
+  routes=$(for i in $(seq 1 "$NATS_NODES"); do printf 'nats://127.0.0.1:%s\n' $((${NATS_ROUTE_PORT_BASE:-6230} + i)); done | paste -sd,)
+  for i in $(seq 1 "$NATS_NODES"); do
+    echo "nats-$i $((${NATS_MONITOR_PORT_BASE:-8230} + i)) -a 127.0.0.1 -p $((${NATS_PORT_BASE:-4230} + i))" \
+      "-m $((${NATS_MONITOR_PORT_BASE:-8230} + i)) -js -sd $run/nats-$i --server_name local-$i" \
+      "--cluster_name local --cluster nats://127.0.0.1:$((${NATS_ROUTE_PORT_BASE:-6230} + i)) --routes $routes"
   done
 }

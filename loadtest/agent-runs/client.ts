@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { type AgentRun, connect, type PlatformClient, ProtocolError } from "../../shared/client/mod.js";
 import type { AgentName } from "../../shared/protocol/agents.js";
 import { serveParent } from "../lib/client-processes.js";
 import { epochNow, runOpenLoop } from "../lib/open-loop.js";
@@ -19,8 +20,6 @@ export interface OpenParams {
 }
 
 export interface PhaseParams {
-  /** Prefix of the phase's run ids, unique per phase (the dedupe key is user + run id). */
-  tag: string;
   ratePerS: number;
   durationMs: number;
   startAt: number;
@@ -29,53 +28,59 @@ export interface PhaseParams {
   agents: AgentName[];
 }
 
-interface Connection {
-  socket: WebSocket;
-  runs: Map<string, RunProbe>;
+/** A socket and the runs measured on it. */
+interface Held {
+  client: PlatformClient;
+  runs: Map<AgentRun, RunProbe>;
 }
 
-const connections: Connection[] = [];
+const held: Held[] = [];
 
-function connect(url: string, token: string): Promise<Connection> {
-  const socket = new WebSocket(`${url.replace(/^http/, "ws")}/ws`, {
-    headers: { authorization: `Bearer ${token}` },
+/**
+ * A socket on the platform's client library (shared/client), as a trader's program would hold
+ * one. Its pings are every 10 s rather than every second: 1 s pings on the default 200 sockets
+ * would add 200 frames a second each way to the workload measured. A dropped socket fails the
+ * runs it carried, as before: the library would resume them, late, and the drop would hide in
+ * the latencies.
+ */
+async function open(url: string, token: string): Promise<Held> {
+  const client = connect({
+    url: `${url.replace(/^http/, "ws")}/ws`,
+    token,
+    WebSocket,
+    liveness: { pingEveryMs: 10_000, staleMs: 30_000, abandonMs: 60_000 },
   });
-  const connection: Connection = { socket, runs: new Map() };
-  socket.on("message", (data) => {
-    const frame = JSON.parse(data.toString()) as {
-      type: string;
-      id?: string;
-      code?: string;
-      stopReason?: string;
-    };
-    const probe = frame.id === undefined ? undefined : connection.runs.get(frame.id);
-    if (probe === undefined) return;
-    switch (frame.type) {
-      case "agent.accepted":
-        probe.accepted();
-        break;
-      case "agent.delta":
-        probe.delta();
-        break;
-      case "agent.done":
-        probe.done(frame.stopReason ?? "unknown");
-        connection.runs.delete(frame.id!);
-        break;
-      case "agent.error":
-      case "error":
-        probe.failed(frame.code ?? "unknown");
-        connection.runs.delete(frame.id!);
-        break;
+  await client.ready();
+  const socket: Held = { client, runs: new Map() };
+  client.onState((state) => {
+    if (state.state !== "reconnecting") return;
+    for (const [run, probe] of socket.runs) {
+      probe.failed(`closed:${state.closeCode}`);
+      void run.return?.();
     }
+    socket.runs.clear();
   });
-  socket.on("close", (code) => {
-    for (const probe of connection.runs.values()) probe.failed(`closed:${code}`);
-    connection.runs.clear();
-  });
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.once("message", () => resolve(connection));
-  });
+  return socket;
+}
+
+/** Follows one run to its end, telling `probe` what a caller would notice. */
+async function measure(socket: Held, run: AgentRun, probe: RunProbe) {
+  socket.runs.set(run, probe);
+  run.accepted.then(
+    () => probe.accepted(),
+    () => {},
+  );
+  try {
+    for await (const frame of run) {
+      if (frame.type === "agent.delta") probe.delta();
+      else if (frame.type === "agent.done") probe.done(frame.stopReason);
+      else if (frame.type === "agent.error") probe.failed(frame.code);
+    }
+  } catch (error) {
+    probe.failed(error instanceof ProtocolError ? error.code : (error as Error).name);
+  } finally {
+    socket.runs.delete(run);
+  }
 }
 
 serveParent(
@@ -83,10 +88,10 @@ serveParent(
     async open(params: OpenParams) {
       const opening = Array.from({ length: params.sockets }, (_, i) => {
         const g = params.socketOffset + i;
-        return connect(params.urls[g % params.urls.length]!, params.tokens[g % params.tokens.length]!);
+        return open(params.urls[g % params.urls.length]!, params.tokens[g % params.tokens.length]!);
       });
-      connections.push(...(await Promise.all(opening)));
-      return { opened: connections.length };
+      held.push(...(await Promise.all(opening)));
+      return { opened: held.length };
     },
     async phase(params: PhaseParams): Promise<PhaseMeasurements> {
       const tracker = createRunTracker();
@@ -94,26 +99,26 @@ serveParent(
       const offered = await runOpenLoop({
         ...params,
         fire(arrival, scheduledAt) {
-          const connection = connections[next++ % connections.length]!;
-          const id = `${params.tag}-${arrival}`;
+          const socket = held[next++ % held.length]!;
           const probe = tracker.start(scheduledAt);
-          if (connection.socket.readyState !== WebSocket.OPEN) {
+          if (socket.client.state.state !== "online") {
             probe.failed("socket_not_open");
             return;
           }
-          connection.runs.set(id, probe);
-          connection.socket.send(
-            JSON.stringify({ type: "agent.run", id, ...runSpec(arrival, params.agents) }),
-          );
+          const { agent, input } = runSpec(arrival, params.agents);
+          void measure(socket, socket.client.run({ agent }, input), probe);
         },
       });
       await drained(tracker, epochNow() + params.drainMs);
       // Late frames of this phase's runs must not count in the next one.
-      for (const connection of connections) connection.runs.clear();
+      for (const socket of held) {
+        for (const run of socket.runs.keys()) void run.return?.();
+        socket.runs.clear();
+      }
       return tracker.result(offered);
     },
   },
   async () => {
-    for (const { socket } of connections) socket.terminate();
+    for (const { client } of held) client.close();
   },
 );

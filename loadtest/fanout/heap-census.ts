@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { writeHeapSnapshot } from "node:v8";
 import WebSocket from "ws";
 import { startGateway, tokenFor } from "../../services/gateway/testing/gateway-harness.js";
-import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
+import { createMemoryLiveStream } from "../../shared/bus/live-stream/memory-live-stream.js";
+import { clientFrames } from "../../shared/client/frames.js";
 import { createWorkload, eventData } from "./workload.js";
 
 /**
@@ -219,7 +220,7 @@ function open(url: string, token: string, channels: string[]): Promise<WebSocket
     socket.once("error", reject);
     socket.on("message", (data) => {
       const frame = JSON.parse(String(data)) as { type: string };
-      if (frame.type === "welcome") socket.send(JSON.stringify({ type: "subscribe", id: "s", channels }));
+      if (frame.type === "welcome") socket.send(JSON.stringify(clientFrames.subscribe("s", channels)));
       if (frame.type === "subscribed") resolve(socket);
     });
   });

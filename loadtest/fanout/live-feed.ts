@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { LiveEvent } from "../../shared/bus/live-stream.js";
-import { connectNats } from "../../shared/bus/nats-connection.js";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
+import type { LiveEvent } from "../../shared/bus/live-stream/live-stream.js";
+import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
+import { connectNats } from "../../shared/bus/nats/nats-connection.js";
 import { type Config, loadConfig } from "../../shared/config.js";
 
 /**

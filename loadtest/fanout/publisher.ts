@@ -1,5 +1,5 @@
 import { connect } from "@nats-io/transport-node";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
+import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
 import type { Config } from "../../shared/config.js";
 import { epochNow, runOpenLoop } from "../lib/open-loop.js";
 import { eventData, type Workload } from "./workload.js";

@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { deleteStreams, freePort, startDeployment } from "../lib/deployment.js";
+import { deleteStreams, freePort } from "../../test/support/service-process.js";
+import { startDeployment } from "../lib/deployment.js";
 import type { Protocol } from "./client.js";
 
 export type ServerKind = "ours" | "ws" | "socketio";
@@ -130,7 +131,7 @@ async function startBaseline(kind: "ws" | "socketio", options: ServerOptions): P
     await Promise.race([exited, sleep(5000)]);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await exited;
-    await deleteStreams(options.natsUrl, streamPrefix);
+    await deleteStreams(streamPrefix, options.natsUrl);
   };
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,5 @@
-import { currentSeason } from "../../services/gateway/http/matches-routes.js";
-import type { LiveTopic } from "../../shared/bus/live-stream.js";
-import { loadDataset } from "../../shared/epl/dataset.js";
+import type { LiveTopic } from "../../shared/bus/live-stream/live-stream.js";
+import { currentSeason, loadDataset } from "../../shared/epl/dataset.js";
 import { type MarketKind, marketId } from "../../shared/epl/markets.js";
 
 /**

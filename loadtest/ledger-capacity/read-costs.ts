@@ -1,4 +1,4 @@
-import type { MarketRecord, Store } from "../../shared/store/store.js";
+import type { MarketRecord, Store } from "../../services/exchange/store/store.js";
 import { epochNow } from "../lib/open-loop.js";
 import { type Summary, summarize } from "../lib/stats.js";
 

@@ -1,20 +1,24 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
 import { startOtlpReceiver } from "../../test/support/otlp-receiver.js";
+import {
+  deleteStreams,
+  freePort,
+  type ServiceProcess,
+  type ServiceName as ServiceRole,
+  spawnService,
+  tail,
+} from "../../test/support/service-process.js";
+
+export type { ServiceRole };
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-
-export type ServiceRole = "gateway" | "agent-worker" | "exchange" | "market-feed";
 
 export interface DeploymentOptions {
   gateways?: number;
@@ -78,9 +82,7 @@ export interface Deployment {
 
 interface Service {
   name: string;
-  child: ChildProcess;
-  log: string;
-  exited: Promise<void>;
+  process: ServiceProcess;
   /** Stopped on purpose (`stopService`): its exit is not unexpected. */
   stopped?: boolean;
 }
@@ -124,16 +126,13 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
   const services: Service[] = [];
   let stopping = false;
   const launch = (role: ServiceRole, name: string, env: Record<string, string> = {}) => {
-    const log = join(logDir, `${name}.log`);
-    const fd = openSync(log, "a");
-    const child = spawn(
-      process.execPath,
-      [...(options.nodeArgs?.[role] ?? []), `dist/services/${role}/main.js`],
-      { cwd: repoRoot, env: { ...process.env, ...base, ...env }, stdio: ["ignore", fd, fd] },
-    );
-    closeSync(fd);
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    services.push({ name, child, log, exited });
+    const started = spawnService(role, {
+      env: { ...base, ...env },
+      compiled: true,
+      nodeArgs: options.nodeArgs?.[role],
+      logFile: join(logDir, `${name}.log`),
+    });
+    services.push({ name, process: started });
   };
 
   const deployment: Deployment = {
@@ -153,36 +152,37 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
             spansByService: () => ({ ...sink.countByService }),
           },
         }),
-    processes: () => services.filter((s) => !s.stopped).map((s) => ({ name: s.name, pid: s.child.pid })),
+    processes: () =>
+      services.filter((s) => !s.stopped).map((s) => ({ name: s.name, pid: s.process.child.pid })),
     unexpectedExits: () =>
       stopping
         ? []
         : services
-            .filter((s) => s.child.exitCode !== null || s.child.signalCode !== null)
+            .filter((s) => s.process.child.exitCode !== null || s.process.child.signalCode !== null)
             .filter((s) => !s.stopped)
-            .map((s) => `${s.name} (${s.child.signalCode ?? s.child.exitCode})`),
+            .map((s) => `${s.name} (${s.process.child.signalCode ?? s.process.child.exitCode})`),
     startService: launch,
     async stopService(name, timeoutMs = 10_000) {
       const service = services.find((s) => s.name === name);
       if (!service) throw new Error(`no service ${name}`);
       service.stopped = true;
-      service.child.kill("SIGTERM");
-      const timer = setTimeout(() => service.child.kill("SIGKILL"), timeoutMs);
-      await service.exited;
+      service.process.kill("SIGTERM");
+      const timer = setTimeout(() => service.process.kill("SIGKILL"), timeoutMs);
+      await service.process.exited;
       clearTimeout(timer);
     },
     async stop(timeoutMs = 10_000) {
       stopping = true;
-      for (const s of services) if (s.child.exitCode === null) s.child.kill("SIGTERM");
+      for (const s of services) s.process.kill("SIGTERM");
       const deadline = sleep(timeoutMs);
       await Promise.all(
         services.map(async (s) => {
-          await Promise.race([s.exited, deadline]);
-          if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
-          await s.exited;
+          await Promise.race([s.process.exited, deadline]);
+          s.process.kill("SIGKILL");
+          await s.process.exited;
         }),
       );
-      await deleteStreams(natsUrl, prefix);
+      await deleteStreams(prefix, natsUrl);
       await database.drop();
       // After the services stopped: each flushed its last spans on the way out.
       await sink?.close();
@@ -210,7 +210,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     (deployment.metricsUrls as string[]).push(...metricsUrls);
     return deployment;
   } catch (err) {
-    const logs = services.map((s) => `--- ${s.name}\n${tail(s.log)}`).join("\n");
+    const logs = services.map((s) => `--- ${s.name}\n${tail(s.process.output(), 2000)}`).join("\n");
     await deployment.stop();
     throw new Error(`deployment did not start: ${(err as Error).message}\n${logs}`);
   }
@@ -260,37 +260,4 @@ async function waitReady(url: string, timeoutMs: number, deployment: Deployment)
     await sleep(200);
   }
   throw new Error(`${url}/readyz not 200 within ${timeoutMs} ms`);
-}
-
-/** A port nothing listens on right now (the OS picks it; a race with other binders is unlikely). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Deletes every JetStream stream (and so its consumers) and KV bucket whose name starts with `prefix`. */
-export async function deleteStreams(natsUrl: string, prefix: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
-  try {
-    const jsm = await jetstreamManager(nc);
-    for await (const name of jsm.streams.names()) {
-      if (name.startsWith(prefix) || name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(name);
-    }
-  } finally {
-    await nc.close();
-  }
-}
-
-function tail(path: string, bytes = 2000): string {
-  try {
-    return readFileSync(path, "utf8").slice(-bytes);
-  } catch {
-    return "(no log)";
-  }
 }

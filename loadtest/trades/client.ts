@@ -1,10 +1,10 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import postgres from "postgres";
 import WebSocket from "ws";
-import type { Exchange } from "../../services/exchange/exchange.js";
-import { createExchangeClient } from "../../services/exchange/rpc.js";
-import { connectNats } from "../../shared/bus/nats-connection.js";
-import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
+import { createExchangeClient, type Exchange } from "../../services/exchange/client.js";
+import { connectNats } from "../../shared/bus/nats/nats-connection.js";
+import { createNatsRpc } from "../../shared/bus/rpc/nats-rpc.js";
+import { clientFrames } from "../../shared/client/frames.js";
 import { toAppError } from "../../shared/errors.js";
 import { noDelayConnections } from "../../shared/store/postgres-socket.js";
 import { clientIndex, serveParent } from "../lib/client-processes.js";
@@ -18,6 +18,11 @@ import { type MarketRef, tradeSpec } from "./workload.js";
  * three ways — the exchange over NATS request/reply, a WebSocket per user of its share to the
  * gateways, and a postgres.js pool on the deployment's database for the baseline — and sends its
  * share of each phase's open-loop arrivals on the phase's path.
+ *
+ * The gateway path sends raw `trade` frames (built by shared/client/frames.ts), not the client
+ * library's `trade()`: the library resends on a new socket and answers within its request
+ * timeout, so a dropped socket would show as a slow fill rather than the failure the three paths
+ * count alike.
  */
 export interface ConnectParams {
   natsUrl: string;
@@ -101,15 +106,15 @@ function fireGateway(spec: ReturnType<typeof tradeSpec>, key: string, probe: Tra
   }
   pending.set(key, probe);
   socket.send(
-    JSON.stringify({
-      type: "trade",
-      id: key,
-      marketId: spec.marketId,
-      outcome: spec.outcome,
-      side: spec.side,
-      shares: spec.shares,
-      idempotencyKey: key,
-    }),
+    JSON.stringify(
+      clientFrames.trade(key, {
+        marketId: spec.marketId,
+        outcome: spec.outcome,
+        side: spec.side,
+        shares: spec.shares,
+        idempotencyKey: key,
+      }),
+    ),
   );
 }
 

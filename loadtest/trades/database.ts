@@ -1,6 +1,6 @@
 import postgres from "postgres";
-import { createPostgresStore } from "../../shared/store/postgres-store.js";
-import type { BooksReport } from "../../shared/store/store.js";
+import { createPostgresStore } from "../../services/exchange/store/postgres-store.js";
+import type { BooksReport } from "../../services/exchange/store/store.js";
 import { baselineTable } from "./baseline.js";
 
 /**

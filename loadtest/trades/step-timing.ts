@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { createExchange } from "../../services/exchange/exchange.js";
+import { buildSqlStore } from "../../services/exchange/store/sql-store.js";
 import type { SqlDatabase, SqlRunner } from "../../shared/store/sql.js";
-import { buildSqlStore } from "../../shared/store/sql-store.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
 import { formatMs, formatTable } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
@@ -29,7 +29,7 @@ const concurrency = Number(flags.concurrency);
 
 type Timings = Map<string, number[]>;
 
-/** The postgres-store.ts adapter, with `prepare` chosen and every statement timed by its first words. */
+/** The PostgreSQL driver (shared/store/postgres-database.ts), with `prepare` chosen and every statement timed by its first words. */
 function timedDatabase(
   url: string,
   prepare: boolean,

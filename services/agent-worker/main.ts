@@ -1,18 +1,20 @@
 import { jetstreamManager } from "@nats-io/jetstream";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
-import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
-import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
-import { createNatsRunStats } from "../../shared/bus/nats-run-stats.js";
-import { runNames } from "../../shared/bus/nats-run-streams.js";
-import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { liveStreamOptions } from "../../shared/bus/live-stream/live-stream-options.js";
+import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
+import { createNatsRpc } from "../../shared/bus/rpc/nats-rpc.js";
+import { createNatsRunQueue } from "../../shared/bus/run-queue/nats-run-queue.js";
+import { createNatsRunStats } from "../../shared/bus/run-queue/nats-run-stats.js";
+import { runNames } from "../../shared/bus/run-queue/nats-run-streams.js";
+import { runQueueOptions } from "../../shared/bus/run-queue/run-queue-defaults.js";
 import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { createLogger } from "../../shared/logger.js";
 import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { createPostgresAgentRecords } from "../../shared/store/agent-records-database.js";
 import { startTracing } from "../../shared/telemetry/tracing.js";
-import { createExchangeClient } from "../exchange/rpc.js";
+import { createExchangeClient } from "../exchange/client.js";
 import { createAgentPool } from "./agents/pool.js";
 import { createModelProvider } from "./provider.js";
 import { createToolServices } from "./tool-services.js";
@@ -35,31 +37,28 @@ const config = loadConfig();
 const tracing = startTracing({ service: "agent-worker" });
 const logger = createLogger(config, { service: "agent-worker" });
 exitOnUnexpectedError(logger);
-const { store, nc, ops, metrics, startDraining } = await startDependencies(config, logger, {
+const records = createPostgresAgentRecords(config.databaseUrl, { maxConnections: 4 });
+const { nc, ops, metrics, startDraining } = await startDependencies(config, logger, {
   service: "agent-worker",
-  maxConnections: 4,
+  database: records,
 });
 const runQueue = await createNatsRunQueue(nc, {
   ...runQueueOptions(config),
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
+  replicas: config.natsReplicas,
 });
 const epl = loadDataset();
 // Agents trade through the exchange service; the journal and alerts are rows of the same database.
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Live match state for the live-monitor agent's tools; matches no feed plays read from the results.
-const live = await createNatsLiveStream(nc, {
-  streamPrefix: config.streamPrefix,
-  subjectPrefix: config.subjectPrefix,
-  maxAgeMs: config.liveMaxAgeMs,
-  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
-});
+const live = await createNatsLiveStream(nc, liveStreamOptions(config));
 const worker = createWorker({
   config,
   runQueue,
   pool: createAgentPool(config),
   provider: createModelProvider(config, epl),
-  services: createToolServices({ epl, exchange: createExchangeClient(rpc), records: store, live, config }),
+  services: createToolServices({ epl, exchange: createExchangeClient(rpc), records, live, config }),
   logger,
   onRunError: (code) => metrics.errors.inc({ code, transport: "jetstream" }),
 });
@@ -88,7 +87,7 @@ stopOnSignal(logger, async () => {
   await rpc.close();
   await live.close();
   await nc.drain();
-  await store.close();
+  await records.close();
   await ops.close();
   await tracing.shutdown();
 });

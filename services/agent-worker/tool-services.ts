@@ -1,11 +1,11 @@
-import type { LiveStream } from "../../shared/bus/live-stream.js";
+import type { LiveStream } from "../../shared/bus/live-stream/live-stream.js";
 import type { Config } from "../../shared/config.js";
 import type { Dataset } from "../../shared/epl/dataset.js";
 import { fitModel, type Model } from "../../shared/epl/model.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createTradeJournal } from "../../shared/journal/trade-journal.js";
 import type { AgentRecordStore } from "../../shared/store/agent-records.js";
-import type { Exchange } from "../exchange/exchange.js";
+import type { Exchange } from "../exchange/client.js";
 import type { ToolServices } from "./agent/tool.js";
 import { createFollowedLiveScores } from "./platform/followed-live-scores.js";
 import { followMarkets } from "./platform/followed-markets.js";

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats } from "../../shared/bus/nats-connection.js";
-import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
-import { createNatsRunStats } from "../../shared/bus/nats-run-stats.js";
-import { runNames } from "../../shared/bus/nats-run-streams.js";
-import type { AgentRunRequest, RunQueue } from "../../shared/bus/run-queue.js";
+import { connectNats } from "../../shared/bus/nats/nats-connection.js";
+import { createNatsRunQueue } from "../../shared/bus/run-queue/nats-run-queue.js";
+import { createNatsRunStats } from "../../shared/bus/run-queue/nats-run-stats.js";
+import { runNames } from "../../shared/bus/run-queue/nats-run-streams.js";
+import type { AgentRunRequest, RunQueue } from "../../shared/bus/run-queue/run-queue.js";
 import { createLogger } from "../../shared/logger.js";
 import { sampleValue } from "../../shared/metrics/prometheus-text.js";
 import { createServiceMetrics } from "../../shared/metrics/service-metrics.js";
@@ -70,6 +70,7 @@ function startWorker(runQueue: RunQueue) {
       modelMaxSteps: 2,
       agentAckWaitMs: 5_000,
       agentMaxDeliver: 3,
+      agentConfirmTimeoutMs: 30_000,
     },
     runQueue,
     pool: createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),

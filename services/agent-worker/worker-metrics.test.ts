@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, test } from "node:test";
-import { createMemoryRunQueue } from "../../shared/bus/memory-run-queue.js";
-import type { AgentRunRequest, RunQueue } from "../../shared/bus/run-queue.js";
+import { createMemoryRunQueue } from "../../shared/bus/run-queue/memory-run-queue.js";
+import type { AgentRunRequest, RunQueue } from "../../shared/bus/run-queue/run-queue.js";
 import { createLogger } from "../../shared/logger.js";
 import { sampleValue } from "../../shared/metrics/prometheus-text.js";
 import { createServiceMetrics } from "../../shared/metrics/service-metrics.js";
@@ -40,6 +40,7 @@ test("a worker whose every slot is busy reads agent_utilization 1, its waiting r
       modelMaxSteps: 2,
       agentAckWaitMs: 10_000,
       agentMaxDeliver: 3,
+      agentConfirmTimeoutMs: 30_000,
     },
     runQueue,
     pool: createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),

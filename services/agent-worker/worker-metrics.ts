@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import type { RunQueueStats } from "../../shared/bus/run-queue-stats.js";
+import type { RunQueueStats } from "../../shared/bus/run-queue/run-queue-stats.js";
 import { agentNames } from "../../shared/protocol/agents.js";
 
 /** The label of the figures for the worker's whole pool. */

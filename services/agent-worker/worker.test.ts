@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { Type as T } from "@sinclair/typebox";
-import { createMemoryRunQueue } from "../../shared/bus/memory-run-queue.js";
-import type { AgentRunRequest, RunQueue, RunQueueOptions } from "../../shared/bus/run-queue.js";
+import { createMemoryRunQueue } from "../../shared/bus/run-queue/memory-run-queue.js";
+import type { AgentRunRequest, RunQueue, RunQueueOptions } from "../../shared/bus/run-queue/run-queue.js";
 import { loadDataset, shortName } from "../../shared/epl/dataset.js";
 import { standings, teamForm } from "../../shared/epl/standings.js";
 import { AppError } from "../../shared/errors.js";
@@ -48,6 +48,7 @@ function setup(
         modelMaxSteps: 4,
         agentAckWaitMs: options.queue?.ackWaitMs ?? 10_000,
         agentMaxDeliver: options.queue?.maxDeliver ?? 3,
+        agentConfirmTimeoutMs: 30_000,
       },
       runQueue,
       pool: options.pool ?? createAgentPool({ anthropicModel: "claude-sonnet-5-5" }),

@@ -1,4 +1,4 @@
-import type { RunConsumer, RunJob, RunQueue } from "../../shared/bus/run-queue.js";
+import type { RunConsumer, RunJob, RunQueue } from "../../shared/bus/run-queue/run-queue.js";
 import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
 import type { AgentEvent } from "../../shared/protocol/agent-frames.js";
@@ -11,7 +11,12 @@ import { createFrameWriter } from "./frame-writer.js";
 export interface WorkerDeps {
   config: Pick<
     Config,
-    "workerConcurrency" | "coalesceMs" | "modelMaxSteps" | "agentAckWaitMs" | "agentMaxDeliver"
+    | "workerConcurrency"
+    | "coalesceMs"
+    | "modelMaxSteps"
+    | "agentAckWaitMs"
+    | "agentMaxDeliver"
+    | "agentConfirmTimeoutMs"
   >;
   runQueue: RunQueue;
   pool: AgentPool;
@@ -150,6 +155,14 @@ export function createWorker(deps: WorkerDeps): Worker {
           ctx: { userId: request.userId, tier: request.tier, requestId: request.requestId, services },
           maxSteps: config.modelMaxSteps,
           signal: run.signal,
+          ...(request.confirmTrades === true
+            ? {
+                confirmations: {
+                  timeoutMs: config.agentConfirmTimeoutMs,
+                  answer: (confirmId, signal) => job.answer(confirmId, signal),
+                },
+              }
+            : {}),
         },
       );
       for await (const event of events) {

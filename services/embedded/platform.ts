@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
-import { createMemoryRunQueue } from "../../shared/bus/memory-run-queue.js";
-import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { createLivePublisher } from "../../shared/bus/live-stream/live-publisher.js";
+import { createMemoryLiveStream } from "../../shared/bus/live-stream/memory-live-stream.js";
+import { createMemoryRunQueue } from "../../shared/bus/run-queue/memory-run-queue.js";
+import { runQueueOptions } from "../../shared/bus/run-queue/run-queue-defaults.js";
 import { createMemoryCache } from "../../shared/cache/memory-cache.js";
 import type { Config } from "../../shared/config.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
@@ -17,7 +17,6 @@ import {
   createServiceRegistry,
   type MetricsSource,
 } from "../../shared/metrics/service-registry.js";
-import { createPgliteStore } from "../../shared/store/pglite-store.js";
 import { createAgentPool } from "../agent-worker/agents/pool.js";
 import { createModelProvider } from "../agent-worker/provider.js";
 import { createToolServices } from "../agent-worker/tool-services.js";
@@ -26,6 +25,7 @@ import { registerWorkerMetrics } from "../agent-worker/worker-metrics.js";
 import { createExchange } from "../exchange/exchange.js";
 import { createExchangeMetrics, instrumentExchange } from "../exchange/exchange-metrics.js";
 import { exchangeEventSink } from "../exchange/live-events.js";
+import { createPgliteStore } from "../exchange/store/pglite-store.js";
 import { buildApp } from "../gateway/app.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../gateway/metrics.js";
 import { createMarketFeed } from "../market-feed/market-feed.js";
@@ -41,6 +41,13 @@ export interface Platform {
    * (event-loop lag, heap…) once, as `service="embedded"`.
    */
   scrape: MetricsSource;
+  /**
+   * Starts the match clock; `feedEnabled` starts it with the platform. Without it a caller starts
+   * it when it wants the first round to kick off (a test that bets before kick-off).
+   */
+  startFeed(): void;
+  /** A consistent copy of the database while the platform runs (PgliteStore.backup). */
+  backup(): Promise<Blob>;
   /** Drains sockets (1012), stops the match clock, finishes agent runs, then closes the database. */
   close(): Promise<void>;
 }
@@ -51,7 +58,10 @@ export interface Platform {
  * every port: the memory run queue and LIVE stream instead of JetStream, PGlite in `dataDir`
  * instead of PostgreSQL, limits and caches in memory. Nothing listens until the caller does.
  */
-export async function buildPlatform(config: Config, logger: Logger): Promise<Platform> {
+export async function buildPlatform(config: Config, root: Logger): Promise<Platform> {
+  // Each service's lines name it once: the gateway and the worker bind their own `service` on
+  // `root`, which must carry none (pino writes a repeated key twice).
+  const logger = root.child({ service: "embedded" });
   const epl = loadDataset();
   const model = fitModel(epl);
   const store = createPgliteStore(config.dataDir === "memory" ? "memory" : join(config.dataDir, "pglite"));
@@ -109,7 +119,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     pool: createAgentPool(config),
     provider: createModelProvider(config, epl),
     services: createToolServices({ epl, model, exchange, records: store, live, config }),
-    logger: logger.child({ service: "agent-worker" }),
+    logger: root.child({ service: "agent-worker" }),
     onRunError: (code) => workerMetrics.errors.inc({ code, transport: "memory" }),
   });
   registerWorkerMetrics(workerMetrics.registry, {
@@ -119,7 +129,15 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
   });
 
   const metrics = createGatewayMetrics({ processMetrics: false });
-  const app = await buildApp(config, { runQueue, logger, exchange, live, cache, metrics, mode: "embedded" });
+  const app = await buildApp(config, {
+    runQueue,
+    logger: root,
+    exchange,
+    live,
+    cache,
+    metrics,
+    mode: "embedded",
+  });
   worker.start();
   if (config.feedEnabled) feed.start();
 
@@ -133,6 +151,8 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
       exchangeMetrics.registry,
       feedMetrics.registry,
     ]),
+    startFeed: () => feed.start(),
+    backup: () => store.backup(),
     async close() {
       await app.close();
       await feed.stop();

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
-import { connectNats } from "../../shared/bus/nats-connection.js";
-import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
+import { connectNats } from "../../shared/bus/nats/nats-connection.js";
+import { createNatsRpc } from "../../shared/bus/rpc/nats-rpc.js";
 import { AppError } from "../../shared/errors.js";
 import { sampleValue } from "../../shared/metrics/prometheus-text.js";
 import { createServiceMetrics } from "../../shared/metrics/service-metrics.js";
-import { createPgliteStore } from "../../shared/store/pglite-store.js";
 import { createExchange } from "./exchange.js";
 import { createExchangeMetrics, instrumentExchange } from "./exchange-metrics.js";
 import { createExchangeClient, serveExchange } from "./rpc.js";
+import { createPgliteStore } from "./store/pglite-store.js";
 import { exchangeTestConfig } from "./testing/fixtures.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";

@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from "prom-client";
 import { AppError } from "../../shared/errors.js";
-import type { Exchange } from "./exchange.js";
+import type { Exchange } from "./exchange-interface.js";
 
 /** The exchange's own figures (docs/architecture.md, "Metrics"), on its service registry. */
 export interface ExchangeMetrics {

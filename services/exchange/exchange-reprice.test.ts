@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { AppError } from "../../shared/errors.js";
-import { createPgliteStore } from "../../shared/store/pglite-store.js";
-import type { Store } from "../../shared/store/store.js";
-import { createExchange, type Exchange, type ExchangeEvent } from "./exchange.js";
+import { createExchange } from "./exchange.js";
+import type { Exchange, ExchangeEvent } from "./exchange-interface.js";
+import { createPgliteStore } from "./store/pglite-store.js";
+import type { Store } from "./store/store.js";
 import { balancedBooks as balanced, exchangeTestConfig as config } from "./testing/fixtures.js";
 
 describe("in-play repricing", () => {

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppError } from "../../shared/errors.js";
-import { createPostgresStore } from "../../shared/store/postgres-store.js";
-import type { Store } from "../../shared/store/store.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
-import { createExchange, type Exchange } from "./exchange.js";
+import { createExchange } from "./exchange.js";
+import type { Exchange } from "./exchange-interface.js";
+import { createPostgresStore } from "./store/postgres-store.js";
+import type { Store } from "./store/store.js";
 
 const config = {
   startingBalance: 1000,

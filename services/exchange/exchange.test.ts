@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppError, type ErrorCode } from "../../shared/errors.js";
 import { createAlertBook } from "../../shared/journal/alert-book.js";
-import { createPostgresStore } from "../../shared/store/postgres-store.js";
-import type { Store } from "../../shared/store/store.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
-import { createExchange, type Exchange, type ExchangeEvent } from "./exchange.js";
+import { createExchange } from "./exchange.js";
+import type { Exchange, ExchangeEvent } from "./exchange-interface.js";
+import { createPostgresStore } from "./store/postgres-store.js";
+import type { StoreWithRecords } from "./store/store.js";
 import { balancedBooks as balanced, exchangeTestConfig as config } from "./testing/fixtures.js";
 
 async function rejects(work: Promise<unknown>, code: ErrorCode): Promise<void> {
@@ -18,7 +19,7 @@ async function rejects(work: Promise<unknown>, code: ErrorCode): Promise<void> {
 
 describe("exchange on PostgreSQL", () => {
   let db: Awaited<ReturnType<typeof createTempDatabase>>;
-  let store: Store;
+  let store: StoreWithRecords;
   let exchange: Exchange;
   const events: ExchangeEvent[] = [];
   let matchId: string;

@@ -2,82 +2,24 @@ import type { Config } from "../../shared/config.js";
 import { type Dataset, loadDataset } from "../../shared/epl/dataset.js";
 import { fitModel } from "../../shared/epl/model.js";
 import { AppError } from "../../shared/errors.js";
-import { type AlertDelivery, priceAlertDeliveries } from "../../shared/journal/alert-book.js";
-import { buy, prices, sell } from "../../shared/markets/lmsr.js";
-import type { MarketRecord, Store } from "../../shared/store/store.js";
+import { priceAlertDeliveries } from "../../shared/journal/alert-book.js";
 import { traced } from "../../shared/telemetry/spans.js";
+import type { Exchange, ExchangeEvent } from "./exchange-interface.js";
 import { liquidityFrom, marketSpecs } from "./market-specs.js";
 import { creditsToCents, perShare, sharesToHundredths, toCredits, toPrice } from "./money.js";
-import { type ExchangeInput, type ExchangeMethod, parseInput } from "./schemas.js";
+import { valuePortfolio } from "./portfolio.js";
+import { prices } from "./pricing/lmsr.js";
+import { priceTrade } from "./pricing/price-trade.js";
+import { type ExchangeMethod, parseInput } from "./schemas.js";
+import type { MarketRecord, Store } from "./store/store.js";
 import {
   type MarketView,
   marketView,
-  type PositionView,
-  type PricePointView,
   priceMap,
-  type QuoteResult,
-  type TradeHistoryItem,
-  type TradeResult,
+  settlementHistoryItem,
   tradeHistoryItem,
   tradeResult,
 } from "./views.js";
-
-/**
- * The single path by which money moves. Every method takes one JSON payload (validated: callers
- * may be other processes) and answers in the protocol's units, or throws an AppError with the
- * protocol's code. `trade` and `deposit` are idempotent on `idempotencyKey`; `settle` on the
- * market. A user is created and funded with `startingBalance` the first time any method names it.
- */
-export interface Exchange {
-  quote(input: ExchangeInput<"quote">): Promise<QuoteResult>;
-  trade(input: ExchangeInput<"trade">): Promise<TradeResult>;
-  settle(input: ExchangeInput<"settle">): Promise<SettleResult>;
-  /** Opens, suspends or closes trading on a market (the market feed's in-play control). */
-  setMarketStatus(input: ExchangeInput<"setMarketStatus">): Promise<MarketView>;
-  /**
-   * Moves a market's prices to `prices` in play, keeping every position; the house tops the
-   * escrow up (or takes the excess back) so every outcome's payout stays covered.
-   */
-  reprice(input: ExchangeInput<"reprice">): Promise<MarketView>;
-  deposit(input: ExchangeInput<"deposit">): Promise<{ balance: number }>;
-  openMarkets(input: ExchangeInput<"openMarkets">): Promise<{ opened: number; existing: number }>;
-  getWallet(input: ExchangeInput<"getWallet">): Promise<{ balance: number; currency: "credits" }>;
-  getPositions(input: ExchangeInput<"getPositions">): Promise<PositionView[]>;
-  getTrades(input: ExchangeInput<"getTrades">): Promise<TradeHistoryItem[]>;
-  listMarkets(input: ExchangeInput<"listMarkets">): Promise<MarketView[]>;
-  getMarket(input: ExchangeInput<"getMarket">): Promise<MarketView>;
-  priceHistory(input: ExchangeInput<"priceHistory">): Promise<PricePointView[]>;
-}
-
-export interface SettleResult {
-  marketId: string;
-  winner: string;
-  /** Credits paid to winners (by the first settlement, when this one found it done). */
-  paid: number;
-  alreadySettled: boolean;
-}
-
-/**
- * What the exchange tells the live stream, after the money moved: `fill`, `balance`,
- * `settlement` and `alert` for one user's `user` channel, `market` for `market.<id>` and `prices`.
- */
-export type ExchangeEvent =
-  | { kind: "fill"; userId: string; trade: TradeResult }
-  | { kind: "alert"; userId: string; alert: AlertDelivery["data"] }
-  | { kind: "balance"; userId: string; balance: number }
-  | { kind: "settlement"; userId: string; marketId: string; winner: string; payout: number; balance: number }
-  | {
-      kind: "market";
-      marketId: string;
-      status: MarketView["status"];
-      prices: Record<string, number>;
-      winner?: string;
-      /**
-       * Prices moved by a trade: the market was open and stays open, and the price alerts these
-       * prices reached fired with the trade.
-       */
-      byTrade?: true;
-    };
 
 export interface ExchangeOptions {
   store: Store;
@@ -144,14 +86,7 @@ export function createExchange(options: ExchangeOptions): Exchange {
       const { marketId, outcome, side } = parseInput("quote", input);
       const hundredths = sharesToHundredths(input.shares);
       const market = await requireMarket(marketId, "invalid_market");
-      if (market.status !== "open")
-        throw new AppError("market_closed", `market ${marketId} is ${market.status}`);
-      const index = market.outcomes.indexOf(outcome);
-      if (index < 0) throw new AppError("invalid_outcome", `${marketId} has no outcome ${outcome}`);
-      if (side === "sell" && (market.lmsr.sold[index] ?? 0) < hundredths)
-        throw new AppError("invalid_shares", "more shares than the market has sold");
-      const fill =
-        side === "buy" ? buy(market.lmsr, index, hundredths) : sell(market.lmsr, index, hundredths);
+      const fill = priceTrade(market, { outcome, side, hundredths });
       return {
         marketId,
         outcome,
@@ -159,7 +94,7 @@ export function createExchange(options: ExchangeOptions): Exchange {
         shares: toCredits(hundredths),
         cost: toCredits(fill.cents),
         avgPrice: perShare(fill.cents, hundredths),
-        priceAfter: toPrice(prices(fill.after)[index] ?? 0),
+        priceAfter: toPrice(prices(fill.after)[fill.index] ?? 0),
       };
     },
 
@@ -301,9 +236,21 @@ export function createExchange(options: ExchangeOptions): Exchange {
       });
     },
 
+    async getPortfolio(input) {
+      const { userId } = parseInput("getPortfolio", input);
+      await ensureUser(userId);
+      const [balance, holdings] = await Promise.all([store.balance(userId), store.holdings(userId)]);
+      return valuePortfolio(balance ?? 0, holdings);
+    },
+
     async getTrades(input) {
       const { userId, limit } = parseInput("getTrades", input);
       return (await store.trades(userId, limit ?? 100)).map(tradeHistoryItem);
+    },
+
+    async getSettlements(input) {
+      const { userId, limit } = parseInput("getSettlements", input);
+      return (await store.settlements(userId, limit ?? 100)).map(settlementHistoryItem);
     },
 
     async listMarkets(input) {

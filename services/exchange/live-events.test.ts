@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { createMemoryLiveStream } from "../../shared/bus/memory-live-stream.js";
+import { createLivePublisher } from "../../shared/bus/live-stream/live-publisher.js";
+import { createMemoryLiveStream } from "../../shared/bus/live-stream/memory-live-stream.js";
 import { createMemoryCache } from "../../shared/cache/memory-cache.js";
+import { until } from "../../test/support/polling.js";
 import { exchangeEventSink } from "./live-events.js";
 import { readCacheKeys } from "./read-cache.js";
 
@@ -46,7 +47,7 @@ test("exchange events land on their LIVE topics in protocol shape, and fire the 
   publish({ kind: "settlement", userId: "bob", marketId: "m.1x2", winner: "home", payout: 3, balance: 1003 });
   const annEvents = async () =>
     (await live.history("user.ann", 0, (await live.position("user.ann")).epoch)).events;
-  for (let i = 0; (await annEvents()).length < 3 && i < 100; i++) await new Promise((r) => setTimeout(r, 5));
+  await until(async () => (await annEvents()).length >= 3, 5_000, "ann's three events");
   const ann = await annEvents();
   assert.deepEqual(
     ann.map((e) => e.data),
@@ -103,8 +104,7 @@ test("a trade's market event, its alerts fired already, is stored as is and not 
   publish({ kind: "market", marketId: "m.1x2", status: "open", prices, byTrade: true });
   const alert = { kind: "alert", alertId: "a2" };
   publish({ kind: "alert", userId: "ann", alert: alert as never });
-  for (let i = 0; (await live.last("user.ann")) === undefined && i < 100; i++)
-    await new Promise((r) => setTimeout(r, 5));
+  await until(async () => (await live.last("user.ann")) !== undefined, 5_000, "the alert on user.ann");
   assert.deepEqual((await live.last("market.m.1x2"))?.data, { marketId: "m.1x2", status: "open", prices });
   assert.deepEqual((await live.last("user.ann"))?.data, alert);
   assert.deepEqual(matched, [], "nothing is matched twice");

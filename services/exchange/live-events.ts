@@ -1,8 +1,8 @@
-import type { LivePublisher } from "../../shared/bus/live-publisher.js";
-import type { LiveStream, LiveTopic } from "../../shared/bus/live-stream.js";
+import type { LivePublisher } from "../../shared/bus/live-stream/live-publisher.js";
+import type { LiveStream, LiveTopic } from "../../shared/bus/live-stream/live-stream.js";
 import type { Cache } from "../../shared/cache/cache.js";
 import { coalesceDeletes } from "../../shared/cache/coalesced-deletes.js";
-import type { ExchangeEvent } from "./exchange.js";
+import type { ExchangeEvent } from "./exchange-interface.js";
 import { invalidateReadCache } from "./read-cache.js";
 
 /**

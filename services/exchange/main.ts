@@ -1,6 +1,7 @@
-import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
-import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
+import { createLivePublisher } from "../../shared/bus/live-stream/live-publisher.js";
+import { liveStreamOptions } from "../../shared/bus/live-stream/live-stream-options.js";
+import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
+import { createNatsRpc } from "../../shared/bus/rpc/nats-rpc.js";
 import { createRedisCache, dropEveryEntry } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
@@ -15,6 +16,7 @@ import { createExchange } from "./exchange.js";
 import { createExchangeMetrics, instrumentExchange } from "./exchange-metrics.js";
 import { exchangeEventSink } from "./live-events.js";
 import { serveExchange } from "./rpc.js";
+import { createPostgresStore } from "./store/postgres-store.js";
 
 /**
  * The exchange as its own process (distributed mode): PostgreSQL at DATABASE_URL, requests on
@@ -30,19 +32,19 @@ const config = loadConfig();
 const tracing = startTracing({ service: "exchange" });
 const logger = createLogger(config, { service: "exchange" });
 exitOnUnexpectedError(logger);
-const { store, nc, ops, metrics } = await startDependencies(config, logger, {
-  service: "exchange",
+// The ledger and, on the same database, the agents' records whose price alerts a trade fires.
+const store = createPostgresStore(config.databaseUrl, {
   maxConnections: 10,
+  ...(config.databaseReadUrl === "" ? {} : { readUrl: config.databaseReadUrl }),
+});
+const { nc, ops, metrics } = await startDependencies(config, logger, {
+  service: "exchange",
+  database: store,
 });
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Fills, balances and settlements go to their users' `user` channels, price changes to
 // `market.<id>` — and every price change fires the users' price alerts it meets.
-const live = await createNatsLiveStream(nc, {
-  streamPrefix: config.streamPrefix,
-  subjectPrefix: config.subjectPrefix,
-  maxAgeMs: config.liveMaxAgeMs,
-  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
-});
+const live = await createNatsLiveStream(nc, liveStreamOptions(config));
 const publisher = createLivePublisher(live, {
   alerts: createAlertBook(store),
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),

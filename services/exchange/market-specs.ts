@@ -2,7 +2,7 @@ import type { Config } from "../../shared/config.js";
 import type { Dataset } from "../../shared/epl/dataset.js";
 import { type MarketKind, marketId, marketKinds, marketPrices } from "../../shared/epl/markets.js";
 import type { Model } from "../../shared/epl/model.js";
-import type { MarketSpec } from "../../shared/store/store.js";
+import type { MarketSpec } from "./store/store.js";
 
 export type Liquidity = Record<MarketKind, number>;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createMemoryCache } from "../../shared/cache/memory-cache.js";
-import type { ExchangeEvent } from "./exchange.js";
+import type { ExchangeEvent } from "./exchange-interface.js";
 import { invalidateReadCache, readCacheKeys } from "./read-cache.js";
 
 const statuses = ["*", "open", "suspended", "closed", "settled"];

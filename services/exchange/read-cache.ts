@@ -1,5 +1,5 @@
 import type { Cache } from "../../shared/cache/cache.js";
-import type { ExchangeEvent } from "./exchange.js";
+import type { ExchangeEvent } from "./exchange-interface.js";
 
 /**
  * The read cache of exchange data (markets, price history, balances) that gateways serve from,

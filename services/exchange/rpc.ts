@@ -1,5 +1,5 @@
-import type { Rpc } from "../../shared/bus/rpc.js";
-import type { Exchange } from "./exchange.js";
+import type { Rpc } from "../../shared/bus/rpc/rpc.js";
+import type { Exchange } from "./exchange-interface.js";
 import { type ExchangeMethod, exchangeMethods } from "./schemas.js";
 
 /** Queue group of every exchange process: each request is handled by one of them. */

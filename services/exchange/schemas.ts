@@ -1,7 +1,15 @@
 import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { AppError } from "../../shared/errors.js";
-import { SafeId, UserId } from "../../shared/protocol/common.js";
+import {
+  IdempotencyKey,
+  MarketId,
+  MarketStatus,
+  MatchId,
+  Outcome,
+  Side,
+  UserId,
+} from "../../shared/protocol/common.js";
 
 /**
  * Payloads of the exchange's methods (in process and on `exchange.<method>` over NATS, version 1).
@@ -11,11 +19,6 @@ import { SafeId, UserId } from "../../shared/protocol/common.js";
  * and its callers include agents whose tool arguments come from a model.
  */
 const strict = { additionalProperties: false } as const;
-const MarketId = SafeId(128);
-const MatchId = SafeId(128);
-const Outcome = SafeId(64);
-const IdempotencyKey = SafeId(128);
-const Side = T.Union([T.Literal("buy"), T.Literal("sell")]);
 const Amount = T.Number();
 const Limit = T.Integer({ minimum: 1, maximum: 500 });
 
@@ -58,13 +61,13 @@ export const exchangeSchemas = {
   openMarkets: T.Object({ matchIds: T.Optional(T.Array(MatchId)) }, strict),
   getWallet: T.Object({ userId: UserId }, strict),
   getPositions: T.Object({ userId: UserId }, strict),
+  getPortfolio: T.Object({ userId: UserId }, strict),
   getTrades: T.Object({ userId: UserId, limit: T.Optional(Limit) }, strict),
+  getSettlements: T.Object({ userId: UserId, limit: T.Optional(Limit) }, strict),
   listMarkets: T.Object(
     {
       matchId: T.Optional(MatchId),
-      status: T.Optional(
-        T.Union([T.Literal("open"), T.Literal("suspended"), T.Literal("closed"), T.Literal("settled")]),
-      ),
+      status: T.Optional(MarketStatus),
     },
     strict,
   ),

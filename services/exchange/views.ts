@@ -1,12 +1,13 @@
-import { prices } from "../../shared/markets/lmsr.js";
+import type { QuoteResult, TradeResult } from "../../shared/protocol/trading-views.js";
+import { perShare, toCredits, toPrice } from "./money.js";
+import { prices } from "./pricing/lmsr.js";
 import type {
   MarketRecord,
   MarketStatus,
-  Side,
+  SettlementSummary,
   TradeRecord,
   TradeSummary,
-} from "../../shared/store/store.js";
-import { perShare, toCredits, toPrice } from "./money.js";
+} from "./store/store.js";
 
 /** What the exchange answers, in the protocol's units (credits, shares, prices). */
 export interface MarketView {
@@ -23,36 +24,22 @@ export interface MarketView {
   openedAt: string;
 }
 
-export interface QuoteResult {
-  marketId: string;
-  outcome: string;
-  side: Side;
-  shares: number;
-  cost: number;
-  avgPrice: number;
-  priceAfter: number;
-}
+export type { QuoteResult, TradeResult };
 
-export interface TradeResult {
-  tradeId: string;
-  marketId: string;
-  outcome: string;
-  side: Side;
-  shares: number;
-  cost: number;
-  avgPrice: number;
-  balance: number;
-  position: { shares: number; avgCost: number };
-}
+/** A past trade: the fill without the balance and position after it, and when it was made. */
+export type TradeHistoryItem = Omit<TradeResult, "balance" | "position"> & { at: string };
 
-export interface TradeHistoryItem {
-  tradeId: string;
+/** Shares a user held when their market settled, and what they paid (credits). */
+export interface SettlementHistoryItem {
   marketId: string;
+  title: string;
   outcome: string;
-  side: Side;
+  winner: string;
   shares: number;
+  /** What the shares cost, what they paid, and the difference. */
   cost: number;
-  avgPrice: number;
+  payout: number;
+  pnl: number;
   at: string;
 }
 
@@ -112,6 +99,20 @@ export function tradeResult(t: TradeRecord): TradeResult {
       shares: toCredits(t.position.hundredths),
       avgCost: perShare(t.position.costCents, t.position.hundredths),
     },
+  };
+}
+
+export function settlementHistoryItem(s: SettlementSummary): SettlementHistoryItem {
+  return {
+    marketId: s.marketId,
+    title: s.title,
+    outcome: s.outcome,
+    winner: s.winner,
+    shares: toCredits(s.hundredths),
+    cost: toCredits(s.costCents),
+    payout: toCredits(s.payoutCents),
+    pnl: toCredits(s.payoutCents - s.costCents),
+    at: s.at,
   };
 }
 

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
-import type { LiveStream } from "../../shared/bus/live-stream.js";
-import type { RunQueue } from "../../shared/bus/run-queue.js";
+import type { LiveStream } from "../../shared/bus/live-stream/live-stream.js";
+import type { RunQueue } from "../../shared/bus/run-queue/run-queue.js";
 import type { Cache } from "../../shared/cache/cache.js";
 import type { Config } from "../../shared/config.js";
 import { createMemoryRateLimiter } from "../../shared/limits/memory-rate-limiter.js";
@@ -12,28 +12,29 @@ import type { RateLimiter } from "../../shared/limits/rate-limiter.js";
 import type { Semaphore } from "../../shared/limits/semaphore.js";
 import type { Logger } from "../../shared/logger.js";
 import { tracingOn } from "../../shared/telemetry/spans.js";
-import type { Exchange } from "../exchange/exchange.js";
+import type { Exchange } from "../exchange/client.js";
+import { agentsRoutes } from "./agent-runs/agents-routes.js";
+import { eplTradeRoute } from "./agent-runs/epl-trade-route.js";
+import { createLimitedRunQueue, runLimitsOf } from "./agent-runs/limited-run-queue.js";
+import { createRunIds } from "./agent-runs/run-ids.js";
+import { runRelaysPlugin } from "./agent-runs/run-reply.js";
 import authPlugin from "./auth/auth-plugin.js";
 import { devTokenRoutes } from "./auth/dev-token-routes.js";
 import { type DeploymentMode, secureDefaults } from "./auth/secure-defaults.js";
-import { agentsRoutes } from "./http/agents-routes.js";
 import browserPolicyPlugin from "./http/browser-policy.js";
-import { eplTradeRoute } from "./http/epl-trade-route.js";
 import errorRepliesPlugin, { errorReplyOptions } from "./http/error-replies.js";
 import { healthRoutes, type ReadinessCheck } from "./http/health-routes.js";
+import { httpRateLimitOptions } from "./http/http-rate-limit.js";
 import { httpTracing } from "./http/http-tracing.js";
-import { marketRoutes } from "./http/market-routes.js";
-import { matchesRoutes } from "./http/matches-routes.js";
 import metricsPlugin from "./http/metrics-plugin.js";
-import { runRelaysPlugin } from "./http/run-reply.js";
 import { typeboxValidator } from "./http/typebox-validator.js";
-import { walletRoutes } from "./http/wallet-routes.js";
-import { httpRateLimitOptions } from "./limits/http-rate-limit.js";
-import { createLimitedRunQueue, runLimitsOf } from "./limits/limited-run-queue.js";
 import { createLiveService } from "./live/live-service.js";
+import { matchesRoutes } from "./live/matches-routes.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
-import { createRunIds } from "./run-ids.js";
+import { createSessionHandlers } from "./session-handlers.js";
+import { marketRoutes } from "./trading/market-routes.js";
 import { createTrading } from "./trading/trading.js";
+import { walletRoutes } from "./trading/wallet-routes.js";
 import { webClientRoutes } from "./web/web-client.js";
 import { wsRoutes } from "./ws/ws-routes.js";
 
@@ -120,7 +121,7 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
     genReqId: () => randomBytes(8).toString("hex"),
     bodyLimit: config.maxFrameBytes,
     // Path ids (market and match ids) are up to 128 characters, as in bodies and frames.
-    maxParamLength: 128,
+    routerOptions: { maxParamLength: 128 },
     ...errorReplyOptions,
   });
   app.setValidatorCompiler(typeboxValidator);
@@ -168,13 +169,13 @@ export async function buildApp(config: Config, deps: GatewayDeps): Promise<Fasti
       heartbeatMs: config.heartbeatMs,
       maxBufferedBytes: gatewayLimits.maxBufferedBytes,
       frameRate: gatewayLimits.frameRate,
-      maxRunsPerSocket: gatewayLimits.maxRunsPerSocket,
       tokens: app.tokens,
-      runQueue,
-      runIds,
       metrics,
-      tradeDesk: trading.desk,
-      channels: live.channels,
+      handlers: createSessionHandlers({
+        agentRuns: { runQueue, runIds, metrics, maxRunsPerSocket: gatewayLimits.maxRunsPerSocket },
+        tradeDesk: trading.desk,
+        channels: live.channels,
+      }),
     },
   });
   return app;

@@ -1,8 +1,9 @@
-import { connectNats, trackNatsHealth } from "../../shared/bus/nats-connection.js";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
-import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
-import { createNatsRunQueue } from "../../shared/bus/nats-run-queue.js";
-import { runQueueOptions } from "../../shared/bus/run-queue-defaults.js";
+import { liveStreamOptions } from "../../shared/bus/live-stream/live-stream-options.js";
+import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
+import { connectNats, trackNatsHealth } from "../../shared/bus/nats/nats-connection.js";
+import { createNatsRpc } from "../../shared/bus/rpc/nats-rpc.js";
+import { createNatsRunQueue } from "../../shared/bus/run-queue/nats-run-queue.js";
+import { runQueueOptions } from "../../shared/bus/run-queue/run-queue-defaults.js";
 import { createRedisCache } from "../../shared/cache/redis-cache.js";
 import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
@@ -18,7 +19,7 @@ import { connectRedis, logRedisEvents } from "../../shared/redis-connection.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
 import { startTracing } from "../../shared/telemetry/tracing.js";
 import { logWaits, untilAvailable } from "../../shared/until-available.js";
-import { createExchangeClient, pingExchange } from "../exchange/rpc.js";
+import { createExchangeClient, pingExchange } from "../exchange/client.js";
 import { buildApp } from "./app.js";
 import { secureDefaults } from "./auth/secure-defaults.js";
 import { createGatewayMetrics } from "./metrics.js";
@@ -66,13 +67,9 @@ const runQueue = await createNatsRunQueue(nc, {
   ...runQueueOptions(config),
   streamPrefix: config.streamPrefix,
   subjectPrefix: config.subjectPrefix,
+  replicas: config.natsReplicas,
 });
-const live = await createNatsLiveStream(nc, {
-  streamPrefix: config.streamPrefix,
-  subjectPrefix: config.subjectPrefix,
-  maxAgeMs: config.liveMaxAgeMs,
-  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
-});
+const live = await createNatsLiveStream(nc, liveStreamOptions(config));
 // Commands fail at once while Redis is away: trade and agent-run limits are then counted in this
 // gateway alone (fallback-limits.ts), reads skip the cache, and the HTTP request limit lets
 // requests pass.

@@ -1,6 +1,7 @@
-import { createLivePublisher } from "../../shared/bus/live-publisher.js";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
-import { createNatsRpc } from "../../shared/bus/nats-rpc.js";
+import { createLivePublisher } from "../../shared/bus/live-stream/live-publisher.js";
+import { liveStreamOptions } from "../../shared/bus/live-stream/live-stream-options.js";
+import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
+import { createNatsRpc } from "../../shared/bus/rpc/nats-rpc.js";
 import { loadConfig } from "../../shared/config.js";
 import { exitOnUnexpectedError } from "../../shared/crash-only.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
@@ -10,8 +11,9 @@ import { createAlertBook } from "../../shared/journal/alert-book.js";
 import { createLogger } from "../../shared/logger.js";
 import { startDependencies } from "../../shared/ops/start-dependencies.js";
 import { stopOnSignal } from "../../shared/stop-on-signal.js";
+import { createPostgresAgentRecords } from "../../shared/store/agent-records-database.js";
 import { startTracing } from "../../shared/telemetry/tracing.js";
-import { createExchangeClient } from "../exchange/rpc.js";
+import { createExchangeClient } from "../exchange/client.js";
 import { createMarketFeed } from "./market-feed.js";
 import { createNatsLeaderLease } from "./nats-leader-lease.js";
 
@@ -34,25 +36,22 @@ if (!config.feedEnabled) {
   logger.info("market feed disabled (FEED_ENABLED=false)");
   process.exit(0);
 }
-const { store, nc, ops, metrics } = await startDependencies(config, logger, {
+const records = createPostgresAgentRecords(config.databaseUrl, { maxConnections: 2 });
+const { nc, ops, metrics } = await startDependencies(config, logger, {
   service: "market-feed",
-  maxConnections: 2,
+  database: records,
 });
-const live = await createNatsLiveStream(nc, {
-  streamPrefix: config.streamPrefix,
-  subjectPrefix: config.subjectPrefix,
-  maxAgeMs: config.liveMaxAgeMs,
-  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
-});
+const live = await createNatsLiveStream(nc, liveStreamOptions(config));
 const rpc = createNatsRpc(nc, { subjectPrefix: config.subjectPrefix });
 // Score alerts live in PostgreSQL; every match event the clock publishes fires the ones it meets.
 const publisher = createLivePublisher(live, {
-  alerts: createAlertBook(store),
+  alerts: createAlertBook(records),
   onAlertError: (err, topic) => logger.error({ err, topic }, "alert delivery failed"),
 });
 const lease = await createNatsLeaderLease(nc, {
   bucket: `${config.streamPrefix}FEED_LEADER`,
   ttlMs: config.feedLeaseMs,
+  replicas: config.natsReplicas,
 });
 const dataset = loadDataset();
 const feed = createMarketFeed({
@@ -81,6 +80,6 @@ stopOnSignal(logger, async () => {
   await live.close();
   await rpc.close();
   await nc.drain();
-  await store.close();
+  await records.close();
   await tracing.shutdown();
 });

@@ -3,12 +3,13 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { LiveTopic } from "../../shared/bus/live-stream.js";
-import { connectNats } from "../../shared/bus/nats-connection.js";
+import type { LiveTopic } from "../../shared/bus/live-stream/live-stream.js";
+import { connectNats } from "../../shared/bus/nats/nats-connection.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
+import { until } from "../../test/support/polling.js";
 import { createMarketFeed, type MarketFeed, scheduleRounds } from "./market-feed.js";
 import { createNatsLeaderLease } from "./nats-leader-lease.js";
-import { createFeedWorld, type FeedWorld, fastFeedConfig, matchData, until } from "./testing/feed-world.js";
+import { createFeedWorld, type FeedWorld, fastFeedConfig, matchData } from "./testing/feed-world.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const leaseMs = 600;

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { LiveEvent } from "../../shared/bus/live-stream.js";
+import type { LiveEvent } from "../../shared/bus/live-stream/live-stream.js";
 import { loadDataset } from "../../shared/epl/dataset.js";
 import { winningOutcome } from "../../shared/epl/markets.js";
+import { pause, until } from "../../test/support/polling.js";
 import { createMarketFeed, defaultFeedSeed, type MarketFeed, scheduleRounds } from "./market-feed.js";
 import type { MatchEventData } from "./match-player.js";
 import { simulatedScript } from "./match-script.js";
 import { createMemoryLeaseTable } from "./memory-leader-lease.js";
-import { createFeedWorld, type FeedWorld, fastFeedConfig, matchData, until } from "./testing/feed-world.js";
+import { createFeedWorld, type FeedWorld, fastFeedConfig, matchData } from "./testing/feed-world.js";
 
 /** Checks one match's events: the script's shape, and a score that moves only on goals. */
 function assertWellFormed(events: readonly MatchEventData[], home: string, away: string): void {
@@ -102,6 +103,7 @@ describe("market feed", () => {
     const atKickoff = (await world.exchange.getMarket({ marketId: market })).prices;
     const matchEvents = world.record(`match.${fixture.id}`);
     const marketEvents = world.record(`market.${market}`);
+    const overUnderEvents = world.record(`market.${fixture.id}.ou25`);
     const userEvents = world.record("user.winner");
     const f = feed([fixture.id]);
     f.start();
@@ -111,6 +113,17 @@ describe("market feed", () => {
       "settlement",
     );
     await f.stop();
+
+    // Over 2.5 is settled by the third goal, before that goal is published.
+    const third = matchEvents.find((e) => {
+      const d = e.data as MatchEventData;
+      return d.kind === "goal" && d.score.home + d.score.away === 3;
+    });
+    assert.ok(third, "the seed gives this fixture three goals");
+    const overSettled = overUnderEvents.find((e) => (e.data as { status: string }).status === "settled");
+    assert.equal((overSettled?.data as { winner?: string } | undefined)?.winner, "over");
+    assert.ok(overSettled!.seq < third.seq, "over/under settled before the third goal was published");
+    assert.equal(overUnderEvents.filter((e) => e.seq > third.seq).length, 0, "and never touched again");
 
     const goalEvent = matchEvents.find((e) => (e.data as MatchEventData).kind === "goal")!;
     const before = marketEvents.filter((e) => e.seq < goalEvent.seq).at(-1);
@@ -150,7 +163,8 @@ describe("market feed", () => {
     const quiet = world.record(`match.${fixture.id}`);
     later.start();
     await until(() => later.leading, 2000, "the later feed leading");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A silence: a feed that played the match again would publish within this.
+    await pause(200);
     await later.stop();
     assert.equal(quiet.length, 0);
     assert.equal(userEvents.filter((e) => (e.data as { kind: string }).kind === "settlement").length, 1);

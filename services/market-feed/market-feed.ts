@@ -1,5 +1,5 @@
-import { createLivePublisher, type LivePublisher } from "../../shared/bus/live-publisher.js";
-import type { LiveEvent, LiveStream } from "../../shared/bus/live-stream.js";
+import { createLivePublisher, type LivePublisher } from "../../shared/bus/live-stream/live-publisher.js";
+import type { LiveEvent, LiveStream } from "../../shared/bus/live-stream/live-stream.js";
 import type { Config } from "../../shared/config.js";
 import { type Dataset, type Match, seasons } from "../../shared/epl/dataset.js";
 import { type MarketKind, marketId, marketKinds } from "../../shared/epl/markets.js";

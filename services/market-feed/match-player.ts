@@ -1,5 +1,5 @@
-import type { LivePublisher } from "../../shared/bus/live-publisher.js";
-import type { LiveStream } from "../../shared/bus/live-stream.js";
+import type { LivePublisher } from "../../shared/bus/live-stream/live-publisher.js";
+import type { LiveStream } from "../../shared/bus/live-stream/live-stream.js";
 import type { Match, Score } from "../../shared/epl/dataset.js";
 import type { MatchMarkets } from "./match-markets.js";
 import { type Happening, type MatchEventKind, rank } from "./match-script.js";
@@ -34,11 +34,23 @@ export interface PlayMatchOptions {
 }
 
 const publishRetryMs = 250;
+/**
+ * Longest a goal waits for its markets to be settled or suspended before it is published anyway:
+ * the clock waits for the exchange, but a slow or unreachable one must not stop live scores.
+ */
+const goalHoldMs = 2000;
+
+async function atMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 /**
  * Plays a match's script on the wall clock: publishes each happening as a `match.<id>` event at
- * its time and drives the markets — suspended on a goal and reopened at new prices, repriced every
- * 5 minutes, settled after full time. Taken up after an event, it continues from the next
+ * its time and drives the markets — on a goal, those it decides settled and the rest suspended
+ * before the goal is published, then reopened at new prices; repriced every 5 minutes; settled
+ * after full time. Taken up after an event, it continues from the next
  * happening with that event's score: no event twice, none skipped. A match taken up late (the
  * feed before it died) pauses rather than rushes: the next event is published now. Resolves true
  * once full time is published and the markets are settled, false when aborted first.
@@ -81,9 +93,9 @@ export async function playMatch(options: PlayMatchOptions): Promise<boolean> {
       if (h.kind === "goal" && h.side !== undefined) score = { ...score, [h.side]: score[h.side] + 1 };
       const data: MatchEventData = { matchId: fixture.id, kind: h.kind, minute, score };
       if (h.side !== undefined) data.team = h.side === "home" ? fixture.home : fixture.away;
+      if (h.kind === "goal" && markets) await atMost(markets.goal(), goalHoldMs);
       if (!(await publish(data))) return false;
-      if (h.kind === "goal") markets?.goal();
-      else if (h.kind === "minute" && minute % 5 === 0 && minute < 90) markets?.drift();
+      if (h.kind === "minute" && minute % 5 === 0 && minute < 90) markets?.drift();
       else if (h.kind === "fulltime") await markets?.finish(score);
     }
     return !signal.aborted;

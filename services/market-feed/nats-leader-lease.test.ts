@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "../../shared/bus/nats-connection.js";
+import { connectNats } from "../../shared/bus/nats/nats-connection.js";
 import { leaderLeaseContract } from "./leader-lease.contract.js";
 import { createNatsLeaderLease } from "./nats-leader-lease.js";
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { isWrongLastSequence, openKvBucket } from "../../shared/bus/nats-kv.js";
+import { isWrongLastSequence, openKvBucket } from "../../shared/bus/nats/nats-kv.js";
 import { AppError } from "../../shared/errors.js";
 import type { LeaderLease } from "./leader-lease.js";
 
@@ -9,6 +9,8 @@ export interface NatsLeaderLeaseOptions {
   /** The KV bucket, e.g. `${streamPrefix}FEED_LEADER`. */
   bucket: string;
   ttlMs: number;
+  /** Copies of the bucket (NATS_REPLICAS); 1 when unset. */
+  replicas?: number;
 }
 
 const key = "leader";
@@ -24,7 +26,9 @@ export async function createNatsLeaderLease(
   nc: NatsConnection,
   options: NatsLeaderLeaseOptions,
 ): Promise<LeaderLease> {
-  const kv = await unavailableOnError(openKvBucket(new Kvm(nc), options.bucket, options.ttlMs));
+  const kv = await unavailableOnError(
+    openKvBucket(new Kvm(nc), options.bucket, options.ttlMs, options.replicas),
+  );
   const self = randomBytes(9).toString("base64url");
   /** This holder's last revision of the key, while it believes it holds it. */
   let revision: number | undefined;

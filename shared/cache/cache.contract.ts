@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, test } from "node:test";
+import { pause, until } from "../../test/support/polling.js";
 import type { Cache } from "./cache.js";
 
 /** Two processes' views of one cache (the same instance in memory); `dispose` cleans up. */
@@ -29,11 +30,7 @@ export function cacheContract(name: string, open: () => Promise<TestCaches>): vo
       const read = await b.get<typeof value>(key);
       assert.deepEqual(read, value);
       assert.notEqual(read, value);
-      const deadline = Date.now() + 2000;
-      while ((await a.get(key)) !== undefined) {
-        assert.ok(Date.now() < deadline, "the entry outlived its ttl");
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await until(async () => (await a.get(key)) === undefined, 2000, "the entry to expire with its ttl");
     });
 
     test("delete removes every named key at once", async () => {
@@ -50,7 +47,8 @@ export function cacheContract(name: string, open: () => Promise<TestCaches>): vo
       let loads = 0;
       const load = async () => {
         loads += 1;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        // Still loading when the second wrap asks.
+        await pause(20);
         return { n: loads };
       };
       const answers = await Promise.all([a.wrap(key, 60_000, load), a.wrap(key, 60_000, load)]);
@@ -67,11 +65,13 @@ export function cacheContract(name: string, open: () => Promise<TestCaches>): vo
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
+      let loading = false;
       const slow = a.wrap(key, 60_000, async () => {
+        loading = true;
         await gate;
         return "before the change";
       });
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => loading, 2000, "the load to start");
       await b.delete(key);
       release();
       assert.equal(await slow, "before the change");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { pause, until } from "../../test/support/polling.js";
 import { AppError } from "../errors.js";
 import { openTestRedis } from "../limits/test-redis.js";
 import { cacheContract } from "./cache.contract.js";
@@ -32,7 +33,8 @@ function recording(): { cache: Cache; deletes: string[][]; fail: { next: boolean
       ...inner,
       async delete(...keys) {
         deletes.push([...keys].sort());
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        // A round trip, long beside until's polling: later deletes arrive while this one is on its way.
+        await pause(100);
         if (fail.next) {
           fail.next = false;
           throw new AppError("unavailable", "cache down");
@@ -48,7 +50,7 @@ test("deletes named together, or while one is on its way, reach the cache as one
   const coalesced = coalesceDeletes(cache);
   for (const key of ["a", "b", "c", "d"]) await cache.set(key, key, 60_000);
   const first = [coalesced.delete("a", "b"), coalesced.delete("b")];
-  await new Promise((resolve) => setTimeout(resolve, 1));
+  await until(() => deletes.length === 1, 2000, "the first group sent");
   const second = [coalesced.delete("c"), coalesced.delete("a", "c")];
   // The first group is still on its way: a key it dropped may be cached again and must go again.
   await Promise.all(first);

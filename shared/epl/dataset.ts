@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
  */
 export const seasons = ["2023-24", "2024-25", "2025-26"] as const;
 export type Season = (typeof seasons)[number];
+/** The season the league is playing: the newest in the data. */
+export const currentSeason: Season = seasons[seasons.length - 1]!;
 
 export interface Score {
   home: number;

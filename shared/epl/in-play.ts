@@ -20,13 +20,14 @@ export function elapsedGoalShare(minute: number): number {
 
 /**
  * Market probabilities in play: the goals still to come are Poisson with the full-match
- * `rates` scaled by the share of intensity left after `minute`, added to `score`. At minute 0
- * and 0-0 this is exactly the pre-match `Model.predict`. From minute 90 on the match is treated
+ * `rates` scaled by the share of intensity left after `minute`, with the same Dixon–Coles ρ,
+ * added to `score`. At minute 0 and 0-0 this is exactly the pre-match `Model.predict`, so prices
+ * do not jump at kick-off; as the rates left shrink, τ's effect fades with them. From minute 90 on the match is treated
  * as over and the probabilities are the settled result (0 or 1), so a feed that shows stoppage
  * time must hold the minute below 90 until the final whistle.
  */
 export function inPlayProbabilities(
-  rates: { home: number; away: number },
+  rates: { home: number; away: number; rho?: number },
   minute: number,
   score: { home: number; away: number },
 ): MatchProbabilities {
@@ -41,7 +42,7 @@ export function inPlayProbabilities(
   }
   if (minute >= 90) return settled(score);
   const left = 1 - elapsedGoalShare(minute);
-  return scoreProbabilities({ home: rates.home * left, away: rates.away * left }, { score });
+  return scoreProbabilities({ home: rates.home * left, away: rates.away * left, rho: rates.rho }, score);
 }
 
 function settled(score: { home: number; away: number }): MatchProbabilities {

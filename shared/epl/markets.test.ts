@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { loadDataset } from "./dataset.js";
 import { inPlayProbabilities } from "./in-play.js";
 import type { MarketKind } from "./markets.js";
-import { marketId, marketKinds, marketPrices, winningOutcome } from "./markets.js";
+import { decidedOutcome, marketId, marketKinds, marketPrices, winningOutcome } from "./markets.js";
 import { fitModel } from "./model.js";
 
 const data = loadDataset();
@@ -88,4 +88,46 @@ test("a market id is the match id and kind, usable as NATS subject tokens", () =
   assert.throws(() => marketId("arsenal chelsea", "1x2"), /NATS subject/);
   assert.throws(() => marketId("2025-26.*", "btts"), /NATS subject/);
   assert.throws(() => marketId("", "btts"), /NATS subject/);
+});
+
+test("over 2.5 is decided by the third goal and both-teams-to-score by the second side's first, as full time would settle them", () => {
+  const decided = (home: number, away: number) =>
+    kinds.map((kind) => [kind, decidedOutcome(kind, { home, away })]);
+  assert.deepEqual(decided(0, 0), [
+    ["1x2", undefined],
+    ["ou25", undefined],
+    ["btts", undefined],
+  ]);
+  assert.deepEqual(decided(2, 0), [
+    ["1x2", undefined],
+    ["ou25", undefined],
+    ["btts", undefined],
+  ]);
+  assert.deepEqual(decided(1, 1), [
+    ["1x2", undefined],
+    ["ou25", undefined],
+    ["btts", "yes"],
+  ]);
+  assert.deepEqual(decided(3, 0), [
+    ["1x2", undefined],
+    ["ou25", "over"],
+    ["btts", undefined],
+  ]);
+  assert.deepEqual(decided(2, 1), [
+    ["1x2", undefined],
+    ["ou25", "over"],
+    ["btts", "yes"],
+  ]);
+  // A decided market settles on what full time would give it, whatever comes later.
+  for (const [home, away] of [
+    [3, 0],
+    [1, 1],
+    [2, 2],
+    [0, 4],
+  ] as const) {
+    for (const kind of kinds) {
+      const early = decidedOutcome(kind, { home, away });
+      if (early !== undefined) assert.equal(early, winningOutcome(kind, { home: home + 1, away: away + 2 }));
+    }
+  }
 });

@@ -48,6 +48,23 @@ export function winningOutcome(kind: MarketKind, finalScore: { home: number; awa
   }
 }
 
+/**
+ * The outcome the score already decides, whatever the rest of the match brings: goals are never
+ * taken back, so over 2.5 is won by the third goal and both-teams-to-score "yes" by the second
+ * side's first. Undefined while the market is still open to the rest of the match — the match
+ * result always is, and "under" and "no" are only won at full time (`winningOutcome`).
+ */
+export function decidedOutcome(kind: MarketKind, score: { home: number; away: number }): string | undefined {
+  switch (kind) {
+    case "1x2":
+      return undefined;
+    case "ou25":
+      return score.home + score.away > 2.5 ? "over" : undefined;
+    case "btts":
+      return score.home > 0 && score.away > 0 ? "yes" : undefined;
+  }
+}
+
 // Floating-point sums drift by ~1e-16; the LMSR and the ledger expect prices that sum to 1.
 function normalised(prices: Record<string, number>): Record<string, number> {
   const total = Object.values(prices).reduce((s, v) => s + v, 0);

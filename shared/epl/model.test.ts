@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Dataset, Match } from "./dataset.js";
 import { loadDataset } from "./dataset.js";
 import { winningOutcome } from "./markets.js";
-import { fitModel } from "./model.js";
+import { baselineModelOptions, fitModel, scoreProbabilities } from "./model.js";
 import { isPlayed } from "./standings.js";
 
 const data = loadDataset();
@@ -16,7 +16,7 @@ test("fitting every match is fast, deterministic and finds a home advantage", ()
   assert.ok(performance.now() - started < 1000, "a full fit takes well under a second");
   assert.deepEqual(model.teams, data.teams);
   assert.ok(model.homeAdvantage > 0.05 && model.homeAdvantage < 0.5, `home advantage ${model.homeAdvantage}`);
-  assert.equal(model.rho, 0);
+  assert.ok(model.rho < 0 && model.rho > -0.3, `rho ${model.rho}: 0-0 and 1-1 likelier than independence`);
   assert.deepEqual(
     fitModel(data).predict("Arsenal FC", "Chelsea FC"),
     model.predict("Arsenal FC", "Chelsea FC"),
@@ -69,6 +69,9 @@ test("promoted teams without history get the weak promoted-team prior, and unkno
   assert.throws(() => model.rates("Gotham FC", "Arsenal FC"), /unknown team "Gotham FC"/);
   assert.throws(() => fitModel(data, { before: "2023-01-01T00:00:00Z" }), /no finished matches/);
   assert.throws(() => fitModel(data, { halfLifeDays: 0 }), /halfLifeDays/);
+  assert.throws(() => fitModel(data, { leagueHalfLifeDays: -1 }), /leagueHalfLifeDays/);
+  assert.throws(() => fitModel(data, { tempoRidge: Number.NaN }), /tempoRidge/);
+  assert.throws(() => fitModel(data, { dependenceHalfLifeDays: -5 }), /dependenceHalfLifeDays/);
 });
 
 test("out of sample, the model beats the league base rates on 2024-25's second half (1X2 log-loss)", () => {
@@ -92,14 +95,92 @@ test("out of sample, the model beats the league base rates on 2024-25's second h
   assert.ok(modelLoss < baseLoss, `model ${modelLoss.toFixed(4)} vs base rate ${baseLoss.toFixed(4)}`);
 });
 
-test("the optional Dixon–Coles correction keeps the rates and moves only low scores", () => {
-  const plain = fitModel(data);
-  const corrected = fitModel(data, { lowScoreCorrection: true });
-  assert.ok(corrected.rho !== 0 && Math.abs(corrected.rho) < 0.3, `rho ${corrected.rho}`);
-  assert.deepEqual(corrected.rates("Arsenal FC", "Chelsea FC"), plain.rates("Arsenal FC", "Chelsea FC"));
-  const a = plain.predict("Arsenal FC", "Chelsea FC");
-  const b = corrected.predict("Arsenal FC", "Chelsea FC");
-  assert.notEqual(a.draw, b.draw);
-  assert.ok(Math.abs(a.draw - b.draw) < 0.05);
-  assert.ok(Math.abs(a.home + a.draw + a.away - 1) < 1e-12 && Math.abs(b.home + b.draw + b.away - 1) < 1e-12);
+test("every market's probabilities sum to 1 for every pairing", () => {
+  const model = fitModel(data, { before: firstKickoff("2025-26", 20) });
+  for (const home of data.teams) {
+    for (const away of data.teams) {
+      if (home === away) continue;
+      const p = model.predict(home, away);
+      for (const v of [p.home, p.draw, p.away, p.over25, p.under25, p.bttsYes, p.bttsNo])
+        assert.ok(v > 0 && v < 1);
+      assert.ok(Math.abs(p.home + p.draw + p.away - 1) < 1e-12, `${home} v ${away}`);
+      assert.ok(Math.abs(p.over25 + p.under25 - 1) < 1e-12 && Math.abs(p.bttsYes + p.bttsNo - 1) < 1e-12);
+    }
+  }
+});
+
+test("the dependence moves only low scores: with ρ < 0, draws and unders rise, the rates stay", () => {
+  const independent = fitModel(data, { dependenceHalfLifeDays: 0 });
+  const dependent = fitModel(data);
+  assert.equal(independent.rho, 0);
+  const { rho, ...rates } = dependent.rates("Arsenal FC", "Chelsea FC");
+  assert.deepEqual(independent.rates("Arsenal FC", "Chelsea FC"), { ...rates, rho: 0 });
+  const a = independent.predict("Arsenal FC", "Chelsea FC");
+  const b = dependent.predict("Arsenal FC", "Chelsea FC");
+  assert.ok(b.draw > a.draw + 0.005 && b.draw < a.draw + 0.05, `draw ${a.draw} → ${b.draw} with ρ ${rho}`);
+  // 0-0 and 1-1 gain exactly what 1-0 and 0-1 lose, all four under 2.5 goals.
+  assert.ok(Math.abs(b.under25 - a.under25) < 1e-12, "the totals market is untouched");
+  assert.deepEqual(b.expectedGoals, a.expectedGoals);
+  // On the score grid: ρ = −0.1 raises exactly the 0-0 and 1-1 cells and lowers 1-0 and 0-1.
+  const even = { home: 1.2, away: 1.2 };
+  const low = scoreProbabilities({ ...even, rho: -0.1 });
+  const plain = scoreProbabilities(even);
+  assert.ok(low.draw > plain.draw && low.home < plain.home && low.away < plain.away);
+  assert.ok(Math.abs(low.home - low.away) < 1e-12, "the correction is symmetric for equal rates");
+});
+
+test("recent results count more than old ones, and a shorter half-life follows them faster", () => {
+  const before = firstKickoff("2025-26", 20);
+  // Wolves' last eight matches before the cut-off all become 4-0 wins for Wolves.
+  const recent = data.matches
+    .filter((m) => isPlayed(m, before) && [m.home, m.away].includes("Wolverhampton Wanderers FC"))
+    .slice(-8);
+  const ids = new Set(recent.map((m) => m.id));
+  const rewritten: Dataset = {
+    ...data,
+    matches: data.matches.map((m) =>
+      ids.has(m.id)
+        ? {
+            ...m,
+            fullTime: m.home === "Wolverhampton Wanderers FC" ? { home: 4, away: 0 } : { home: 0, away: 4 },
+          }
+        : m,
+    ),
+  };
+  const swing = (halfLifeDays: number) =>
+    fitModel(rewritten, { before, halfLifeDays }).predict("Wolverhampton Wanderers FC", "Everton FC").home -
+    fitModel(data, { before, halfLifeDays }).predict("Wolverhampton Wanderers FC", "Everton FC").home;
+  assert.ok(swing(365) > 0.1, `Wolves' home win rises by ${swing(365)}`);
+  assert.ok(swing(60) > swing(365) + 0.05, `60-day ${swing(60)} against 365-day ${swing(365)}`);
+});
+
+test("the league goal level follows a change of era faster than team strengths", () => {
+  const before = firstKickoff("2025-26", 20);
+  const cut = new Date(Date.parse(before) - 45 * 86_400_000).toISOString();
+  // The league's last 45 days end goalless: a sudden fall of the goal level.
+  const rewritten: Dataset = {
+    ...data,
+    matches: data.matches.map((m) =>
+      isPlayed(m, before) && m.kickoff >= cut
+        ? { ...m, fullTime: { home: 0, away: 0 }, halfTime: { home: 0, away: 0 } }
+        : m,
+    ),
+  };
+  const goals = (leagueHalfLifeDays: number) => {
+    const g = fitModel(rewritten, { before, leagueHalfLifeDays }).predict(
+      "Arsenal FC",
+      "Everton FC",
+    ).expectedGoals;
+    return g.home + g.away;
+  };
+  assert.ok(goals(30) < goals(365) - 0.3, `30-day league half-life ${goals(30)}, 365-day ${goals(365)}`);
+});
+
+test("the pricing model differs from the baseline it replaced, which is independent Poisson", () => {
+  const baseline = fitModel(data, baselineModelOptions);
+  assert.equal(baseline.rho, 0);
+  assert.notDeepEqual(
+    fitModel(data).predict("Arsenal FC", "Chelsea FC"),
+    baseline.predict("Arsenal FC", "Chelsea FC"),
+  );
 });

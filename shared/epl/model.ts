@@ -5,14 +5,60 @@ import { isPlayed } from "./standings.js";
 export interface ModelOptions {
   /** ISO instant: fit only matches kicked off before it (default: every finished match). */
   before?: string;
-  /** Half-life of a match's weight in the fit, in days (default `defaultHalfLifeDays`). */
+  /** Half-life of a match's weight in the team strengths, in days. */
   halfLifeDays?: number;
   /**
-   * Fit and apply the Dixon–Coles low-score correction. Off by default: out of sample it moved
-   * log-loss by less than its noise (docs/model-evaluation.md), and without it `predict` equals
-   * `inPlayProbabilities` at minute 0, so prices do not jump at kick-off.
+   * Half-life of a match's weight in the league goal level and the home advantage, in days.
+   * Shorter lets the league level follow a change of era — 3.28 goals a match in 2023-24, 2.93 in
+   * 2024-25, 2.77 in 2025-26 — faster than any one team's strength; on the validation windows of
+   * docs/model-evaluation.md 90 and 180 days were no better than the teams' 365, the default.
    */
-  lowScoreCorrection?: boolean;
+  leagueHalfLifeDays?: number;
+  /**
+   * Ridge weight on each team's goal tempo, (attack + weakness)/2: how many goals its matches
+   * hold at both ends. The strength, (attack − weakness)/2, has the weight `strengthRidge` (4).
+   * Tempo is far less persistent than strength, so a heavier pull toward the prior stops one
+   * high-scoring month from sharpening the totals and BTTS prices (docs/model-evaluation.md).
+   */
+  tempoRidge?: number;
+  /**
+   * Fit the Dixon–Coles low-score dependence ρ (0-0 and 1-1 against 1-0 and 0-1) on matches
+   * weighted with this half-life, in days; 0 leaves the goals independent. ρ swings from fit to
+   * fit on a short window, so it gets a long memory of its own.
+   */
+  dependenceHalfLifeDays?: number;
+}
+
+/**
+ * The options of the model the platform prices with, chosen on the validation windows of
+ * docs/model-evaluation.md (2024-01-01..06-30 and 2024-08-01..12-31, refit before each
+ * matchweek), never on the reference windows.
+ */
+export const pricingModelOptions = Object.freeze({
+  halfLifeDays: 365,
+  leagueHalfLifeDays: 365,
+  tempoRidge: 30,
+  dependenceHalfLifeDays: 730,
+} satisfies ModelOptions);
+
+/**
+ * The plain time-weighted Poisson the platform priced with before issue 15: independent goals,
+ * one half-life for everything, the same ridge on tempo and strength. Kept as the yardstick of
+ * scripts/evaluate-model.ts.
+ */
+export const baselineModelOptions = Object.freeze({
+  halfLifeDays: 365,
+  leagueHalfLifeDays: 365,
+  tempoRidge: 4,
+  dependenceHalfLifeDays: 0,
+} satisfies ModelOptions);
+
+/** Full-match goal means of each side and the low-score dependence between them. */
+export interface GoalRates {
+  home: number;
+  away: number;
+  /** Dixon–Coles ρ (negative: 0-0 and 1-1 likelier); 0 for independent goals. */
+  rho: number;
 }
 
 export interface MatchProbabilities {
@@ -33,25 +79,22 @@ export interface Model {
   readonly teams: readonly string[];
   /** Multiplicative home scoring boost on the log scale (`exp(homeAdvantage)` ≈ 1.2 in the EPL). */
   readonly homeAdvantage: number;
-  /** Dixon–Coles low-score dependence (negative: 0-0 and 1-1 likelier); 0 without the correction. */
+  /** Dixon–Coles low-score dependence (negative: 0-0 and 1-1 likelier); 0 when not fitted. */
   readonly rho: number;
-  /** Expected goals of each side over a full match: the Poisson means. */
-  rates(home: string, away: string): { home: number; away: number };
+  /**
+   * Expected goals of each side over a full match and their dependence: what in-play repricing
+   * needs (`inPlayProbabilities`), so a match priced in play at minute 0 is priced as `predict`.
+   */
+  rates(home: string, away: string): GoalRates;
   predict(home: string, away: string): MatchProbabilities;
 }
 
 /**
- * Chosen on the validation period of docs/model-evaluation.md (2023-24 second half and 2024-25
- * first half, walk-forward), never on the reported test period.
+ * Ridge weight on a team's strength, (attack − weakness)/2, from its prior centre, in units of
+ * Fisher information (about 1.4 per match played on each of attack and weakness), so it outweighs
+ * a team's data only when the team has played a handful of matches in the window.
  */
-export const defaultHalfLifeDays = 365;
-
-/**
- * Ridge weight on each log-strength's distance from its prior centre, in units of Fisher
- * information (about 1.4 per match played), so it outweighs a team's data only when the team has
- * played a handful of matches in the window.
- */
-const ridge = 2;
+const strengthRidge = 4;
 /**
  * Goals per side on the score grid. The largest rate fits of this data produce is about 4.2
  * (Liverpool at home to Sheffield United), whose tail beyond 15 is below 1e-5; a grid of 10
@@ -61,13 +104,13 @@ const maxGoals = 15;
 const msPerDay = 86_400_000;
 
 /**
- * Independent Poisson goals with home advantage (Maher 1982; Dixon–Coles 1997 without τ unless
- * `lowScoreCorrection`): λ_home = exp(μ + h + attack_home + weakness_away),
+ * Poisson goals with home advantage and Dixon–Coles low-score dependence (Maher 1982; Dixon and
+ * Coles 1997): λ_home = exp(μ + h + attack_home + weakness_away),
  * λ_away = exp(μ + attack_away + weakness_home). Fitted by penalised maximum likelihood on
- * matches weighted by 2^(−age/halfLife): block Newton, where each block's Hessian is diagonal,
- * so every step is exact per team and a full fit of the 1140 matches takes tens of milliseconds.
- * With the correction, ρ is then fitted by one-dimensional Newton with the rates fixed — the
- * usual two-stage shortcut.
+ * matches weighted by 2^(−age/halfLife) — a separate, possibly shorter half-life for μ and h:
+ * block Newton, where each block's Hessian is diagonal, so every step is exact per team and a
+ * full fit of the 1140 matches takes tens of milliseconds. ρ is then fitted by one-dimensional
+ * Newton with the rates fixed — the usual two-stage shortcut. Defaults: `pricingModelOptions`.
  *
  * Teams with no recent top-flight history (promoted this season, or absent from the window) are
  * shrunk toward the average of the three weakest established teams: in this data every promoted
@@ -75,8 +118,16 @@ const msPerDay = 86_400_000;
  * honest prior, where the league average would flatter them.
  */
 export function fitModel(data: Dataset, options: ModelOptions = {}): Model {
-  const halfLifeDays = options.halfLifeDays ?? defaultHalfLifeDays;
-  if (!(halfLifeDays > 0)) throw new Error(`halfLifeDays must be positive, got ${halfLifeDays}`);
+  const { halfLifeDays, leagueHalfLifeDays, tempoRidge, dependenceHalfLifeDays } = {
+    ...pricingModelOptions,
+    ...options,
+  };
+  for (const [name, value] of Object.entries({ halfLifeDays, leagueHalfLifeDays, tempoRidge })) {
+    if (!(value > 0)) throw new Error(`${name} must be positive, got ${value}`);
+  }
+  if (!(dependenceHalfLifeDays >= 0)) {
+    throw new Error(`dependenceHalfLifeDays must be 0 or positive, got ${dependenceHalfLifeDays}`);
+  }
   const played = data.matches.filter((m) => isPlayed(m, options.before));
   if (played.length === 0) {
     throw new Error(`no finished matches before ${options.before ?? "the end of the data"} to fit`);
@@ -84,17 +135,20 @@ export function fitModel(data: Dataset, options: ModelOptions = {}): Model {
   const fittedAt = options.before ?? played.at(-1)!.kickoff;
   const index = new Map(data.teams.map((t, i) => [t, i]));
   const reference = Date.parse(fittedAt);
+  const decay = (m: Match, days: number) => 0.5 ** ((reference - Date.parse(m.kickoff)) / msPerDay / days);
   const rows: Row[] = played.map((m) => ({
     home: index.get(m.home)!,
     away: index.get(m.away)!,
     goalsHome: m.fullTime!.home,
     goalsAway: m.fullTime!.away,
-    weight: 0.5 ** ((reference - Date.parse(m.kickoff)) / msPerDay / halfLifeDays),
+    weight: decay(m, halfLifeDays),
+    leagueWeight: decay(m, leagueHalfLifeDays),
   }));
+  const penalty: Penalty = { strength: strengthRidge, tempo: tempoRidge };
 
   const teamCount = data.teams.length;
   const zero = new Float64Array(teamCount);
-  const first = fitPoisson(rows, teamCount, zero, zero);
+  const first = fitPoisson(rows, teamCount, penalty, zero, zero);
   const newcomers = newcomerTeams(data, played, fittedAt, rows, index);
   let fit = first;
   if (newcomers.size > 0) {
@@ -105,43 +159,45 @@ export function fitModel(data: Dataset, options: ModelOptions = {}): Model {
       attackCentre[t] = prior.attack;
       weaknessCentre[t] = prior.weakness;
     }
-    fit = fitPoisson(rows, teamCount, attackCentre, weaknessCentre);
+    fit = fitPoisson(rows, teamCount, penalty, attackCentre, weaknessCentre);
   }
-  const rho = options.lowScoreCorrection ? fitRho(rows, fit) : 0;
+  const rho =
+    dependenceHalfLifeDays > 0
+      ? fitRho(
+          rows.map((r, k) => ({ ...r, weight: decay(played[k]!, dependenceHalfLifeDays) })),
+          fit,
+        )
+      : 0;
 
   const teamIndex = (team: string): number => {
     const i = index.get(team);
     if (i === undefined) throw new Error(`unknown team "${team}": not a team of the dataset`);
     return i;
   };
-  const rates = (home: string, away: string) => expectedGoals(fit, teamIndex(home), teamIndex(away));
+  const rates = (home: string, away: string): GoalRates => ({
+    ...expectedGoals(fit, teamIndex(home), teamIndex(away)),
+    rho,
+  });
   return Object.freeze({
     fittedAt,
     teams: data.teams,
     homeAdvantage: fit.home,
     rho,
     rates,
-    predict: (home: string, away: string) => scoreProbabilities(rates(home, away), { rho }),
+    predict: (home: string, away: string) => scoreProbabilities(rates(home, away)),
   });
 }
 
-export interface ScoreOptions {
-  /** Dixon–Coles ρ applied to the goals still to come (0: independent Poisson). */
-  rho?: number;
-  /** Goals already scored, added to the goals still to come. */
-  score?: { home: number; away: number };
-}
-
 /**
- * Market probabilities of the final score when each side scores Poisson(`rates`) more goals, on
- * a grid of 0–15 more goals per side renormalised to drop the truncated tail.
+ * Market probabilities of the final score when each side scores Poisson(`rates`) more goals,
+ * tied at low counts by the Dixon–Coles τ with `rates.rho` (0 or absent: independent), added to
+ * `score`; on a grid of 0–15 more goals per side renormalised to drop the truncated tail.
  */
 export function scoreProbabilities(
-  rates: { home: number; away: number },
-  options: ScoreOptions = {},
+  rates: { home: number; away: number; rho?: number },
+  score: { home: number; away: number } = { home: 0, away: 0 },
 ): MatchProbabilities {
-  const rho = options.rho ?? 0;
-  const score = options.score ?? { home: 0, away: 0 };
+  const rho = rates.rho ?? 0;
   const homePmf = poissonPmf(rates.home);
   const awayPmf = poissonPmf(rates.away);
   let total = 0;
@@ -179,6 +235,13 @@ interface Row {
   goalsHome: number;
   goalsAway: number;
   weight: number;
+  leagueWeight: number;
+}
+
+/** Ridge weights on each team's strength, (attack − weakness)/2, and tempo, (attack + weakness)/2. */
+interface Penalty {
+  strength: number;
+  tempo: number;
 }
 
 /** Log-scale parameters: `weakness` raises the goals a team concedes. */
@@ -199,6 +262,7 @@ function expectedGoals(fit: Fit, home: number, away: number): { home: number; aw
 function fitPoisson(
   rows: readonly Row[],
   teamCount: number,
+  penalty: Penalty,
   attackCentre: Float64Array,
   weaknessCentre: Float64Array,
 ): Fit {
@@ -233,11 +297,11 @@ function fitPoisson(
     let gradient = 0;
     let information = 0;
     rows.forEach((r, k) => {
-      gradient += r.weight * (r.goalsHome - lambdaHome[k]!);
-      information += r.weight * lambdaHome[k]!;
+      gradient += r.leagueWeight * (r.goalsHome - lambdaHome[k]!);
+      information += r.leagueWeight * lambdaHome[k]!;
       if (side === "both") {
-        gradient += r.weight * (r.goalsAway - lambdaAway[k]!);
-        information += r.weight * lambdaAway[k]!;
+        gradient += r.leagueWeight * (r.goalsAway - lambdaAway[k]!);
+        information += r.leagueWeight * lambdaAway[k]!;
       }
     });
     return step(gradient, information);
@@ -247,11 +311,18 @@ function fitPoisson(
     let largest = 0;
     for (const block of ["attack", "weakness"] as const) {
       refresh();
-      const centre = block === "attack" ? attackCentre : weaknessCentre;
       const values = fit[block];
+      // The penalty is on strength s = (a − w)/2 and tempo g = (a + w)/2; moving a (or w) alone
+      // moves both by a half, with sign +1 (or −1) for s.
+      const sign = block === "attack" ? 1 : -1;
+      const pull = (t: number) => {
+        const a = fit.attack[t]! - attackCentre[t]!;
+        const w = fit.weakness[t]! - weaknessCentre[t]!;
+        return (sign * penalty.strength * (a - w) + penalty.tempo * (a + w)) / 4;
+      };
       for (let t = 0; t < teamCount; t++) {
-        teamGradient[t] = -ridge * (values[t]! - centre[t]!);
-        teamInformation[t] = ridge;
+        teamGradient[t] = -pull(t);
+        teamInformation[t] = (penalty.strength + penalty.tempo) / 4;
       }
       rows.forEach((r, k) => {
         // Attack acts on the goals a team scores, weakness on the goals it concedes.
@@ -269,9 +340,11 @@ function fitPoisson(
       }
       // Moving every value of the block by δ and the mean by −δ leaves every rate unchanged, so
       // only the ridge pins that direction and coordinate steps crawl along it; its exact optimum
-      // is the shift that centres the block on its prior.
+      // is the shift that zeroes the penalty's pull summed over the block.
       let shift = 0;
-      for (let t = 0; t < teamCount; t++) shift += (values[t]! - centre[t]!) / teamCount;
+      for (let t = 0; t < teamCount; t++) {
+        shift += (4 * pull(t)) / (teamCount * (penalty.strength + penalty.tempo));
+      }
       for (let t = 0; t < teamCount; t++) values[t]! -= shift;
       fit.mean += shift;
     }

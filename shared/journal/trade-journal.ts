@@ -1,3 +1,5 @@
+import type { Side } from "../protocol/common.js";
+import type { TradeResult } from "../protocol/trading-views.js";
 import type { AgentRecordStore, JournalEntry, TradeIntent } from "../store/agent-records.js";
 
 /** A journal entry in the protocol's units (credits, shares). */
@@ -6,7 +8,7 @@ export interface JournalView {
   tradeId: string;
   marketId: string;
   outcome: string;
-  side: "buy" | "sell";
+  side: Side;
   shares: number;
   cost: number;
   rationale: string;
@@ -21,14 +23,7 @@ export interface JournalView {
 export interface TradeJournal {
   record(entry: {
     userId: string;
-    trade: {
-      tradeId: string;
-      marketId: string;
-      outcome: string;
-      side: "buy" | "sell";
-      shares: number;
-      cost: number;
-    };
+    trade: Pick<TradeResult, "tradeId" | "marketId" | "outcome" | "side" | "shares" | "cost">;
     rationale: string;
   }): Promise<JournalView & { replayed: boolean }>;
   /** Newest first. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { type OwnedServer, startRedisServer } from "../../test/support/owned-servers.js";
+import { until } from "../../test/support/polling.js";
 import { connectRedis, type RedisEvent } from "../redis-connection.js";
 import { createFallbackRateLimiter, createFallbackSemaphore } from "./fallback-limits.js";
 import { createMemoryRateLimiter } from "./memory-rate-limiter.js";
@@ -44,7 +45,7 @@ describe("limits when Redis dies: counted in each gateway, the same rules, until
   before(async () => {
     server = await startRedisServer();
     gateways = [gatewayLimits(server.url), gatewayLimits(server.url)];
-    await until(() => gateways.every((g) => g.usable()), "both connections ready");
+    await until(() => gateways.every((g) => g.usable()), 10_000, "both connections ready");
   });
   after(async () => {
     for (const g of gateways) g.redis.disconnect();
@@ -59,7 +60,7 @@ describe("limits when Redis dies: counted in each gateway, the same rules, until
     assert.equal((await take(0, "trade:ann")).allowed, false);
 
     await server.kill("SIGKILL");
-    await until(() => gateways.every((g) => !g.usable()), "both connections down");
+    await until(() => gateways.every((g) => !g.usable()), 10_000, "both connections down");
     // Down: each gateway counts the same rule by itself, and answers at once.
     const started = performance.now();
     const down = [await take(0, "trade:bob"), await take(0, "trade:bob"), await take(0, "trade:bob")];
@@ -69,11 +70,15 @@ describe("limits when Redis dies: counted in each gateway, the same rules, until
     );
     assert.ok(performance.now() - started < 500, "decided without waiting for Redis");
     assert.equal((await take(1, "trade:bob")).allowed, true, "the other gateway counts its own");
-    await until(() => gateways.every((g) => g.events.some((e) => e.type === "down")), "the outage told");
+    await until(
+      () => gateways.every((g) => g.events.some((e) => e.type === "down")),
+      10_000,
+      "the outage told",
+    );
 
     await server.restart();
     const back = performance.now();
-    await until(() => gateways.every((g) => g.usable()), "both connections back", 2_000);
+    await until(() => gateways.every((g) => g.usable()), 2_000, "both connections back");
     assert.ok(performance.now() - back < 2_000);
     assert.ok(gateways.every((g) => g.events.at(-1)?.type === "up"));
     // Up again: counted in Redis (which lost its keys with the restart), across gateways.
@@ -89,7 +94,7 @@ describe("limits when Redis dies: counted in each gateway, the same rules, until
     assert.ok(up.acquired);
 
     await server.kill("SIGKILL");
-    await until(() => !gateways[0]!.usable(), "connection down");
+    await until(() => !gateways[0]!.usable(), 10_000, "connection down");
     const down = await semaphore.acquire("agent-run:eve", 1, 30_000, { key: "agent-run:eve", rule });
     assert.ok(down.acquired, "a run is admitted while Redis is down");
     const second = await semaphore.acquire("agent-run:eve", 1, 30_000);
@@ -101,14 +106,6 @@ describe("limits when Redis dies: counted in each gateway, the same rules, until
     await assert.rejects(semaphore.renew("agent-run:dee", up.leaseId, 30_000), { code: "unavailable" });
 
     await server.restart();
-    await until(() => gateways[0]!.usable(), "connection back", 2_000);
+    await until(() => gateways[0]!.usable(), 2_000, "connection back");
   });
 });
-
-async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

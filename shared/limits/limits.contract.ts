@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, test } from "node:test";
+import { pause, until } from "../../test/support/polling.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { Semaphore } from "./semaphore.js";
 
@@ -9,14 +10,6 @@ export interface TestLimits {
   a: { rate: RateLimiter; semaphore: Semaphore };
   b: { rate: RateLimiter; semaphore: Semaphore };
   dispose(): Promise<void>;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000, what = "condition") {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The RateLimiter and Semaphore contracts (rate-limiter.ts, semaphore.ts), run against an adapter. */
@@ -45,7 +38,7 @@ export function limitsContract(name: string, open: () => Promise<TestLimits>): v
         assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 400, `${refused.retryAfterMs}`);
       }
       assert.equal((await a.rate.take(randomUUID(), rule)).allowed, true, "other keys are independent");
-      await eventually(async () => (await a.rate.take(key, rule)).allowed, 2000, "the window to slide");
+      await until(async () => (await a.rate.take(key, rule)).allowed, 2000, "the window to slide");
     });
 
     test("refusals do not count: waiting retryAfterMs is enough", async () => {
@@ -59,7 +52,7 @@ export function limitsContract(name: string, open: () => Promise<TestLimits>): v
         assert.equal(refused.allowed, false);
         if (!refused.allowed) wait = refused.retryAfterMs;
       }
-      await new Promise((resolve) => setTimeout(resolve, wait + 20));
+      await pause(wait + 20);
       assert.equal((await a.rate.take(key, rule)).allowed, true);
     });
 
@@ -139,7 +132,7 @@ export function limitsContract(name: string, open: () => Promise<TestLimits>): v
       assert.ok(kept.acquired && dropped.acquired);
       const renewer = setInterval(() => void a.semaphore.renew(key, kept.leaseId, 300), 50);
       try {
-        await eventually(async () => (await a.semaphore.acquire(key, 2, 5000)).acquired, 2000, "expiry");
+        await until(async () => (await a.semaphore.acquire(key, 2, 5000)).acquired, 2000, "expiry");
         assert.deepEqual(await a.semaphore.acquire(key, 2, 5000), { acquired: false, held: 2 });
       } finally {
         clearInterval(renewer);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Server, Socket } from "node:net";
 import { afterEach, beforeEach, test } from "node:test";
+import { until } from "../../test/support/polling.js";
 import { countSocketWrites } from "./socket-writes.js";
 import { corkForTurn } from "./turn-corking.js";
 
@@ -35,7 +36,7 @@ async function writeInSteps(socket: Socket, cork: boolean): Promise<void> {
 }
 
 async function receivedText(length: number): Promise<string> {
-  while (Buffer.concat(received).length < length) await new Promise((r) => setTimeout(r, 5));
+  await until(() => Buffer.concat(received).length >= length, 5_000, `${length} bytes`);
   return Buffer.concat(received).toString();
 }
 

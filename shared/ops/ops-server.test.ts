@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Counter, Registry } from "prom-client";
+import { pause } from "../../test/support/polling.js";
 import { buildOpsServer } from "./ops-server.js";
 import { cachedProbe } from "./readiness.js";
 
@@ -64,19 +65,22 @@ test("with a registry, /metrics serves it", async () => {
 
 test("a probe runs at most once per ttl, and a slow or failing one answers false", async () => {
   let runs = 0;
+  const ttlMs = 50;
   const probe = cachedProbe(
     async () => {
       runs++;
     },
-    { ttlMs: 50 },
+    { ttlMs },
   );
   assert.equal(await probe(), true);
   assert.equal(await probe(), true);
   assert.equal(runs, 1);
-  await new Promise((r) => setTimeout(r, 60));
+  // Past the ttl: the answer is stale and the next call runs the probe again.
+  await pause(ttlMs + 10);
   await probe();
   assert.equal(runs, 2);
-  const slow = cachedProbe(() => new Promise((r) => setTimeout(r, 200)), { timeoutMs: 20 });
+  // A probe that takes ten times its timeout.
+  const slow = cachedProbe(() => pause(200), { timeoutMs: 20 });
   assert.equal(await slow(), false);
   const failing = cachedProbe(async () => {
     throw new Error("down");

@@ -14,6 +14,12 @@ export interface OpsServerOptions {
    * dependencies, while `/healthz` and `/metrics` keep answering until the listener closes.
    */
   draining?: () => boolean;
+  /**
+   * When given, `POST /backup` answers a consistent copy of the process's database taken while it
+   * runs (embedded mode: a gzipped tarball of its PGlite data folder; docs/operations.md,
+   * "Embedded mode backup"). Served only here, on the operator's listener.
+   */
+  backup?: () => Promise<Blob>;
 }
 
 /**
@@ -40,6 +46,14 @@ export function buildOpsServer(options: OpsServerOptions): FastifyInstance {
     app.get("/metrics", async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();
+    });
+  }
+  const backup = options.backup;
+  if (backup !== undefined) {
+    app.post("/backup", async (_request, reply) => {
+      const tarball = await backup();
+      reply.type("application/gzip");
+      return Buffer.from(await tarball.arrayBuffer());
     });
   }
   app.setNotFoundHandler((request, reply) =>

@@ -5,6 +5,7 @@ import { until } from "../../test/support/polling.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { sampleValue } from "../metrics/prometheus-text.js";
+import { createPostgresAgentRecords } from "../store/agent-records-database.js";
 import { createTempDatabase } from "../store/temp-database.js";
 import { startDependencies } from "./start-dependencies.js";
 
@@ -20,9 +21,10 @@ test("a service's /metrics reports dependency_up per dependency, 0 while NATS is
     {},
     { natsUrl: nats.url, databaseUrl: db.url, metricsHost: "127.0.0.1", metricsPort: 0 },
   );
-  const { store, nc, ops } = await startDependencies(config, createLogger({ logLevel: "silent" }), {
+  const store = createPostgresAgentRecords(config.databaseUrl, { maxConnections: 2 });
+  const { nc, ops } = await startDependencies(config, createLogger({ logLevel: "silent" }), {
     service: "exchange",
-    maxConnections: 2,
+    database: store,
   });
   const up = async (dependency: string) => {
     const response = await ops.inject({ method: "GET", url: "/metrics" });

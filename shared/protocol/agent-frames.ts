@@ -21,6 +21,24 @@ export const AgentTool = T.Object({
   input: T.Optional(T.Unknown()),
   output: T.Optional(T.Unknown()),
 });
+/**
+ * A trade an agent asks the user to confirm before placing it: only in runs whose client opted in
+ * (`agent.run` `confirmTrades: true`). Answered by the client's `agent.confirm.reply` with the
+ * same `confirmId`; no answer within `timeoutMs` declines it (docs/protocol.md "Agent runs").
+ */
+export const AgentConfirm = T.Object({
+  type: T.Literal("agent.confirm"),
+  confirmId: T.String(),
+  marketId: T.String(),
+  title: T.String(),
+  outcome: T.String(),
+  side: T.Union([T.Literal("buy"), T.Literal("sell")]),
+  shares: T.Number(),
+  /** A buy's most cost, a sell's least proceeds: the trade fills at this or better, or not at all. */
+  cost: T.Number(),
+  avgPrice: T.Number(),
+  timeoutMs: T.Integer({ minimum: 1 }),
+});
 export const AgentRestart = T.Object({
   type: T.Literal("agent.restart"),
   attempt: T.Integer({ minimum: 1 }),
@@ -35,10 +53,18 @@ export const AgentErrorFrame = T.Object({
   retryable: T.Boolean(),
 });
 
-export const AgentEvent = T.Union([AgentDelta, AgentTool, AgentRestart, AgentDone, AgentErrorFrame]);
+export const AgentEvent = T.Union([
+  AgentDelta,
+  AgentTool,
+  AgentConfirm,
+  AgentRestart,
+  AgentDone,
+  AgentErrorFrame,
+]);
 export type AgentEvent = Static<typeof AgentEvent>;
 export type AgentDeltaEvent = Static<typeof AgentDelta>;
 export type AgentToolEvent = Static<typeof AgentTool>;
+export type AgentConfirmEvent = Static<typeof AgentConfirm>;
 export type AgentDoneEvent = Static<typeof AgentDone>;
 export type AgentErrorEvent = Static<typeof AgentErrorFrame>;
 

@@ -2,7 +2,19 @@ import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { AppError } from "../errors.js";
 import { AgentNameSchema, IntentSchema } from "./agents.js";
-import { Credits, FrameId, namePattern, SafeId, SafeText, Shares } from "./common.js";
+import {
+  Credits,
+  FrameId,
+  IdempotencyKey,
+  MarketId,
+  MatchId,
+  namePattern,
+  Outcome,
+  SafeId,
+  SafeText,
+  Shares,
+  Side,
+} from "./common.js";
 
 /**
  * Every frame a client may send over `/ws` (docs/protocol.md "WebSocket"), under the one validation
@@ -12,11 +24,6 @@ import { Credits, FrameId, namePattern, SafeId, SafeText, Shares } from "./commo
 const strict = { additionalProperties: false } as const;
 
 export const Channel = T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
-export const Side = T.Union([T.Literal("buy"), T.Literal("sell")]);
-export const MarketId = SafeId(128);
-export const MatchId = SafeId(128);
-export const Outcome = SafeId(64);
-export const IdempotencyKey = SafeId(128);
 /** An agent run's input: prose, so line breaks and tabs are fine. */
 export const AgentInput = SafeText({ minLength: 1, maxLength: 8000 });
 export const RunContext = T.Object({ matchId: T.Optional(MatchId), marketId: T.Optional(MarketId) }, strict);
@@ -82,6 +89,18 @@ export const clientFrameSchemas = {
       intent: T.Optional(IntentSchema),
       input: AgentInput,
       context: T.Optional(RunContext),
+      /** Opt-in: the run asks with `agent.confirm` before each trade (docs/protocol.md "Agent runs"). */
+      confirmTrades: T.Optional(T.Boolean()),
+    },
+    strict,
+  ),
+  "agent.confirm.reply": T.Object(
+    {
+      type: T.Literal("agent.confirm.reply"),
+      id: FrameId,
+      requestId: SafeId(128),
+      confirmId: SafeId(64),
+      accept: T.Boolean(),
     },
     strict,
   ),

@@ -1,4 +1,4 @@
-import { Kind, Type as T, type TSchema, TypeRegistry } from "@sinclair/typebox";
+import { Kind, type Static, Type as T, type TSchema, TypeRegistry } from "@sinclair/typebox";
 import { DefaultErrorFunction, SetErrorFunction, ValueErrorType } from "@sinclair/typebox/errors";
 
 /**
@@ -29,6 +29,21 @@ export const UserId = T.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z
 export const Tier = T.Union([T.Literal("free"), T.Literal("pro")]);
 export const IsoTime = T.String({ format: "date-time" });
 export const Price = T.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 });
+
+/** Units of trading, shared by the client protocol and the exchange's own payloads. */
+export const MarketId = SafeId(128);
+export const MatchId = SafeId(128);
+export const Outcome = SafeId(64);
+export const IdempotencyKey = SafeId(128);
+export const Side = T.Union([T.Literal("buy"), T.Literal("sell")]);
+export type Side = Static<typeof Side>;
+export const MarketStatus = T.Union([
+  T.Literal("open"),
+  T.Literal("suspended"),
+  T.Literal("closed"),
+  T.Literal("settled"),
+]);
+export type MarketStatus = Static<typeof MarketStatus>;
 
 /**
  * A JSON number with at most two decimals. JSON Schema's `multipleOf: 0.01` cannot express this:

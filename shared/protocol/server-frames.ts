@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 import type { AgentEvent, Usage } from "./agent-frames.js";
 import type { AgentName } from "./agents.js";
+import type { QuoteResult, TradeResult } from "./trading-views.js";
 
 /**
  * Frames the server sends (docs/protocol.md). These are produced by our own code, so they are typed
@@ -77,31 +78,11 @@ export interface SnapshotFrame {
   epoch: string;
   data: unknown;
 }
-export interface QuoteResultFrame {
-  type: "quote.result";
-  id: string;
-  marketId: string;
-  outcome: string;
-  side: "buy" | "sell";
-  shares: number;
-  cost: number;
-  avgPrice: number;
-  priceAfter: number;
-}
+export type QuoteResultFrame = { type: "quote.result"; id: string } & QuoteResult;
 export interface TradeFilledFrame {
   type: "trade.filled";
   id: string;
-  trade: {
-    tradeId: string;
-    marketId: string;
-    outcome: string;
-    side: "buy" | "sell";
-    shares: number;
-    cost: number;
-    avgPrice: number;
-    balance: number;
-    position: { shares: number; avgCost: number };
-  };
+  trade: TradeResult;
 }
 export interface TradeRejectedFrame {
   type: "trade.rejected";

@@ -1,5 +1,6 @@
 import { type Static, Type as T } from "@sinclair/typebox";
-import { clientFrameSchemas, IdempotencyKey, MarketId, MatchId } from "./client-frames.js";
+import { clientFrameSchemas } from "./client-frames.js";
+import { MarketId, MarketStatus, MatchId } from "./common.js";
 
 /**
  * Trading and market data over HTTP (docs/protocol.md "HTTP"): request bodies are the WebSocket
@@ -10,15 +11,6 @@ export type QuoteBody = Static<typeof QuoteBody>;
 
 export const TradeBody = T.Omit(clientFrameSchemas.trade, ["type", "id"]);
 export type TradeBody = Static<typeof TradeBody>;
-
-export { IdempotencyKey };
-
-export const MarketStatus = T.Union([
-  T.Literal("open"),
-  T.Literal("suspended"),
-  T.Literal("closed"),
-  T.Literal("settled"),
-]);
 
 export const MarketsQuery = T.Object(
   {

@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { PGlite } from "@electric-sql/pglite";
 import type { AgentRecordStore } from "./agent-records.js";
-import { createPgliteStore } from "./pglite-store.js";
-import { createPostgresStore } from "./postgres-store.js";
-import type { Store } from "./store.js";
+import {
+  type AgentRecordDatabase,
+  agentRecordsOn,
+  createPostgresAgentRecords,
+} from "./agent-records-database.js";
+import { pgliteDatabase } from "./pglite-database.js";
 import { createTempDatabase } from "./temp-database.js";
 
 /** The agent records' contract (agent-records.ts), on both adapters. */
-function agentRecordsSuite(name: string, open: () => Promise<{ store: Store; close(): Promise<void> }>) {
+function agentRecordsSuite(
+  name: string,
+  open: () => Promise<{ store: AgentRecordDatabase; close(): Promise<void> }>,
+) {
   describe(`agent records on ${name}`, () => {
     let store: AgentRecordStore;
     let close: () => Promise<void>;
@@ -125,13 +132,13 @@ function agentRecordsSuite(name: string, open: () => Promise<{ store: Store; clo
 }
 
 agentRecordsSuite("PGlite", async () => {
-  const store = createPgliteStore("memory");
+  const store = agentRecordsOn(pgliteDatabase(new PGlite()));
   return { store, close: () => store.close() };
 });
 
 agentRecordsSuite("PostgreSQL", async () => {
   const database = await createTempDatabase();
-  const store = createPostgresStore(database.url);
+  const store = createPostgresAgentRecords(database.url, { maxConnections: 2 });
   return {
     store,
     async close() {

@@ -1,8 +1,11 @@
-import type { Side } from "./store.js";
+import type { Side } from "../protocol/common.js";
 
 /**
- * The part of the Store that keeps what agents record for a user beside the money: the trade
- * journal and price/score alerts (migration 003). Both adapters implement it with the same SQL.
+ * What agents record for a user beside the money: the trade journal, price/score alerts and
+ * trade intents (migration 003), a port of its own. Adapters: `createPostgresAgentRecords` and
+ * `agentRecordsOn(pgliteDatabase(…))` (agent-records-database.ts), and the exchange's store,
+ * which keeps them on the ledger's database because a trade fires the price alerts it reaches in
+ * its own statement; all run the same SQL (sql-agent-records.ts).
  *
  * Contract:
  * - Journal: one entry per (user, trade); `recordJournal` for a trade already journaled returns

@@ -8,7 +8,7 @@ import { createTempDatabase } from "./temp-database.js";
 /**
  * The defects of postgres.js 3.4.x that patches/postgres+3.4.10.patch repairs (docs/architecture.md,
  * "PostgreSQL driver"), each made to happen on purpose: a connection that dies while it is
- * reserved (group commit, postgres-store.ts `pipelined`), in a transaction, or with a query's
+ * reserved (group commit, postgres-database.ts `pipelined`), in a transaction, or with a query's
  * bytes still waiting to be written. Unpatched, the process dies from a timer (`Cannot read
  * properties of null (reading 'write')`) or the pool never answers again. Only the backends of
  * this suite's own connections are terminated.
@@ -57,7 +57,7 @@ describe("postgres.js when a connection dies reserved, in a transaction or with 
     await assert.rejects(within(2_000, sleeping));
     await assert.rejects(within(2_000, queued));
     await assert.rejects(within(2_000, reserved`SELECT 2`), { code: "CONNECTION_CLOSED" });
-    // As postgres-store.ts `pipelined` does, whatever the batch's outcome.
+    // As postgres-database.ts `pipelined` does, whatever the batch's outcome.
     reserved.release();
     await answers();
   });

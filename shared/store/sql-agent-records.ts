@@ -1,8 +1,7 @@
 import { AppError } from "../errors.js";
+import type { Side } from "../protocol/common.js";
 import type { AgentRecordStore, AlertRecord, JournalEntry, TradeIntent } from "./agent-records.js";
-import { isoTime } from "./market-rows.js";
-import { asStoreError, type SqlDatabase } from "./sql.js";
-import type { Side } from "./store.js";
+import { asStoreError, isoTime, type SqlDatabase } from "./sql.js";
 
 interface JournalRow {
   id: unknown;

@@ -36,18 +36,27 @@ export type PipelinedOutcome =
   | { outcome: "rolled back" }
   | { outcome: "unknown"; error: unknown };
 
-const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
-
-/** The migration files, in version order (`001_name.sql` …). */
-export function migrationFiles(): { version: string; sql: string }[] {
-  return readdirSync(migrationsDir)
-    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({ version: f.replace(/\.sql$/, ""), sql: readFileSync(migrationsDir + f, "utf8") }));
+/**
+ * The migration files of `folders`, merged in version order (`001_name.sql` …): the agents'
+ * records and the exchange's ledger each keep their own folder, numbered as one sequence on
+ * one database.
+ */
+export function migrationFiles(folders: readonly URL[]): { version: string; sql: string }[] {
+  return folders
+    .flatMap((folder) => {
+      const dir = fileURLToPath(folder);
+      return readdirSync(dir)
+        .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+        .map((f) => ({ version: f.replace(/\.sql$/, ""), sql: readFileSync(dir + f, "utf8") }));
+    })
+    .sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
 }
 
-/** Applies missing migrations in one transaction under an advisory lock, so concurrent starts are safe. */
-export async function migrate(db: SqlDatabase): Promise<string[]> {
+/**
+ * Applies the migrations of `folders` not yet applied, in one transaction under an advisory lock,
+ * so concurrent starts are safe.
+ */
+export async function migrate(db: SqlDatabase, folders: readonly URL[]): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(7263514)");
     await tx.exec(
@@ -57,7 +66,7 @@ export async function migrate(db: SqlDatabase): Promise<string[]> {
       (await tx.query<{ version: string }>("SELECT version FROM schema_migrations")).map((r) => r.version),
     );
     const applied: string[] = [];
-    for (const m of migrationFiles()) {
+    for (const m of migrationFiles(folders)) {
       if (done.has(m.version)) continue;
       await tx.exec(m.sql);
       await tx.query("INSERT INTO schema_migrations (version) VALUES ($1)", [m.version]);
@@ -65,6 +74,15 @@ export async function migrate(db: SqlDatabase): Promise<string[]> {
     }
     return applied;
   });
+}
+
+/** jsonb arrives parsed from both drivers; a string is tolerated for drivers that do not parse it. */
+export function json<T>(value: unknown): T {
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+
+export function isoTime(value: unknown): string {
+  return (value instanceof Date ? value : new Date(String(value))).toISOString();
 }
 
 // SQLSTATE classes and driver codes that mean "the database is not reachable", as opposed to a
@@ -111,6 +129,15 @@ export async function inTransaction<T>(db: SqlDatabase, work: (tx: SqlRunner) =>
       if (isRetryable(err) && attempt < 5) continue;
       throw asStoreError(err);
     }
+  }
+}
+
+/** Runs `work`, turning a lost database into `unavailable` (`asStoreError`). */
+export async function storeCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw asStoreError(err);
   }
 }
 

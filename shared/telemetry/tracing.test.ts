@@ -3,13 +3,14 @@ import { describe, test } from "node:test";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-node";
-import type { LiveEvent } from "../bus/live-stream.js";
-import { createMemoryLiveStream } from "../bus/memory-live-stream.js";
-import { createMemoryRpc } from "../bus/memory-rpc.js";
-import { createMemoryRunQueue } from "../bus/memory-run-queue.js";
-import { withTraceHeaders } from "../bus/nats-trace.js";
-import { defaultRpcTimeoutMs, timeoutHeader } from "../bus/rpc-shedding.js";
-import type { AgentRunRequest, RunJob } from "../bus/run-queue.js";
+import { until } from "../../test/support/polling.js";
+import type { LiveEvent } from "../bus/live-stream/live-stream.js";
+import { createMemoryLiveStream } from "../bus/live-stream/memory-live-stream.js";
+import { withTraceHeaders } from "../bus/nats/nats-trace.js";
+import { createMemoryRpc } from "../bus/rpc/memory-rpc.js";
+import { defaultRpcTimeoutMs, timeoutHeader } from "../bus/rpc/rpc-shedding.js";
+import { createMemoryRunQueue } from "../bus/run-queue/memory-run-queue.js";
+import type { AgentRunRequest, RunJob } from "../bus/run-queue/run-queue.js";
 import { traced, traceHeaders, traceIds, tracingOn } from "./spans.js";
 import { startTracing, tracingWanted } from "./tracing.js";
 
@@ -54,12 +55,12 @@ async function crossPorts() {
     withTraceHeaders(natsHeadersOut);
     logFields = traceIds();
   });
-  while (job === undefined) await new Promise((r) => setTimeout(r, 5));
+  await until(() => job !== undefined, 5_000, "the submitted job");
   await consumer.stop();
   await Promise.all([rpc.close(), queue.close(), live.close()]);
   return {
     rpcHeaders: rpcHeaders!,
-    job,
+    job: job!,
     event: events[0]!,
     natsHeaderKeys: natsHeadersOut.keys().sort(),
     logFields,

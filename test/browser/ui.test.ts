@@ -8,6 +8,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { buildPlatform, type Platform } from "../../services/embedded/platform.js";
 import { loadConfig } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
+import { untilFound } from "../support/polling.js";
 
 /**
  * The web client in a real browser (Debian's Chromium, installed by scripts/ensure-browser.sh)
@@ -24,10 +25,11 @@ let startingBalance: number;
 const upgraded: Socket[] = [];
 
 before(async () => {
-  // No coalescing: each token of the offline model is its own `agent.delta`, as a slower model's are.
+  // No coalescing and a 1 ms token pause: each token of the offline model is its own
+  // `agent.delta`, as a slower model's are (with no pause it sends its answer in one piece).
   const config = loadConfig(
     {},
-    { dataDir: "memory", port: 0, offlineTokenDelayMs: 0, coalesceMs: 0, logLevel: "silent" },
+    { dataDir: "memory", port: 0, offlineTokenDelayMs: 1, coalesceMs: 0, logLevel: "silent" },
   );
   startingBalance = config.startingBalance;
   platform = await buildPlatform(config, createLogger(config));
@@ -94,7 +96,7 @@ test("buying after a quote lowers the balance and opens the position", async () 
   const expected = (startingBalance - cost).toFixed(2);
   await page.locator("#balance", { hasText: new RegExp(`^${expected}$`) }).waitFor();
   assert.equal(await balance(), Number((startingBalance - cost).toFixed(2)));
-  const row = page.locator("#positions-body tr", { hasText: "Draw" });
+  const row = page.locator("#open-body tr", { hasText: "Draw" });
   await row.waitFor();
   assert.match((await row.textContent()) ?? "", /Match result.*Draw\s*10/);
 });
@@ -110,6 +112,10 @@ test("the league stats agent streams its answer with its tool calls", async () =
   const pieces = await page.locator("#answer-text").evaluate((el) => el.childNodes.length);
   assert.ok(pieces > 1, `the answer arrived in ${pieces} piece(s)`);
   assert.ok((await page.locator("#tools details.tool").count()) > 0);
+  // A finished tool call still shows what it was asked, beside what it answered.
+  const finished = page.locator('#tools details.tool[data-status="finished"]').first();
+  assert.match((await finished.locator("summary").textContent()) ?? "", /^✓ \w+ \{.+\}/);
+  assert.match((await finished.locator(".tool-body").textContent()) ?? "", /^in \{.+out /);
   assert.equal(await page.getByRole("button", { name: "Cancel" }).isDisabled(), true);
 
   mkdirSync(screenshots, { recursive: true });
@@ -128,24 +134,22 @@ test("after the connection drops the page reconnects and resumes its channels wh
 
   await page.locator("#status", { hasText: /^Offline · retrying/ }).waitFor();
   await page.locator("#status", { hasText: /^Online · gateway/ }).waitFor();
-  const subscribe = await until(() => sent.find((f) => f.type === "subscribe"));
+  const subscribe = await untilFound(
+    () => sent.find((f) => f.type === "subscribe"),
+    5000,
+    "a subscribe sent",
+  );
   assert.deepEqual(Object.keys(subscribe.since ?? {}).sort(), ["prices", "scores", "user"]);
-  const subscribed = await until(() => received.find((f) => f.type === "subscribed"));
+  const subscribed = await untilFound(
+    () => received.find((f) => f.type === "subscribed"),
+    5000,
+    "subscribed",
+  );
   assert.deepEqual(subscribed.channels?.map((c) => [c.channel, c.recovered]).sort(), [
     ["prices", true],
     ["scores", true],
     ["user", true],
   ]);
   assert.equal(await text("#balance"), balanceBefore);
-  assert.equal(await page.locator("#positions-body tr", { hasText: "Draw" }).count(), 1);
+  assert.equal(await page.locator("#open-body tr", { hasText: "Draw" }).count(), 1);
 });
-
-async function until<T>(find: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() - start > timeoutMs) throw new Error(`nothing found in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

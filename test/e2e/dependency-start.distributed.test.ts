@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import postgres from "postgres";
 import { createDeployment, type Deployment, type ServiceProcess } from "../support/deployment.js";
 import { type OwnedServer, startNatsServer, startRedisServer } from "../support/owned-servers.js";
+import { until } from "../support/polling.js";
 
 /**
  * Start-up with dependencies missing (docs/architecture.md, "Failure and overload, by design"),
@@ -58,7 +59,7 @@ describe("start-up with a dependency missing", () => {
     await exchange.waitFor(/"dependency":"nats","problem":"[^"]+","retryInMs"/, 30_000);
     await nats.restart();
     await exchange.waitFor(/"msg":"serving"/, 30_000);
-    await until(async () => (await fetch(`${ops}/readyz`)).status === 200, "the exchange ready", 5_000);
+    await until(() => answers(`${ops}/readyz`, 200), 5_000, "the exchange ready");
 
     const lines = exchange.output().split("\n");
     assert.equal(lines.filter((l) => postgresLine.test(l)).length, 1, "one line for the missing database");
@@ -72,23 +73,23 @@ describe("start-up with a dependency missing", () => {
     await redis.kill("SIGKILL");
     try {
       const gateway = await deployment.start("gateway", { REDIS_URL: redis.url });
-      const readyz = () => fetch(`http://127.0.0.1:${gateway.port}/readyz`);
+      const readyz = `http://127.0.0.1:${gateway.port}/readyz`;
       // The exchange of the test before serves: ready, Redis listed as degraded (limits count here).
-      await until(async () => (await readyz()).status === 200, "the gateway ready");
-      assert.deepEqual(((await (await readyz()).json()) as { degraded?: string[] }).degraded, ["redis"]);
+      await until(() => answers(readyz, 200), 20_000, "the gateway ready");
+      assert.deepEqual(((await (await fetch(readyz)).json()) as { degraded?: string[] }).degraded, ["redis"]);
       await gateway.waitFor(/"dependency":"redis","problem":"connect ECONNREFUSED/);
       await redis.restart();
       await until(
-        async () => ((await (await readyz()).json()) as { degraded?: string[] }).degraded === undefined,
-        "Redis no longer degraded",
+        async () => ((await (await fetch(readyz)).json()) as { degraded?: string[] }).degraded === undefined,
         2_000,
+        "Redis no longer degraded",
       );
 
       assert.ok(firstExchange, "the exchange of the test before");
       firstExchange.kill("SIGTERM");
       await firstExchange.exited;
-      await until(async () => (await readyz()).status === 503, "the gateway unready");
-      const unready = await readyz();
+      await until(() => answers(readyz, 503), 20_000, "the gateway unready");
+      const unready = await fetch(readyz);
       assert.deepEqual(((await unready.json()) as { error: unknown }).error, {
         code: "unavailable",
         message: "not ready: exchange",
@@ -96,7 +97,7 @@ describe("start-up with a dependency missing", () => {
 
       const again = await deployment.start("exchange");
       const serving = Date.now();
-      await until(async () => (await readyz()).status === 200, "the gateway ready again", 2_000);
+      await until(() => answers(readyz, 200), 2_000, "the gateway ready again");
       assert.ok(Date.now() - serving <= 2_000);
       assert.equal(again.child.exitCode, null);
       assert.equal(gateway.child.exitCode, null);
@@ -112,11 +113,10 @@ function opsUrl(service: ServiceProcess): string {
   return match[1]!;
 }
 
-async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Whether `url` answers `status`; a process not listening yet refuses the connection, which is a no. */
+function answers(url: string, status: number): Promise<boolean> {
+  return fetch(url).then(
+    (response) => response.status === status,
+    () => false,
+  );
 }

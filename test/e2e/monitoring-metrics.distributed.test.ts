@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, test } from "node:test";
 import { createDeployment, type Deployment, type ServiceName } from "../support/deployment.js";
 import { parseExposition } from "../support/metric-exposition.js";
@@ -9,6 +8,7 @@ import {
   missingBucketBounds,
   scrape,
 } from "../support/monitoring-check.js";
+import { freePort } from "../support/service-process.js";
 
 /**
  * The dashboard/rule cross-check, distributed: a gateway, an agent worker, the exchange and a
@@ -19,17 +19,6 @@ import {
 let deployment: Deployment;
 const targets: { process: string; url: string }[] = [];
 let traffic: { close(): void } | undefined;
-
-/** A port free now, for a process's metrics listener (whose log line differs per service). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
-}
 
 before(async () => {
   deployment = createDeployment({ OFFLINE_TOKEN_DELAY_MS: "1" }, { database: true, readyTimeoutMs: 40_000 });

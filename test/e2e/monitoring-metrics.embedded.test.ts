@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -59,4 +60,15 @@ test("every metric the alert rules and the dashboards use is exposed by embedded
       dependency_up: "embedded mode connects to no NATS, PostgreSQL or Redis",
     },
   });
+});
+
+test("each of embedded mode's log lines names its service once", () => {
+  const lines = output.split("\n").filter((line) => line.startsWith("{"));
+  const services = new Set<string>();
+  for (const line of lines) {
+    // JSON.parse keeps the last of a repeated key: the count is read off the text.
+    assert.equal(line.match(/"service":/g)?.length, 1, line);
+    services.add(JSON.parse(line).service);
+  }
+  assert.ok(services.has("embedded") && services.has("gateway"), [...services].join(", "));
 });

@@ -29,6 +29,8 @@ export interface FakeAnthropic {
   readonly abandoned: number;
   /** Queues replies: each request takes the next one; a function sees the request first. */
   script(...replies: (FakeReply | ((request: RecordedRequest) => FakeReply))[]): void;
+  /** Answers every request that finds no scripted reply queued (a scripted model). */
+  answerWith(respond: (request: RecordedRequest) => FakeReply): void;
   /** Forgets recorded requests and replies not yet taken. */
   reset(): void;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const queue: (FakeReply | ((request: RecordedRequest) => FakeReply))[] = [];
   const requests: RecordedRequest[] = [];
   let abandoned = 0;
+  let respond: ((request: RecordedRequest) => FakeReply) | undefined;
 
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -50,7 +53,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       body: JSON.parse(Buffer.concat(chunks).toString()),
     };
     requests.push(request);
-    const next = queue.shift();
+    const next = queue.shift() ?? respond;
     const reply = typeof next === "function" ? next(request) : next;
     if (!reply) return json(res, 500, errorBody("api_error", "fake: no reply scripted"));
     if ("status" in reply) return json(res, reply.status, reply.body, reply.headers);
@@ -90,6 +93,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     },
     script(...replies) {
       queue.push(...replies);
+    },
+    answerWith(answer) {
+      respond = answer;
     },
     reset() {
       queue.length = 0;

@@ -6,14 +6,16 @@ import {
   type ServiceProcess,
 } from "../support/deployment.js";
 import {
-  freePort,
+  type OwnedNatsNode,
   type OwnedPostgres,
   type OwnedServer,
+  startNatsCluster,
   startNatsServer,
   startPostgresServer,
   startRedisServer,
 } from "../support/owned-servers.js";
 import { pause } from "../support/polling.js";
+import { freePort } from "../support/service-process.js";
 
 /**
  * The deployment the fault suite breaks: its own nats-server, PostgreSQL cluster and redis-server
@@ -41,7 +43,10 @@ export interface UnexpectedExit {
 }
 
 export interface FaultDeployment {
+  /** The whole NATS: one server, or every node of the cluster at once. */
   readonly nats: OwnedServer;
+  /** Each node of the cluster (`natsNodes` > 1), to kill one; empty on a single server. */
+  readonly natsNodes: readonly OwnedNatsNode[];
   readonly postgres: OwnedPostgres;
   readonly redis: OwnedServer;
   readonly deployment: Deployment;
@@ -65,6 +70,8 @@ export interface FaultDeploymentOptions {
   env: Record<string, string>;
   /** Extra environment per service. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** nats-servers: 1 (the default), or a JetStream cluster with NATS_REPLICAS as many. */
+  natsNodes?: number;
   gateways: number;
   workers: number;
   feeds: number;
@@ -72,11 +79,15 @@ export interface FaultDeploymentOptions {
 }
 
 export async function startFaultDeployment(options: FaultDeploymentOptions): Promise<FaultDeployment> {
-  const [nats, postgres, redis] = await Promise.all([
-    startNatsServer(),
+  const natsNodes = options.natsNodes ?? 1;
+  const [cluster, postgres, redis] = await Promise.all([
+    natsNodes === 1
+      ? startNatsServer().then((server) => ({ ...server, nodes: [] }))
+      : startNatsCluster(natsNodes),
     startPostgresServer(),
     startRedisServer(),
   ]);
+  const nats: OwnedServer = cluster;
   const database = await createTempDatabase(postgres.url);
   // The test holds no connection to the cluster while faults run (its own driver would see them).
   await database.admin.end({ timeout: 1 });
@@ -84,6 +95,7 @@ export async function startFaultDeployment(options: FaultDeploymentOptions): Pro
     {
       ...options.env,
       NATS_URL: nats.url,
+      NATS_REPLICAS: String(natsNodes),
       REDIS_URL: redis.url,
       DATABASE_URL: database.url,
     },
@@ -161,6 +173,7 @@ export async function startFaultDeployment(options: FaultDeploymentOptions): Pro
 
   return {
     nats,
+    natsNodes: cluster.nodes,
     postgres,
     redis,
     deployment,

@@ -1,12 +1,12 @@
 import postgres from "postgres";
 import { openBenchmarkDatabase } from "../../loadtest/trades/database.js";
-import type { BooksReport } from "../../shared/store/store.js";
+import type { BooksReport } from "../../services/exchange/store/store.js";
 import type { TradeKey } from "./trade-load.js";
 
 /**
  * The database's word on the suite's trades, after the faults: each trade's idempotency key and
  * the trade row it points to, against what the clients were told. A trade is stored with its key
- * in one statement (shared/store/trade-transaction.ts), so a key row names the one trade it made.
+ * in one statement (services/exchange/store/trade/trade-statement.ts), so a key row names the one trade it made.
  */
 export interface TradeAudit {
   /** Trades answered `filled` whose key or trade row is missing, or names another trade. */
@@ -18,7 +18,7 @@ export interface TradeAudit {
   /** Trades answered with a final refusal that the database nevertheless stored. */
   storedButRefused: TradeKey[];
   stored: number;
-  /** The store's own invariants (shared/store/sql-store.ts `checkBooks`) and their violations. */
+  /** The store's own invariants (services/exchange/store/sql-store.ts `checkBooks`) and their violations. */
   books: BooksReport;
   violations: number;
 }

@@ -27,7 +27,7 @@ function runDir(): string {
 function distEnv(run: string, env: Record<string, string> = {}) {
   const out = execFileSync(
     "bash",
-    ["-c", 'source infra/local/dist-env.sh && env -0 && printf "\\0--\\0" && dist_processes'],
+    ["-c", 'source infra/local/dist-env.sh && env -0 && printf "\\0--\\0" && dist_processes && nats_nodes'],
     { cwd: root, env: { PATH: process.env.PATH!, run, ...env }, encoding: "utf8" },
   );
   const [exports, processes] = out.split("\0--\0");
@@ -93,4 +93,50 @@ test("every process has a metrics port of its own, clear of the embedded default
     assert.ok(existsSync(join(root, p.module.replace(/^dist\/(.*)\.js$/, "$1.ts"))), p.module);
     assert.doesNotThrow(() => loadConfig({ ...shared, ...p.env }), p.name);
   }
+});
+
+test("NATS_NODES=3: three nats-servers routed to each other, and every process gets all three with 3 replicas", () => {
+  const run = runDir();
+  const { shared, table } = distEnv(run, { NATS_NODES: "3" });
+  const nodes = table.filter((p) => p.name.startsWith("nats-"));
+  assert.deepEqual(
+    nodes.map((n) => n.name),
+    ["nats-1", "nats-2", "nats-3"],
+  );
+  /** The value after `flag` in a node's nats-server arguments (its line: NAME MONITOR_PORT ARG…). */
+  const line = (name: string) =>
+    execFileSync("bash", ["-c", `source infra/local/dist-env.sh && nats_nodes | grep "^${name} "`], {
+      cwd: root,
+      env: { PATH: process.env.PATH!, run, NATS_NODES: "3" },
+      encoding: "utf8",
+    })
+      .trim()
+      .split(" ");
+  const arg = (args: string[], flag: string) => args[args.indexOf(flag) + 1]!;
+  const args = nodes.map((n) => line(n.name));
+  const clientUrls = args.map((a) => `nats://127.0.0.1:${arg(a, "-p")}`);
+  const config = loadConfig(shared);
+  assert.equal(config.natsUrl, clientUrls.join(","), "every node, so a client fails over");
+  assert.equal(config.natsReplicas, 3);
+  for (const a of args) {
+    assert.deepEqual(
+      arg(a, "--routes").split(",").sort(),
+      args.map((b) => arg(b, "--cluster")).sort(),
+      "each node routes to every node",
+    );
+    assert.equal(arg(a, "--cluster_name"), "local");
+    assert.ok(arg(a, "-sd").startsWith(run), "its store in the run directory");
+  }
+  assert.equal(new Set(args.map((a) => arg(a, "-sd"))).size, 3, "a store each");
+  assert.equal(
+    new Set(args.flatMap((a) => [arg(a, "-p"), arg(a, "-m"), arg(a, "--cluster").split(":")[2]])).size,
+    9,
+  );
+});
+
+test("without NATS_NODES the machine's NATS is used, with 1 replica", () => {
+  const { shared, table } = distEnv(runDir());
+  assert.equal(shared.NATS_URL, "nats://127.0.0.1:4222");
+  assert.equal(loadConfig(shared).natsReplicas, 1);
+  assert.ok(!table.some((p) => p.name.startsWith("nats-")));
 });

@@ -17,6 +17,7 @@ import { fieldProblems, type K8sObject, render, schemaProblems } from "./k8s-val
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const k8s = render(root, "infra/k8s");
 const nats = render(root, "infra/nats");
+const backups = render(root, "infra/k8s/postgres-backup");
 
 const named = (objects: readonly K8sObject[], kind: string, name: string) => {
   const found = objects.find((o) => o.kind === kind && o.metadata?.name === name);
@@ -49,6 +50,15 @@ describe("rendered manifests", () => {
     assert.deepEqual(fieldProblems(root, nats), []);
   });
 
+  test("infra/k8s/postgres-backup on its own matches the Kubernetes schemas, every object in namespace epl", async () => {
+    assert.deepEqual(await schemaProblems(backups), []);
+    assert.deepEqual(fieldProblems(root, backups), []);
+    assert.deepEqual(
+      backups.filter((o) => o.metadata?.namespace !== "epl").map((o) => o.metadata?.name),
+      [],
+    );
+  });
+
   // The checks above pass only if they can fail: the same objects, broken as a hand edit would
   // break them, must be refused with the field named.
   test("a misspelled field, a wrong type and an unknown kind are each refused, naming the object", async () => {
@@ -69,6 +79,54 @@ describe("rendered manifests", () => {
       fields.some((p) => p.startsWith("Deployment/gateway") && p.includes("terminationGracePeriodSecond")),
       fields.join("\n"),
     );
+  });
+});
+
+/**
+ * The backup side of docs/operations.md on Kubernetes: the WAL archive is the synchronous standby
+ * infra/postgres/backup.conf names, so a commit waits for its WAL on the archive's own volume.
+ */
+describe("PostgreSQL backups (infra/k8s/postgres-backup)", () => {
+  type Container = { name: string; args?: string[]; volumeMounts?: { name: string }[] };
+  const archive = named(backups, "Deployment", "wal-archive");
+  const pod = (archive.spec.template as { spec: { containers: Container[]; volumes: unknown[] } }).spec;
+  const receiver = pod.containers.find((c) => c.name === "pg-receivewal");
+
+  test("pg_receivewal flushes every write onto the archive's claim, on the slot that holds WAL for it", () => {
+    const command = receiver?.args?.join(" ") ?? "";
+    assert.match(command, /\bpg_receivewal\b/);
+    assert.match(command, /--synchronous\b/);
+    assert.match(command, /--slot=wal_archive\b/);
+    assert.deepEqual(pod.volumes, [
+      { name: "archive", persistentVolumeClaim: { claimName: "wal-archive" } },
+      { name: "tmp", emptyDir: {} },
+    ]);
+    named(backups, "PersistentVolumeClaim", "wal-archive");
+    assert.equal(
+      (archive.spec.strategy as { type: string }).type,
+      "Recreate",
+      "never two receivers on one slot",
+    );
+  });
+
+  test("the shipped settings make the archive a synchronous standby under the name pg_receivewal connects with", () => {
+    const conf = readFileSync(join(root, "infra/postgres/backup.conf"), "utf8");
+    const standbys = /^synchronous_standby_names\s*=\s*'([^']*)'/m.exec(conf)?.[1];
+    assert.ok(standbys, "backup.conf sets synchronous_standby_names");
+    // pg_receivewal's default application_name, unless the command sets another.
+    assert.doesNotMatch(receiver?.args?.join(" ") ?? "", /application_name/);
+    assert.match(standbys, /\bpg_receivewal\b/);
+  });
+
+  test("the base backup runs daily, never twice at once, with its WAL, and uploads it", () => {
+    const cron = named(backups, "CronJob", "postgres-base-backup");
+    assert.match(cron.spec.schedule as string, /^\d+ \d+ \* \* \*$/, "once a day");
+    assert.equal(cron.spec.concurrencyPolicy, "Forbid");
+    const job = (cron.spec.jobTemplate as { spec: { template: { spec: Record<string, Container[]> } } }).spec
+      .template.spec;
+    const backup = job.initContainers!.map((c) => c.args?.join(" ")).join(" ");
+    assert.match(backup, /pg_basebackup .*-X stream/);
+    assert.match(job.containers!.map((c) => c.args?.join(" ")).join(" "), /rclone copy \/backup\/base/);
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { gatewayLimits } from "../../services/gateway/app.js";
-import { runNames, tiers } from "../../shared/bus/nats-run-streams.js";
+import { runNames, tiers } from "../../shared/bus/run-queue/nats-run-streams.js";
 import { configSchema, envName, loadConfig } from "../../shared/config.js";
 import { agentNames } from "../../shared/protocol/agents.js";
 import { runtimeFiles } from "./runtime-files.js";
@@ -219,6 +219,15 @@ describe("configuration", () => {
     assert.deepEqual(unknown, [], "variables not in the config schema");
   });
 
+  test("every stream and KV bucket is kept on every node of the NATS StatefulSet", () => {
+    const nats = named("StatefulSet", "nats");
+    const nodes = Number(at(nats, "spec", "replicas"));
+    assert.equal(nodes, 3, "a 3-node JetStream cluster");
+    assert.equal(String(configMap.NATS_REPLICAS), String(nodes), "NATS_REPLICAS in epl-config");
+    const urls = String(configMap.NATS_URL).split(",");
+    assert.equal(urls.length, nodes, "NATS_URL names every node, so clients fail over");
+  });
+
   test("every app container reads the ConfigMap and the Secret", () => {
     assert.ok(appContainers.length >= 4);
     for (const c of appContainers) {
@@ -284,13 +293,18 @@ describe("kustomize", () => {
   }
 
   test("each kustomization applies every manifest beside it, but never the secret template", () => {
-    for (const dir of ["infra/k8s", "infra/nats"]) {
+    for (const dir of ["infra/k8s", "infra/nats", "infra/k8s/postgres-backup"]) {
       const listed = new Set(list(kustomization(dir).resources).map(String));
-      // monitoring/ holds the Prometheus Adapter's configuration, not objects of this namespace.
+      // monitoring/ holds the Prometheus Adapter's configuration, not objects of this namespace;
+      // postgres-backup/ is a kustomization applied on its own (docs/operations.md).
       const beside = yamlFiles(dir)
         .map((f) => f.slice(dir.length + 1))
         .filter(
-          (f) => f !== "kustomization.yaml" && f !== "secret.example.yaml" && !f.startsWith("monitoring/"),
+          (f) =>
+            f !== "kustomization.yaml" &&
+            f !== "secret.example.yaml" &&
+            !f.startsWith("monitoring/") &&
+            !f.startsWith("postgres-backup/"),
         );
       for (const file of beside) assert.ok(listed.has(file), `${dir} does not apply ${file}`);
       assert.ok(!listed.has("secret.example.yaml"));

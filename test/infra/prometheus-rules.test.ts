@@ -108,11 +108,12 @@ describe("Prometheus rules", () => {
     const excluded = exclusions[0]!.split("|").sort();
     // The routes whose handler answers with the whole run (run-reply.ts's replyWithRun): each
     // `app.<method>("route", …)` registration, up to the next one (hooks are not routes).
-    const httpDir = join(root, "services/gateway/http");
-    const runRoutes = readdirSync(httpDir)
+    // Every folder of the gateway: routes sit with their feature (docs/architecture.md "The gateway").
+    const gatewayDir = join(root, "services/gateway");
+    const runRoutes = readdirSync(gatewayDir, { recursive: true, encoding: "utf8" })
       .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
       .flatMap((f) =>
-        readFileSync(join(httpDir, f), "utf8").split(
+        readFileSync(join(gatewayDir, f), "utf8").split(
           /(?=\bapp\.(?:get|post|put|patch|delete)(?:<[^>]*>)?\(\s*")/,
         ),
       )

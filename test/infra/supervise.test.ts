@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { pause, until } from "../support/polling.js";
 
 // The local deployment is crash-only (infra/local/supervise.sh): a service that exits is started
 // again with backoff and each restart is logged; `make dist-down` (infra/local/dist-down.sh) stops
@@ -45,14 +46,6 @@ function restarts(dir: string, name = "svc"): Restart[] {
     });
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -80,8 +73,8 @@ function startSupervised(command: string[], env: Record<string, string> = {}) {
   const exited = () =>
     until(
       () => supervisor.exitCode !== null || supervisor.signalCode !== null,
-      "the supervisor to exit",
       6000,
+      "the supervisor to exit",
     );
   cleanups.push(() => {
     for (const file of ["svc.pid", "svc.supervisor-pid"]) {
@@ -107,7 +100,7 @@ describe("supervise.sh", () => {
       SUPERVISE_MIN_DELAY_MS: "100",
       SUPERVISE_MAX_DELAY_MS: "400",
     });
-    await until(() => restarts(dir).length >= 5, "five restarts");
+    await until(() => restarts(dir).length >= 5, 15_000, "five restarts");
     const seen = restarts(dir).slice(0, 5);
     assert.deepEqual(
       seen.map((r) => r.how),
@@ -147,7 +140,7 @@ describe("supervise.sh", () => {
       SUPERVISE_MAX_DELAY_MS: "5000",
       SUPERVISE_RESET_AFTER_MS: "500",
     });
-    await until(() => restarts(dir).length >= 4, "four restarts");
+    await until(() => restarts(dir).length >= 4, 15_000, "four restarts");
     const seen = restarts(dir);
     assert.deepEqual(
       seen.map((r) => [r.how, r.delayS]),
@@ -160,8 +153,8 @@ describe("supervise.sh", () => {
     );
     assert.ok(seen[2]!.afterS >= 0.8, `the killed run lasted ${seen[2]!.afterS}s`);
     // The fifth run stays up, and the pid file names it.
-    await until(() => readFileSync(join(dir, "count"), "utf8").trim() === "5", "the fifth run");
-    await until(() => alive(readPid(join(dir, "svc.pid"))), "the pid file naming the fifth run");
+    await until(() => readFileSync(join(dir, "count"), "utf8").trim() === "5", 15_000, "the fifth run");
+    await until(() => alive(readPid(join(dir, "svc.pid"))), 15_000, "the pid file naming the fifth run");
   });
 });
 
@@ -181,7 +174,11 @@ describe("dist-down.sh", () => {
       SUPERVISE_MIN_DELAY_MS: "100",
       SUPERVISE_MAX_DELAY_MS: "100",
     });
-    await until(() => existsSync(join(dir, "svc.log")) && count(serviceLog(dir), "up") === 1, "the service");
+    await until(
+      () => existsSync(join(dir, "svc.log")) && count(serviceLog(dir), "up") === 1,
+      15_000,
+      "the service",
+    );
     const service = readPid(join(dir, "svc.pid"));
     const supervisor = readPid(join(dir, "svc.supervisor-pid"));
 
@@ -192,7 +189,7 @@ describe("dist-down.sh", () => {
     assert.ok(!alive(supervisor) && !alive(service));
     assert.ok(!existsSync(join(dir, "svc.pid")) && !existsSync(join(dir, "svc.supervisor-pid")));
     // A restart would come 0.1 s after the exit; give it ten times that to show none comes.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pause(1000);
     const log = serviceLog(dir);
     assert.equal(count(log, "drained"), 1, "the service got SIGTERM and drained");
     assert.equal(count(log, "up"), 1, `the service was started again:\n${log}`);
@@ -203,7 +200,7 @@ describe("dist-down.sh", () => {
     const { dir, supervisor, exited } = startSupervised(["sh", "-c", "echo run; exit 1"], {
       SUPERVISE_MIN_DELAY_MS: "20000",
     });
-    await until(() => restarts(dir).length === 1, "the first exit");
+    await until(() => restarts(dir).length === 1, 15_000, "the first exit");
     const started = Date.now();
     await runDistDown(dir);
     await exited();
@@ -220,10 +217,14 @@ describe("dist-down.sh", () => {
       "process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000);",
     ];
     const { dir } = startSupervised(stubborn);
-    await until(() => existsSync(join(dir, "svc.log")) && count(serviceLog(dir), "up") === 1, "the service");
+    await until(
+      () => existsSync(join(dir, "svc.log")) && count(serviceLog(dir), "up") === 1,
+      15_000,
+      "the service",
+    );
     const service = readPid(join(dir, "svc.pid"));
     const { stdout } = await runDistDown(dir, { DRAIN_S: "1" });
     assert.match(stdout, new RegExp(`killed ${service} after the 1s drain timeout`));
-    await until(() => !alive(service), "the service to be gone", 2000);
+    await until(() => !alive(service), 2000, "the service to be gone");
   });
 });

@@ -24,7 +24,10 @@ import {
  * and every path of each scenario (subscribe, quote and trade, resume with `since`, an agent
  * stream, its cancel and its resume, the headline request) must run.
  */
-const scripts = join(import.meta.dirname, "../../loadtest/k6");
+const root = join(import.meta.dirname, "../..");
+const scripts = join(root, "loadtest/k6");
+/** What the k6 scripts load at run time, as repository paths: their folder and the frame builders. */
+const k6Sources = ["loadtest/k6", "shared/client/frames.ts"];
 const env = {
   BASE_URL: "http://canned.invalid",
   SESSION_MS: "600",
@@ -148,8 +151,9 @@ test("every threshold names a metric the script has, with an aggregation k6 acce
 });
 
 /**
- * A copy of loadtest/k6 with one change to its source, to show that the checks above catch a
- * script that drifts from the protocol (the change must be found, or the test is stale).
+ * A copy of what the k6 scripts load (`k6Sources`, at the same relative paths) with one change to
+ * `file` (a repository path), to show that the checks above catch a script that drifts from the
+ * protocol (the change must be found, or the test is stale). Returns the copy's scripts folder.
  */
 function driftedCopy(file: string, from: string, to: string): string {
   if (copies === undefined) {
@@ -158,12 +162,12 @@ function driftedCopy(file: string, from: string, to: string): string {
     writeFileSync(join(copies, "package.json"), '{"type":"module"}');
   }
   const dir = mkdtempSync(join(copies, "copy-"));
-  cpSync(scripts, dir, { recursive: true });
+  for (const source of k6Sources) cpSync(join(root, source), join(dir, source), { recursive: true });
   const path = join(dir, file);
   const source = readFileSync(path, "utf8");
   assert.ok(source.includes(from), `${file} no longer contains ${JSON.stringify(from)}`);
   writeFileSync(path, source.replace(from, to));
-  return dir;
+  return join(dir, "loadtest/k6");
 }
 
 async function violationsOf(dir: string, script: string, iterations: number): Promise<string[]> {
@@ -180,7 +184,7 @@ async function violationsOf(dir: string, script: string, iterations: number): Pr
 test("a script that drifts from the protocol is caught", async (t) => {
   await t.test("a resubscription's `since` renamed", async () => {
     const dir = driftedCopy(
-      "lib/platform.ts",
+      "shared/client/frames.ts",
       "frame.since = since",
       "Object.assign(frame, { from: since })",
     );
@@ -192,7 +196,7 @@ test("a script that drifts from the protocol is caught", async (t) => {
   });
   await t.test("a trade's slippage guard with three decimals", async () => {
     const dir = driftedCopy(
-      "lib/platform.ts",
+      "loadtest/k6/lib/platform.ts",
       "return Math.ceil(Math.round(value * 1e6) / 1e4) / 100;",
       "return value + 0.001;",
     );
@@ -203,7 +207,11 @@ test("a script that drifts from the protocol is caught", async (t) => {
     );
   });
   await t.test("agent.resume without `after`", async () => {
-    const dir = driftedCopy("lib/platform.ts", "requestId, after };", "requestId, afterSeq: after };");
+    const dir = driftedCopy(
+      "shared/client/frames.ts",
+      "requestId, after };",
+      "requestId, afterSeq: after };",
+    );
     const found = await violationsOf(dir, "agent-trader.ts", 3);
     assert.ok(
       found.some((v) => v.includes("agent.resume")),
@@ -211,7 +219,11 @@ test("a script that drifts from the protocol is caught", async (t) => {
     );
   });
   await t.test("an epl trade body with a key the route does not name", async () => {
-    const dir = driftedCopy("epl-trade.ts", 'outcome: "draw", stake: 5', 'outcome: "draw", stakeCredits: 5');
+    const dir = driftedCopy(
+      "loadtest/k6/epl-trade.ts",
+      'outcome: "draw", stake: 5',
+      'outcome: "draw", stakeCredits: 5',
+    );
     const found = await violationsOf(dir, "epl-trade.ts", 3);
     assert.ok(
       found.some((v) => v.includes("/api/epl/trade")),

@@ -1,8 +1,8 @@
 import type { TSchema } from "@sinclair/typebox";
+import { EplTradeBody } from "../../services/gateway/agent-runs/epl-trade-route.js";
 import { DevTokenBody } from "../../services/gateway/auth/dev-token-routes.js";
-import { EplTradeBody } from "../../services/gateway/http/epl-trade-route.js";
-import { MatchesQuery } from "../../services/gateway/http/matches-routes.js";
 import { typeboxValidator } from "../../services/gateway/http/typebox-validator.js";
+import { MatchesQuery } from "../../services/gateway/live/matches-routes.js";
 import { AgentRunBody } from "../../shared/protocol/agent-bodies.js";
 import { parseClientFrame } from "../../shared/protocol/client-frames.js";
 import { NoQuery } from "../../shared/protocol/common.js";

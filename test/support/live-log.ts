@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import type { LiveChannel, LiveEvent } from "../../shared/bus/live-stream.js";
-import { createNatsLiveStream } from "../../shared/bus/nats-live-stream.js";
+import type { LiveChannel, LiveEvent } from "../../shared/bus/live-stream/live-stream.js";
+import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
 import { loadConfig } from "../../shared/config.js";
+import type { LiveClient } from "./live-client.js";
 import { until } from "./polling.js";
-import type { ResumingClient } from "./resuming-client.js";
 
 /**
  * The LIVE stream's own log, the reference for "no gap, no duplicate": what a client received on
@@ -25,7 +25,7 @@ export function sourceOf(channel: string, userId: string): LiveChannel {
 
 /** The whole LIVE log of `channel` in `epoch`, read over a connection of its own. */
 export async function logOf(env: LiveLogEnv, channel: LiveChannel, epoch: string): Promise<LiveEvent[]> {
-  const nc = await connect({ servers: env.NATS_URL! });
+  const nc = await connect({ servers: env.NATS_URL!.split(",") });
   try {
     const live = await createNatsLiveStream(nc, {
       streamPrefix: env.STREAM_PREFIX!,
@@ -64,7 +64,7 @@ export interface LogComparison {
  */
 export async function compareWithLog(
   env: LiveLogEnv,
-  client: ResumingClient,
+  client: LiveClient,
   channel: string,
   catchUpMs = 5000,
 ): Promise<LogComparison> {
@@ -74,17 +74,25 @@ export async function compareWithLog(
   const epoch = first.epoch as string;
   const from = first.type === "snapshot" ? (first.seq as number) + 1 : (first.seq as number);
   const events = () => client.events(channel);
-  let expected: number[] = [];
+  const source = sourceOf(channel, client.userId);
+  let caughtUpTo = 0;
   await until(
     async () => {
-      const log = await logOf(env, sourceOf(channel, client.userId), epoch);
-      expected = log.filter((e) => e.seq >= from).map((e) => e.seq);
-      return events().length >= expected.length;
+      const log = (await logOf(env, source, epoch)).filter((e) => e.seq >= from);
+      caughtUpTo = log.at(-1)?.seq ?? 0;
+      return events().length >= log.length;
     },
     catchUpMs,
     `${client.userId} to catch up on ${channel}`,
   ).catch(() => {});
   const received = events();
+  // Events go on while this compares: the log is read again after the client's events were
+  // taken, and it is expected up to the end of the log the client caught up with, or further
+  // if the client received more since.
+  const upTo = Math.max(caughtUpTo, ...received.map((f) => f.seq as number));
+  const expected = (await logOf(env, source, epoch))
+    .filter((e) => e.seq >= from && e.seq <= upTo)
+    .map((e) => e.seq);
   const seen = new Set<number>();
   const duplicated: LogComparison["duplicated"] = [];
   let highest = -1;
@@ -114,7 +122,7 @@ export async function compareWithLog(
  * Every event `client` received on `channel` is, seq for seq, the log's events from where its
  * view began: strictly increasing, none twice, none missing, one epoch throughout.
  */
-export async function assertMatchesLog(env: LiveLogEnv, client: ResumingClient, channel: string) {
+export async function assertMatchesLog(env: LiveLogEnv, client: LiveClient, channel: string) {
   assert.ok(client.events(channel).length > 0, `${client.userId} saw events on ${channel}`);
   const comparison = await compareWithLog(env, client, channel);
   assert.equal(comparison.epochs.length, 1, `${channel}: one epoch throughout`);

@@ -1,9 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { freePort } from "./service-process.js";
 
 /**
  * Servers a test owns for faults the machine's shared services must never suffer (kill -9, an
@@ -31,18 +33,85 @@ const startTimeoutMs = 20_000;
 
 /** `nats-server` with JetStream on a free port and a temporary store. */
 export async function startNatsServer(): Promise<OwnedServer> {
-  const storeDir = mkdtempSync(join(tmpdir(), "owned-nats-"));
-  const port = await freePort();
-  const url = `nats://127.0.0.1:${port}`;
-  const server = ownedProcess(
-    "nats-server",
-    () => spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir]),
-    async () => {
-      await (await connect({ servers: url, reconnect: false })).close();
-    },
+  const { node, start } = natsNode("nats-server", await freePort(), [], async (url) => {
+    await (await connect({ servers: url, reconnect: false })).close();
+  });
+  await start();
+  return node;
+}
+
+export interface OwnedNatsNode extends OwnedServer {
+  /** Its `server_name`, as JetStream names a stream's leader and replicas. */
+  readonly name: string;
+}
+
+/**
+ * A JetStream cluster of nats-servers on free ports, routed to each other. `url` lists every node
+ * (as NATS_URL does), so a client fails over; `kill` and `restart` act on every node at once (a
+ * whole-NATS loss); a node's own handle kills just that one.
+ */
+export interface OwnedNatsCluster extends OwnedServer {
+  readonly nodes: readonly OwnedNatsNode[];
+}
+
+/**
+ * `size` nats-servers with JetStream, each with its own store, routed as a cluster on spare
+ * ports (the local counterpart of infra/nats). Resolves once each node answers JetStream
+ * requests, i.e. the cluster has elected its meta leader.
+ */
+export async function startNatsCluster(size: number): Promise<OwnedNatsCluster> {
+  const clusterName = `owned-${Math.random().toString(36).slice(2, 8)}`;
+  const ports = await Promise.all(Array.from({ length: size * 2 }, () => freePort()));
+  const clientPorts = ports.slice(0, size);
+  const routePorts = ports.slice(size);
+  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(",");
+  const nodes = clientPorts.map((port, i) =>
+    natsNode(
+      `${clusterName}-${i}`,
+      port,
+      ["--cluster_name", clusterName, "--cluster", `nats://127.0.0.1:${routePorts[i]}`, "--routes", routes],
+      jetStreamAnswers,
+    ),
   );
-  await server.start();
+  // Together: no node answers JetStream requests before a quorum of them is up.
+  await Promise.all(nodes.map((n) => n.start()));
+  const all = nodes.map((n) => n.node);
   return {
+    url: all.map((n) => n.url).join(","),
+    port: all[0]!.port,
+    nodes: all,
+    async kill(signal) {
+      await Promise.all(all.map((n) => n.kill(signal)));
+    },
+    async restart() {
+      await Promise.all(all.map((n) => n.restart()));
+    },
+    async stop() {
+      await Promise.all(all.map((n) => n.stop()));
+    },
+  };
+}
+
+/**
+ * One nats-server with JetStream named `name` on `port` with a store of its own (deleted by
+ * `stop`), plus `args`; `start` resolves once `ready` does against its URL.
+ */
+function natsNode(
+  name: string,
+  port: number,
+  args: string[],
+  ready: (url: string) => Promise<void>,
+): { node: OwnedNatsNode; start: () => Promise<void> } {
+  const storeDir = mkdtempSync(join(tmpdir(), "owned-nats-"));
+  const url = `nats://127.0.0.1:${port}`;
+  const base = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "--server_name", name];
+  const server = ownedProcess(
+    name,
+    () => spawn("/usr/sbin/nats-server", [...base, ...args]),
+    () => ready(url),
+  );
+  const node: OwnedNatsNode = {
+    name,
     url,
     port,
     kill: server.kill,
@@ -52,6 +121,17 @@ export async function startNatsServer(): Promise<OwnedServer> {
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
+  return { node, start: server.start };
+}
+
+/** Resolves when the server at `url` answers a JetStream account-info request. */
+async function jetStreamAnswers(url: string): Promise<void> {
+  const nc = await connect({ servers: url, reconnect: false });
+  try {
+    await (await jetstreamManager(nc, { timeout: 1000 })).getAccountInfo();
+  } finally {
+    await nc.close();
+  }
 }
 
 /** `redis-server` on a free port, keeping nothing on disk (as the machine's own). */
@@ -143,25 +223,30 @@ export async function startPostgresStandby(primary: OwnedServer): Promise<OwnedP
   return runOwnedPostgres(dir, dataDir, { hot_standby: "on" });
 }
 
-function postgresBin(): string {
+export function postgresBin(): string {
   return execFileSync("pg_config", ["--bindir"]).toString().trim();
 }
 
 /** A temporary folder the `postgres` OS user owns. */
-function ownedPostgresDir(): string {
+export function ownedPostgresDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "owned-pg-"));
   chmodSync(dir, 0o755);
   if (process.getuid?.() === 0) chownSync(dir, uidOf("postgres"), gidOf("postgres"));
   return dir;
 }
 
-function asPostgres(command: string, args: string[]): ChildProcess {
+/** Runs `command` as the `postgres` OS user (when this process is root; as itself otherwise). */
+export function asPostgres(command: string, args: string[]): ChildProcess {
   return process.getuid?.() === 0
     ? spawn("runuser", ["-u", "postgres", "--", command, ...args])
     : spawn(command, args);
 }
 
-async function runOwnedPostgres(
+/**
+ * Starts the postmaster on `dataDir` (inside `dir`, an `ownedPostgresDir()`) on a free port; `stop()`
+ * deletes `dir`.
+ */
+export async function runOwnedPostgres(
   dir: string,
   dataDir: string,
   settings: Record<string, string>,
@@ -243,7 +328,8 @@ function ownedProcess(name: string, spawnIt: () => ChildProcess, ready: () => Pr
   return { start, kill, exited: () => exit };
 }
 
-function finished(child: ChildProcess, what: string): Promise<void> {
+/** Resolves when `child` exits 0; rejects with its output otherwise. */
+export function finished(child: ChildProcess, what: string): Promise<void> {
   let output = "";
   child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
@@ -284,18 +370,18 @@ function redisPing(port: number): Promise<void> {
   });
 }
 
+/**
+ * Spawn options that run a child directly as the `postgres` OS user when this process is root, so
+ * that signals sent to the child reach the PostgreSQL program itself (not a `runuser` in between).
+ */
+export function asPostgresUser(): { uid?: number; gid?: number } {
+  return process.getuid?.() === 0 ? { uid: uidOf("postgres"), gid: gidOf("postgres") } : {};
+}
+
 function uidOf(user: string): number {
   return Number(execFileSync("id", ["-u", user]).toString().trim());
 }
 
 function gidOf(user: string): number {
   return Number(execFileSync("id", ["-g", user]).toString().trim());
-}
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }

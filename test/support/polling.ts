@@ -4,14 +4,29 @@ export async function until(
   timeoutMs: number,
   what: string,
 ): Promise<void> {
+  await untilFound(async () => ((await check()) ? true : undefined), timeoutMs, what);
+}
+
+/** Polls `find` every 20 ms until it returns a value, and returns it; fails naming `what` after `timeoutMs`. */
+export async function untilFound<T>(
+  find: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-/** A pause of `ms`: a fault's duration or a client's backoff, never a wait for something to happen. */
+/**
+ * A pause of `ms` that is part of the behaviour under test: a fault's duration, a client's backoff,
+ * a handler's work, a ttl running out, a silence in which nothing may arrive. Never a wait for
+ * something to happen: that is `until`.
+ */
 export function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

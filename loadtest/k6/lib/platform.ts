@@ -2,14 +2,15 @@
  * The one place the k6 scripts speak the platform's protocol (docs/protocol.md): where the
  * gateway is, how a virtual user gets a token, every client frame a script sends, and the HTTP
  * requests' bodies and headers. The frame and body types are the protocol's own (inferred from
- * its schemas in shared/protocol/); they are type-only imports, which k6 erases like any type,
- * so the scripts still run from this folder alone. test/k6/ runs this code against the schemas.
+ * its schemas in shared/protocol/, type-only imports that k6 erases); the frames are built by the
+ * client library's pure builders (shared/client/frames.ts), so the scripts run from a checkout of
+ * the repository (or a `k6 archive` of one). test/k6/ runs this code against the schemas.
  */
 import http from "k6/http";
 import { setTimeout } from "k6/timers";
 // k6 ≥ 1.6. On k6 0.57–1.5 import the same class from "k6/experimental/websockets" instead.
 import { WebSocket } from "k6/websockets";
-import type { ClientFrame, ClientFrameOf } from "../../../shared/protocol/client-frames.ts";
+import type { ClientFrame } from "../../../shared/protocol/client-frames.ts";
 import type { ServerFrame } from "../../../shared/protocol/server-frames.ts";
 
 export { WebSocket };
@@ -120,7 +121,7 @@ export function jsonHeaders(token: string): Record<string, string> {
   return { "Content-Type": "application/json", Authorization: `Bearer ${token}` };
 }
 
-/** `POST /api/epl/trade` (services/gateway/http/epl-trade-route.ts). */
+/** `POST /api/epl/trade` (services/gateway/agent-runs/epl-trade-route.ts). */
 export interface EplTradeRequest {
   homeTeam: string;
   awayTeam: string;
@@ -166,59 +167,14 @@ export function frameId(kind: string): string {
   return `${kind}-${__VU}-${frameCount}`;
 }
 
-/** Where a client's view of a channel stands: the seq and epoch of the last event or snapshot. */
-export interface ChannelPosition {
-  seq: number;
-  epoch: string;
-}
-
-export interface TradeOrder {
-  marketId: string;
-  outcome: string;
-  side: "buy" | "sell";
-  shares: number;
-  maxCost?: number;
-  minProceeds?: number;
-  idempotencyKey?: string;
-}
-
-/** What an `agent.run` asks: an agent by name or an intent, and the user's words. */
-export type AgentAsk = Omit<ClientFrameOf<"agent.run">, "type" | "id">;
-
-/** Every client frame the scripts send, built here and nowhere else. */
-export const frames = {
-  subscribe(id: string, channels: string[], since?: Record<string, ChannelPosition>) {
-    const frame: ClientFrameOf<"subscribe"> = { type: "subscribe", id, channels };
-    if (since !== undefined && Object.keys(since).length > 0) frame.since = since;
-    return frame;
-  },
-  quote(
-    id: string,
-    order: Pick<TradeOrder, "marketId" | "outcome" | "side" | "shares">,
-  ): ClientFrameOf<"quote"> {
-    return {
-      type: "quote",
-      id,
-      marketId: order.marketId,
-      outcome: order.outcome,
-      side: order.side,
-      shares: order.shares,
-    };
-  },
-  trade(id: string, order: TradeOrder): ClientFrameOf<"trade"> {
-    return { type: "trade", id, ...order };
-  },
-  agentRun(id: string, ask: AgentAsk): ClientFrameOf<"agent.run"> {
-    return { type: "agent.run", id, ...ask };
-  },
-  /** Cancels the run this socket started (or resumed) under frame id `id`. */
-  agentCancel(id: string): ClientFrameOf<"agent.cancel"> {
-    return { type: "agent.cancel", id };
-  },
-  agentResume(id: string, requestId: string, after: number): ClientFrameOf<"agent.resume"> {
-    return { type: "agent.resume", id, requestId, after };
-  },
-};
+// The frames themselves are the client library's (shared/client/frames.ts): pure builders, the
+// one module of the library k6's runtime can run, so every frame is defined once.
+export {
+  type AgentAsk,
+  type ChannelPosition,
+  clientFrames as frames,
+  type TradeOrder,
+} from "../../../shared/client/frames.ts";
 
 /** Credits rounded up to the cent: the protocol takes at most 2 decimals (docs/protocol.md "Units"). */
 export function creditsCeil(value: number): number {

@@ -83,11 +83,21 @@ describe("agent loop on the offline model", () => {
     const text = textOf(events);
     assert.match(text, new RegExp(`Arsenal are \\d+\\w\\w in 2025-26 with ${arsenal.points} points`));
     assert.ok(text.includes(`Chelsea have taken ${chelsea.points} of 15 points`), text);
-    assert.ok(events.filter((e) => e.type === "agent.delta").length > 20, "streamed word by word");
+    assert.equal(events.filter((e) => e.type === "agent.delta").length, 1, "no delay: one piece");
     const done = events.at(-1)!;
     assert.equal(done.type, "agent.done");
     assert.equal(terminals(events).length, 1);
     assert.ok(done.type === "agent.done" && done.usage.inputTokens > 0 && done.usage.outputTokens > 20);
+  });
+
+  test("with a token delay the answer streams word by word, the same text", async () => {
+    const slow = createOfflineProvider({ dataset: epl, tokenDelayMs: 1 });
+    const question = "How is Arsenal's form?";
+    const streamed = await run(question, deps(slow));
+    const deltas = streamed.filter((e) => e.type === "agent.delta");
+    assert.ok(deltas.length > 20, `${deltas.length} deltas`);
+    assert.ok(deltas.every((d) => d.type === "agent.delta" && d.text.trim().split(/\s+/).length === 1));
+    assert.equal(textOf(streamed), textOf(await run(question, deps(offline))));
   });
 
   test("with one step allowed it answers without tools", async () => {

@@ -12,6 +12,7 @@ import type {
   ToolResultBlock,
 } from "./model.js";
 import type { RunContext, Tool, ToolContext, ToolOutcome } from "./tool.js";
+import { askToConfirm, type Confirmations } from "./trade-confirmation.js";
 
 /** One user's request to an agent. Everything user-specific arrives here, never in the agent. */
 export interface AgentInput {
@@ -28,6 +29,8 @@ export interface AgentRunDeps {
   /** Model calls allowed; the last one must answer in text (tool choice `none`). */
   maxSteps: number;
   signal: AbortSignal;
+  /** The client opted in to confirm each trade: tools ask through `ToolContext.confirm`. */
+  confirmations?: Confirmations;
 }
 
 /**
@@ -53,6 +56,11 @@ export interface AgentSpec {
   tools: readonly Tool[];
   model?: string;
   maxTokens?: number;
+  /**
+   * Reads the user's words before the model or any tool runs: a sentence to answer with instead
+   * (the run ends there, `end_turn`, no tool called), or undefined to go on.
+   */
+  screen?: (input: string) => string | undefined;
 }
 
 /** The configured default (`ANTHROPIC_MODEL`), for agents built without a pool. */
@@ -76,6 +84,12 @@ export function createAgent(spec: AgentSpec): Agent {
       stopReason,
       usage: { ...usage },
     });
+    const refusal = spec.screen?.(input.input);
+    if (refusal !== undefined) {
+      yield { type: "agent.delta", text: refusal };
+      yield done("end_turn");
+      return;
+    }
     const messages: ModelMessage[] = [{ role: "user", content: userMessage(input) }];
 
     for (let step = 1; ; step++) {
@@ -154,7 +168,18 @@ export function createAgent(spec: AgentSpec): Agent {
           const progress: AgentEvent[] = [];
           let settled = false;
           let wake: (() => void) | undefined;
+          const { confirmations } = deps;
           const ctx: ToolContext = {
+            ...(confirmations === undefined
+              ? {}
+              : {
+                  // The `agent.confirm` frame streams like progress, while the call waits.
+                  confirm: (trade) =>
+                    askToConfirm(trade, confirmations, signal, (event) => {
+                      progress.push(event);
+                      wake?.();
+                    }),
+                }),
             ...deps.ctx,
             signal,
             callId: call.id,

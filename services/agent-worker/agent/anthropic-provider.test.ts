@@ -7,18 +7,23 @@ import type { AgentEvent } from "../../../shared/protocol/agent-frames.js";
 import {
   errorBody,
   type FakeAnthropic,
+  type FakeReply,
+  type FakeStep,
   messageEnd,
   messageStart,
   ping,
+  type RecordedRequest,
   sseError,
   startFakeAnthropic,
   textBlock,
   textReply,
   toolUseBlock,
 } from "../../../test/fakes/fake-anthropic.js";
+import { until } from "../../../test/support/polling.js";
 import { createTestPlatform } from "../testing/test-platform.js";
 import { createAgent } from "./agent.js";
 import { createAnthropicProvider } from "./anthropic-provider.js";
+import { modelContract } from "./model.contract.js";
 import type { ModelEvent, ModelProvider, ModelRequest } from "./model.js";
 import { getTeamFormTool } from "./tools/team-form.js";
 
@@ -43,13 +48,68 @@ async function collect(
   return events;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * A scripted model behind the fake API, answering as the contract asks: it calls the first tool
+ * offered unless told not to (`tool_choice` none), answers a tool result by quoting it, and stops
+ * at `max_tokens` (a word a token). Its text pauses after the first word, as a model's does, so an
+ * abort lands mid-stream.
+ */
+function scriptedModel(req: RecordedRequest): FakeReply {
+  const body = req.body;
+  const inputTokens = Math.ceil(JSON.stringify(body.messages).length / 4);
+  const last = body.messages.at(-1);
+  const results = Array.isArray(last.content)
+    ? last.content.filter((b: { type: string }) => b.type === "tool_result")
+    : [];
+  if (results.length === 0 && body.tools?.length > 0 && body.tool_choice?.type !== "none") {
+    return {
+      sse: [
+        messageStart(inputTokens),
+        ...textBlock(0, ["Checking ", "Arsenal."]),
+        ...toolUseBlock(1, "toolu_01", body.tools[0].name, ['{"team": "Ars', 'enal", "cou', 'nt": 3}']),
+        ...messageEnd("tool_use", 20),
+      ],
+    };
   }
+  return textAnswer(inputTokens, scriptedAnswer(body), body.max_tokens);
 }
+
+function scriptedAnswer(body: RecordedRequest["body"]): string[] {
+  const last = body.messages.at(-1);
+  const results = Array.isArray(last.content)
+    ? last.content.filter((b: { type: string }) => b.type === "tool_result")
+    : [];
+  if (results.length > 0)
+    return ["The ", "tool ", "said: ", ...results.map((r: { content: string }) => r.content)];
+  return ["Arsenal ", "are ", "in ", "fine ", "form."];
+}
+
+function textAnswer(inputTokens: number, words: string[], maxTokens: number): FakeReply {
+  const kept = words.slice(0, maxTokens);
+  const [start, ...text] = textBlock(0, kept) as [FakeStep, FakeStep, ...FakeStep[]];
+  const [first, ...rest] = text as [FakeStep, ...FakeStep[]];
+  return {
+    sse: [
+      messageStart(inputTokens),
+      start,
+      first,
+      { pauseMs: 50 },
+      ...rest,
+      ...messageEnd(kept.length < words.length ? "max_tokens" : "end_turn", kept.length),
+    ],
+  };
+}
+
+modelContract("Anthropic over a local Messages API", async () => {
+  const fake = await startFakeAnthropic();
+  fake.answerWith(scriptedModel);
+  return {
+    provider: createAnthropicProvider({ apiKey: "test-key", baseURL: fake.url, stallMs: 2000 }),
+    wholeAnswer: async (request) =>
+      scriptedAnswer({ messages: request.messages }).slice(0, request.maxTokens).join(""),
+    close: () => fake.close(),
+  };
+});
 
 describe("Anthropic provider over a local Messages API", () => {
   let fake: FakeAnthropic;
@@ -197,14 +257,14 @@ describe("Anthropic provider over a local Messages API", () => {
     const recovered = await collect(provider);
     assert.deepEqual(recovered[0], { type: "text", text: "recovered" });
     assert.equal(fake.requests.length, 2);
-    await waitFor(() => fake.abandoned >= 1);
+    await until(() => fake.abandoned >= 1, 2000, "the stalled stream abandoned");
 
     const abandonedBefore = fake.abandoned;
     fake.script({ sse: [messageStart(5), ...textBlock(0, ["The answer"]).slice(0, 2), { stall: true }] });
     const started = Date.now();
     await assert.rejects(collect(provider), (err: AppError) => err.code === "unavailable" && err.retryable);
     assert.ok(Date.now() - started >= 300, "waited for the stall window");
-    await waitFor(() => fake.abandoned > abandonedBefore);
+    await until(() => fake.abandoned > abandonedBefore, 2000, "the HTTP stream closed");
   });
 
   test("aborting the signal mid-stream stops the call and closes the HTTP stream", async () => {
@@ -221,6 +281,6 @@ describe("Anthropic provider over a local Messages API", () => {
     });
     assert.deepEqual(seen, [{ type: "text", text: "first" }]);
     assert.ok(Date.now() - started < 1000, "stopped promptly");
-    await waitFor(() => fake.abandoned > abandonedBefore);
+    await until(() => fake.abandoned > abandonedBefore, 2000, "the HTTP stream closed");
   });
 });

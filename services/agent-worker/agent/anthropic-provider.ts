@@ -49,6 +49,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
   const retryBaseMs = options.retryBaseMs ?? 500;
 
   async function* attempt(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+    // An already-aborted signal fires no "abort" event: without this the call would run to its end.
+    if (signal.aborted) throw abortError(signal);
     const controller = new AbortController();
     const forward = () => controller.abort(signal.reason);
     signal.addEventListener("abort", forward, { once: true });

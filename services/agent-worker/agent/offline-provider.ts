@@ -6,9 +6,10 @@ import {
   type ModelMessage,
   type ModelProvider,
   type ModelRequest,
+  type ToolResultBlock,
 } from "./model.js";
 import { type ToolFailure, writeAnswer } from "./offline/answer.js";
-import { readQuestion } from "./offline/question.js";
+import { type Question, readQuestion } from "./offline/question.js";
 import type { Finding, OfflineSkill } from "./offline/skill.js";
 import { offlineSkills } from "./offline/skills.js";
 import { countTokens, splitTokens } from "./offline/words.js";
@@ -23,14 +24,15 @@ export interface OfflineProviderOptions {
 /**
  * The model without a network: deterministic, and grounded in the same tools as the real one.
  * Each turn it calls the agent's tools the question needs that it has not called yet (a tool
- * that needs another's answer — a trade needs its market — comes a turn later); when there is
+ * that needs another's answer — a trade needs its market — comes a turn later), saying first what
+ * a call that acts will do (`announce`); when there is
  * none left, or on the last allowed step, it writes an answer from what the tools returned. An agent with
- * no relevant tool answers from the facts in its instructions. Text streams word by word; usage
- * counts words.
+ * no relevant tool answers from the facts in its instructions. Text streams word by word with a
+ * token delay, in one piece without; usage counts words either way.
  */
 export function createOfflineProvider(options: OfflineProviderOptions): ModelProvider {
   const skills = new Map((options.skills ?? offlineSkills).map((s) => [s.tool, s]));
-  // Without a delay a token costs no await: a run streams its answer a word at a time.
+  // Without a delay nothing is awaited, and the answer is one text event (see `stream`).
   const pause = (signal: AbortSignal): Promise<void> | undefined => {
     if (options.tokenDelayMs > 0) return sleep(options.tokenDelayMs, undefined, { signal });
     if (signal.aborted) throw abortError(signal);
@@ -52,13 +54,28 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
     return count;
   };
 
+  /**
+   * What the user asked, read once per run: the agent loop sends the same `messages` array at
+   * every step, with the same question and tools.
+   */
+  const questions = new WeakMap<
+    readonly ModelMessage[],
+    { text: string; tools: readonly unknown[]; question: Question }
+  >();
+  const questionOf = (request: ModelRequest, text: string): Question => {
+    const known = questions.get(request.messages);
+    if (known?.text === text && known.tools === request.tools) return known.question;
+    const offered = new Set(request.tools.map((t) => t.name));
+    const question = readQuestion(options.dataset, text, offered);
+    questions.set(request.messages, { text, tools: request.tools, question });
+    return question;
+  };
+
   return {
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelEvent> {
-      const inputTokens =
-        countFixed(request.system, request.tools) + countTokens(JSON.stringify(request.messages));
+      const inputTokens = countFixed(request.system, request.tools) + countMessages(request.messages);
       const conversation = readConversation(request.messages);
-      const offered = new Set(request.tools.map((t) => t.name));
-      const question = readQuestion(options.dataset, conversation.question, offered);
+      const question = questionOf(request, conversation.question);
 
       if (request.toolChoice !== "none") {
         const calls = request.tools
@@ -71,6 +88,17 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
           .filter((call) => !conversation.called.has(callKey(call.name, call.input)));
         if (calls.length > 0) {
           let outputTokens = 0;
+          const said = calls.flatMap(
+            (call) => skills.get(call.name)?.announce?.(call.input, question, conversation.findings) ?? [],
+          );
+          if (said.length > 0) {
+            // The answer that follows starts a paragraph of its own.
+            for (const token of [...splitTokens(said.join("\n\n")), "\n\n"]) {
+              await pause(signal);
+              outputTokens += countTokens(token);
+              yield { type: "text", text: token };
+            }
+          }
           for (const [i, call] of calls.entries()) {
             await pause(signal);
             outputTokens += 1 + countTokens(JSON.stringify(call.input));
@@ -90,10 +118,16 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
       });
       const tokens = splitTokens(answer);
       const emitted = tokens.slice(0, request.maxTokens);
-      for (const token of emitted) {
-        const paused = pause(signal);
-        if (paused !== undefined) await paused;
-        yield { type: "text", text: token };
+      if (options.tokenDelayMs > 0) {
+        for (const token of emitted) {
+          await pause(signal);
+          yield { type: "text", text: token };
+        }
+      } else if (emitted.length > 0) {
+        // With no delay, words one by one would only cost each a hop through every generator
+        // between here and the bus (model, agent, worker) and be coalesced into one delta there.
+        if (signal.aborted) throw abortError(signal);
+        yield { type: "text", text: emitted.join("") };
       }
       yield {
         type: "message_end",
@@ -113,6 +147,36 @@ interface Conversation {
   failures: ToolFailure[];
   /** Number of this model turn, for deterministic tool-call ids. */
   turn: number;
+}
+
+/**
+ * Messages are never changed once sent (the agent loop only appends), so each is counted and
+ * each tool result parsed once per run, not again at every later step.
+ */
+const messageTokens = new WeakMap<ModelMessage, number>();
+const parsedResults = new WeakMap<ToolResultBlock, unknown>();
+
+/**
+ * `countTokens(JSON.stringify(messages))`, from each message's own count: every message's JSON
+ * starts with `{` and ends with `}`, so the commas between them join two words into one.
+ */
+function countMessages(messages: readonly ModelMessage[]): number {
+  if (messages.length === 0) return countTokens("[]");
+  let count = 1 - messages.length;
+  for (const message of messages) {
+    let tokens = messageTokens.get(message);
+    if (tokens === undefined) {
+      tokens = countTokens(JSON.stringify(message));
+      messageTokens.set(message, tokens);
+    }
+    count += tokens;
+  }
+  return count;
+}
+
+function parsedResult(block: ToolResultBlock): unknown {
+  if (!parsedResults.has(block)) parsedResults.set(block, JSON.parse(block.content));
+  return parsedResults.get(block);
 }
 
 function readConversation(messages: readonly ModelMessage[]): Conversation {
@@ -142,7 +206,7 @@ function readConversation(messages: readonly ModelMessage[]): Conversation {
           continue;
         }
         const found = conversation.findings.get(call.name) ?? [];
-        found.push({ input: call.input, output: JSON.parse(block.content) });
+        found.push({ input: call.input, output: parsedResult(block) });
         conversation.findings.set(call.name, found);
       }
     }

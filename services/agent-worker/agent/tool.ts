@@ -1,14 +1,15 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import type { AgentRunRequest } from "../../../shared/bus/run-queue.js";
+import type { AgentRunRequest } from "../../../shared/bus/run-queue/run-queue.js";
 import type { Config } from "../../../shared/config.js";
 import type { Dataset } from "../../../shared/epl/dataset.js";
 import type { Model } from "../../../shared/epl/model.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import type { AlertBook } from "../../../shared/journal/alert-book.js";
 import type { TradeJournal } from "../../../shared/journal/trade-journal.js";
-import type { Exchange } from "../../exchange/exchange.js";
+import type { Exchange } from "../../exchange/client.js";
 import type { LiveScores } from "../platform/live-scores.js";
+import type { ConfirmOutcome, TradeToConfirm } from "./trade-confirmation.js";
 
 /**
  * What tools may use, filled once per process by whoever builds the worker and shared by every
@@ -54,6 +55,11 @@ export interface ToolContext extends RunContext {
    * this call with `status: "started"` and `output: { progress: update }` before its final frame.
    */
   progress(update: unknown): void;
+  /**
+   * Present only when the run's client opted in (`agent.run` `confirmTrades`): asks the user to
+   * confirm a trade with an `agent.confirm` frame and waits for the answer or the timeout.
+   */
+  confirm?(trade: TradeToConfirm): Promise<ConfirmOutcome>;
 }
 
 export type ToolOutcome = { ok: true; output: unknown } | { ok: false; error: AppError };

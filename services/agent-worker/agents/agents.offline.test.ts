@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { StandingRow } from "../../../shared/epl/standings.js";
 import type { AlertView } from "../../../shared/journal/alert-book.js";
-import type { MarketView, PricePointView } from "../../exchange/views.js";
+import type { MarketView, PricePointView } from "../../exchange/client.js";
 import type { BacktestResult } from "../platform/backtest.js";
 import type { FixtureView } from "../platform/fixtures.js";
 import type { HeadToHead } from "../platform/head-to-head.js";

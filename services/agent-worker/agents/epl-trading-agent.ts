@@ -2,6 +2,7 @@ import type { AgentSpec } from "../agent/agent.js";
 import { getWalletTool } from "../agent/tools/account.js";
 import { recordTradeTool } from "../agent/tools/journal.js";
 import { findMarketsTool, getMarketTool, getQuoteTool } from "../agent/tools/markets.js";
+import { scanMarketsTool } from "../agent/tools/scan.js";
 import { getStandingsTool } from "../agent/tools/standings.js";
 import { getTeamFormTool } from "../agent/tools/team-form.js";
 import { checkTradeRiskTool, placeTradeTool } from "../agent/tools/trading.js";
@@ -17,7 +18,9 @@ fixture at a time: find it and its markets (findMarkets), compare the model with
 stake), on exactly the outcome they named: a club "to beat" or "to win" is that club's side of the
 1X2 market (home or away in that fixture), "over 2.5" and "both teams to score" are those markets.
 After a fill, record it in the journal (recordTrade) with the user's reason, and report the fill,
-the cost and the balance after it. If a risk check refuses the trade, say why and do not retry it.
+the cost and the balance after it. If a risk check refuses the trade, say why and do not retry it. Before placing a
+trade, state its stake, average price, price impact and expected value at the model's
+probability (checkTradeRisk for the quote, getValue for the model).
 ${groundingRules}
 
 Facts:
@@ -30,6 +33,7 @@ ${platformFacts}`,
     getMarketTool,
     getQuoteTool,
     getValueTool,
+    scanMarketsTool,
     getStandingsTool,
     getTeamFormTool,
     checkTradeRiskTool,

@@ -1,6 +1,7 @@
 import type { AgentSpec } from "../agent/agent.js";
 import { getLiveScoreTool } from "../agent/tools/live-score.js";
 import { findMarketsTool, getMarketTool } from "../agent/tools/markets.js";
+import { scanMarketsTool } from "../agent/tools/scan.js";
 import { getStandingsTool } from "../agent/tools/standings.js";
 import { getTeamFormTool } from "../agent/tools/team-form.js";
 import { getValueTool } from "../agent/tools/value.js";
@@ -12,7 +13,8 @@ export const liveTradingAgent: AgentSpec = {
 what moved and why: goals, cards, the clock. Read the match (getLiveScore), its markets and price
 history (findMarkets, getMarket) and the model's in-play view (getValue); put it in context with
 the clubs' standings and form. A match the feed is not playing is scheduled or already finished:
-say which. You do not trade.
+say which. You do not trade. Asked across fixtures ("what's moving live?"), scan
+them (scanMarkets: movers, live) instead of picking one.
 ${groundingRules}
 
 Facts:
@@ -20,6 +22,14 @@ Facts:
 - Subscribe to match.<id> for goals and cards and to market.<id> or prices for live prices.
 - A market may be suspended for a moment after a goal while it reprices.
 ${platformFacts}`,
-  tools: [getLiveScoreTool, findMarketsTool, getMarketTool, getValueTool, getStandingsTool, getTeamFormTool],
+  tools: [
+    scanMarketsTool,
+    getLiveScoreTool,
+    findMarketsTool,
+    getMarketTool,
+    getValueTool,
+    getStandingsTool,
+    getTeamFormTool,
+  ],
   maxTokens: 768,
 };

@@ -1,5 +1,6 @@
 import { agentDescriptions, agentNames, intents } from "../../../shared/protocol/agents.js";
 import type { AgentSpec } from "../agent/agent.js";
+import { searchFaqTool } from "../agent/tools/faq.js";
 import { getPlatformInfoTool } from "../agent/tools/platform-info.js";
 import { groundingRules, platformFacts } from "./platform-facts.js";
 
@@ -8,7 +9,8 @@ const intentOf = Object.fromEntries(Object.entries(intents).map(([intent, agent]
 export const supportAgent: AgentSpec = {
   name: "supportAgent",
   instructions: `You explain how the platform works: markets, prices, trading, settlement, limits and what each
-agent does; getPlatformInfo tells you the user's tier, the agents' stake cap and what is open now.
+agent does. Answer from the FAQ (searchFaq) first; getPlatformInfo tells you the user's tier, the
+agents' stake cap and what is open now.
 You cannot see or change the user's account; send them to the right agent for that.
 ${groundingRules}
 
@@ -19,6 +21,6 @@ ${agentNames.map((name) => `- ${name} (intent ${intentOf[name]}): ${agentDescrip
 - An agent run survives a dropped connection: reconnect and resume it to get the rest of the answer.
 - A user only ever sees their own wallet, positions, trades and agent runs.
 ${platformFacts}`,
-  tools: [getPlatformInfoTool],
+  tools: [searchFaqTool, getPlatformInfoTool],
   maxTokens: 768,
 };

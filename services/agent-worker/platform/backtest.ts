@@ -8,6 +8,9 @@ export const strategies = {
   away: "the away side",
   draw: "the draw",
   favourite: "the model's most likely result",
+  home_favourite: "the home side, only in matches where the model makes it the most likely result",
+  value:
+    "the outcome of the match result whose model probability beats its base-rate price (how often home sides, draws and away sides won in the 380 matches before) by at least the threshold, bought at that base-rate price",
   underdog: "the side the model rates less likely to win",
   higher_in_table: "the side higher in the table before the match",
   over25: "over 2.5 goals",
@@ -22,6 +25,8 @@ export interface BacktestOptions {
   strategy: Strategy;
   /** Credits staked on every bet. */
   stake: number;
+  /** `value` only: the smallest model-minus-price edge worth a bet (0.05 when absent). */
+  threshold?: number;
 }
 
 export interface BacktestProgress {
@@ -34,8 +39,12 @@ export interface BacktestProgress {
 export interface BacktestResult {
   season: Season;
   strategy: Strategy;
+  /** What the strategy backs, in words, with its threshold. */
   description: string;
   stake: number;
+  threshold?: number;
+  /** Matches the strategy had a price for but chose not to bet on (a home side not favourite…). */
+  passed: number;
   bets: number;
   wins: number;
   /** Winning bets over all bets, 0–1 (4 decimals). */
@@ -71,12 +80,15 @@ export async function runBacktest(
   onProgress: (p: BacktestProgress) => void,
   signal?: AbortSignal,
 ): Promise<BacktestResult> {
+  const threshold = options.threshold ?? defaultThreshold;
   const played = data.matches.filter((m) => m.season === options.season && m.status === "finished");
   const result: BacktestResult = {
     season: options.season,
     strategy: options.strategy,
-    description: strategies[options.strategy],
+    description: describeStrategy(options.strategy, threshold),
     stake: options.stake,
+    ...(options.strategy === "value" ? { threshold } : {}),
+    passed: 0,
     bets: 0,
     wins: 0,
     hitRate: 0,
@@ -96,8 +108,8 @@ export async function runBacktest(
   const every = Math.max(1, Math.ceil(played.length / progressSteps));
   for (const [i, match] of played.entries()) {
     signal?.throwIfAborted();
-    const history = data.matches.filter((m) => m.status === "finished" && m.kickoff < match.kickoff).length;
-    if (history < minHistory) {
+    const before = data.matches.filter((m) => m.status === "finished" && m.kickoff < match.kickoff);
+    if (before.length < minHistory) {
       result.skipped++;
     } else {
       if (!model || daysBetween(fittedOn, match.date) >= refitDays) {
@@ -105,21 +117,24 @@ export async function runBacktest(
         fittedOn = match.date;
       }
       const p = model.predict(match.home, match.away);
-      const bet = pick(options.strategy, p, match, data);
-      const shares = options.stake / bet.price;
-      const won = bet.wins(match.fullTime!);
-      result.bets++;
-      result.staked += options.stake;
-      if (won) {
-        result.wins++;
-        result.returned += shares;
+      const bet = pick(options.strategy, p, match, data, { before, threshold });
+      if (!bet) result.passed++;
+      else {
+        const shares = options.stake / bet.price;
+        const won = bet.wins(match.fullTime!);
+        result.bets++;
+        result.staked += options.stake;
+        if (won) {
+          result.wins++;
+          result.returned += shares;
+        }
+        result.profit = result.returned - result.staked;
+        peak = Math.max(peak, result.profit);
+        result.maxDrawdown = Math.max(result.maxDrawdown, peak - result.profit);
+        run = won ? Math.max(1, run + 1) : Math.min(-1, run - 1);
+        result.bestRun = Math.max(result.bestRun, run);
+        result.worstRun = Math.min(result.worstRun, run);
       }
-      result.profit = result.returned - result.staked;
-      peak = Math.max(peak, result.profit);
-      result.maxDrawdown = Math.max(result.maxDrawdown, peak - result.profit);
-      run = won ? Math.max(1, run + 1) : Math.min(-1, run - 1);
-      result.bestRun = Math.max(result.bestRun, run);
-      result.worstRun = Math.min(result.worstRun, run);
     }
     if ((i + 1) % every === 0 || i + 1 === played.length) {
       onProgress({
@@ -143,7 +158,25 @@ export async function runBacktest(
 
 type Outcome = { price: number; wins: (s: { home: number; away: number }) => boolean };
 
-function pick(strategy: Strategy, p: MatchProbabilities, match: Match, data: Dataset): Outcome {
+/** The `value` strategy's threshold when none is given. */
+export const defaultThreshold = 0.05;
+/** Matches the base-rate prices of `value` count: one season. */
+const baseRateMatches = 380;
+
+export function describeStrategy(strategy: Strategy, threshold = defaultThreshold): string {
+  return strategy === "value"
+    ? strategies.value.replace("the threshold", `a threshold of ${threshold}`)
+    : strategies[strategy];
+}
+
+/** The outcome the strategy backs in `match`, or undefined when it passes on the match. */
+function pick(
+  strategy: Strategy,
+  p: MatchProbabilities,
+  match: Match,
+  data: Dataset,
+  value: { before: readonly Match[]; threshold: number },
+): Outcome | undefined {
   const home: Outcome = { price: p.home, wins: (s) => s.home > s.away };
   const away: Outcome = { price: p.away, wins: (s) => s.away > s.home };
   const draw: Outcome = { price: p.draw, wins: (s) => s.home === s.away };
@@ -156,6 +189,18 @@ function pick(strategy: Strategy, p: MatchProbabilities, match: Match, data: Dat
       return draw;
     case "favourite":
       return [home, draw, away].sort((a, b) => b.price - a.price)[0]!;
+    case "home_favourite":
+      return p.home > p.draw && p.home > p.away ? home : undefined;
+    case "value": {
+      const recent = value.before.slice(-baseRateMatches);
+      const rate = (won: Outcome["wins"]) => recent.filter((m) => won(m.fullTime!)).length / recent.length;
+      const edges = [home, draw, away]
+        .map((o) => ({ model: o.price, price: round4(rate(o.wins)), wins: o.wins }))
+        .filter((o) => o.price > 0 && o.model - o.price >= value.threshold)
+        .sort((a, b) => b.model - b.price - (a.model - a.price));
+      const best = edges[0];
+      return best && { price: best.price, wins: best.wins };
+    }
     case "underdog":
       return p.home < p.away ? home : away;
     case "higher_in_table": {

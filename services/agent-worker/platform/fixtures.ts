@@ -1,7 +1,7 @@
 import type { Dataset, Match } from "../../../shared/epl/dataset.js";
 import { findTeam, teamsMentioned } from "../../../shared/epl/teams.js";
 import { AppError } from "../../../shared/errors.js";
-import type { Exchange } from "../../exchange/exchange.js";
+import type { Exchange } from "../../exchange/client.js";
 import type { LiveScores, MatchState } from "./live-scores.js";
 
 export interface MarketSummary {
@@ -57,12 +57,13 @@ function matchesOf(epl: Dataset, team: string): readonly Match[] {
 /**
  * Fixtures of the named teams (their meetings when two are named, else the first one's matches),
  * most tradeable first: those with open markets by kick-off (a replayed match may have them), then
- * the next to be played, then the latest played. Each comes with its markets on the exchange
+ * the next to be played, then the latest played; with `upcoming`, open fixtures not yet kicked off
+ * come before those in play. Each comes with its markets on the exchange
  * (none for a fixture never opened).
  */
 export async function findFixtures(
   services: { epl: Dataset; exchange: Exchange; live?: LiveScores },
-  query: { teams?: string | undefined; matchId?: string | undefined },
+  query: { teams?: string | undefined; matchId?: string | undefined; upcoming?: boolean | undefined },
   limit: number,
 ): Promise<{ teams: string[]; fixtures: FixtureView[] }> {
   const { epl, exchange } = services;
@@ -91,8 +92,16 @@ export async function findFixtures(
       state: await services.live?.match(m.id),
     })),
   );
-  const rank = ({ match, markets }: (typeof looked)[number]) =>
-    markets.some((k) => k.status === "open") ? 0 : match.status === "finished" ? 2 : 1;
+  const inPlay = (state: MatchState | undefined) => state?.status === "live" || state?.status === "halftime";
+  // Asked for the next fixture (an alert on what is to come), a match already under way comes after it.
+  const rank = ({ match, markets, state }: (typeof looked)[number]) =>
+    markets.some((k) => k.status === "open")
+      ? query.upcoming && inPlay(state)
+        ? 0.5
+        : 0
+      : match.status === "finished"
+        ? 2
+        : 1;
   const fixtures = looked
     .sort(
       (x, y) =>

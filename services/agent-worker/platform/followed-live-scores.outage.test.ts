@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { LiveStream } from "../../../shared/bus/live-stream.js";
-import { createNatsLiveStream } from "../../../shared/bus/nats-live-stream.js";
+import type { LiveStream } from "../../../shared/bus/live-stream/live-stream.js";
+import { createNatsLiveStream } from "../../../shared/bus/live-stream/nats-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { type OwnedServer, startNatsServer } from "../../../test/support/owned-servers.js";
 import { until } from "../../../test/support/polling.js";

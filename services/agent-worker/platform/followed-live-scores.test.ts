@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { LiveStream, LiveTopic } from "../../../shared/bus/live-stream.js";
-import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
+import type { LiveStream, LiveTopic } from "../../../shared/bus/live-stream/live-stream.js";
+import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { createFollowedLiveScores } from "./followed-live-scores.js";
 import { createLiveScores } from "./live-scores.js";

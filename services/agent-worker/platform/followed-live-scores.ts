@@ -1,4 +1,9 @@
-import type { LiveEvent, LivePosition, LiveStream, LiveTopic } from "../../../shared/bus/live-stream.js";
+import type {
+  LiveEvent,
+  LivePosition,
+  LiveStream,
+  LiveTopic,
+} from "../../../shared/bus/live-stream/live-stream.js";
 import type { Dataset } from "../../../shared/epl/dataset.js";
 import {
   isNews,

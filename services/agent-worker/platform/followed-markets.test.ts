@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
+import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
-import { createPgliteStore } from "../../../shared/store/pglite-store.js";
-import { createExchange, type Exchange } from "../../exchange/exchange.js";
+import type { Exchange } from "../../exchange/client.js";
+import { createExchange } from "../../exchange/exchange.js";
 import { exchangeLiveEvent } from "../../exchange/live-events.js";
+import { createPgliteStore } from "../../exchange/store/pglite-store.js";
 import { exchangeTestConfig as config } from "../../exchange/testing/fixtures.js";
 import { followMarkets } from "./followed-markets.js";
 

@@ -1,7 +1,6 @@
-import type { LiveEvent, LiveStream } from "../../../shared/bus/live-stream.js";
-import type { MarketStatus } from "../../../shared/store/store.js";
-import type { Exchange } from "../../exchange/exchange.js";
-import type { MarketView } from "../../exchange/views.js";
+import type { LiveEvent, LiveStream } from "../../../shared/bus/live-stream/live-stream.js";
+import type { MarketStatus } from "../../../shared/protocol/common.js";
+import type { Exchange, MarketView } from "../../exchange/client.js";
 
 /** A `market.<id>` event's data (docs/protocol.md "Channels"). */
 interface MarketEventData {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
+import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { fitModel } from "../../../shared/epl/model.js";
 import { createLiveScores } from "./live-scores.js";

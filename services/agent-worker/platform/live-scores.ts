@@ -1,4 +1,4 @@
-import type { LiveEvent, LiveStream, LiveTopic } from "../../../shared/bus/live-stream.js";
+import type { LiveEvent, LiveStream, LiveTopic } from "../../../shared/bus/live-stream/live-stream.js";
 import type { Dataset, Match, Score } from "../../../shared/epl/dataset.js";
 
 export interface MatchEventView {

@@ -1,5 +1,5 @@
 import { AppError } from "../../../shared/errors.js";
-import type { QuoteResult } from "../../exchange/views.js";
+import type { QuoteResult } from "../../exchange/client.js";
 import type { ToolContext } from "../agent/tool.js";
 import { checkTradeRisk, type RiskReport } from "./trade-risk.js";
 

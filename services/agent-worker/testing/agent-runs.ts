@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createMemoryRunQueue } from "../../../shared/bus/memory-run-queue.js";
-import type { RunQueue } from "../../../shared/bus/run-queue.js";
+import { createMemoryRunQueue } from "../../../shared/bus/run-queue/memory-run-queue.js";
+import type { RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
 import { loadConfig } from "../../../shared/config.js";
 import { createLogger } from "../../../shared/logger.js";
 import type { AgentChunk } from "../../../shared/protocol/agent-frames.js";

@@ -1,9 +1,12 @@
+import type { LiveStream } from "../../../shared/bus/live-stream/live-stream.js";
 import { loadConfig } from "../../../shared/config.js";
 import { type Dataset, loadDataset, type Match } from "../../../shared/epl/dataset.js";
-import { createPgliteStore } from "../../../shared/store/pglite-store.js";
-import type { Store } from "../../../shared/store/store.js";
-import { createExchange, type Exchange } from "../../exchange/exchange.js";
+import type { Exchange } from "../../exchange/client.js";
+import { createExchange } from "../../exchange/exchange.js";
+import { createPgliteStore } from "../../exchange/store/pglite-store.js";
+import type { Store } from "../../exchange/store/store.js";
 import type { ToolServices } from "../agent/tool.js";
+import { createFollowedLiveScores } from "../platform/followed-live-scores.js";
 import { createToolServices } from "../tool-services.js";
 
 export interface TestPlatform {
@@ -21,7 +24,13 @@ export interface TestPlatform {
  * test can trade fixtures the shipped data has already played.
  */
 export async function createTestPlatform(
-  options: { asOf?: string; openMatches?: string[]; stakeCapCredits?: number } = {},
+  options: {
+    asOf?: string;
+    openMatches?: string[];
+    stakeCapCredits?: number;
+    /** Match events to read live scores from, as a match feed publishes them (markets stay the exchange's). */
+    liveScores?: Pick<LiveStream, "subscribe" | "last" | "history">;
+  } = {},
 ): Promise<TestPlatform> {
   const dataset = options.asOf === undefined ? loadDataset() : datasetAsOf(loadDataset(), options.asOf);
   const config = loadConfig({}, { agentStakeCapCredits: options.stakeCapCredits ?? 100 });
@@ -30,7 +39,20 @@ export async function createTestPlatform(
   const exchange = createExchange({ store, config, dataset });
   if (options.openMatches) await exchange.openMarkets({ matchIds: options.openMatches });
   const services = createToolServices({ epl: dataset, exchange, records: store, config });
-  return { dataset, store, exchange, services, close: () => store.close() };
+  const live = options.liveScores
+    ? createFollowedLiveScores({ dataset, stream: options.liveScores, maxAgeMs: config.liveMaxAgeMs })
+    : undefined;
+  if (live) services.live = live;
+  return {
+    dataset,
+    store,
+    exchange,
+    services,
+    close: async () => {
+      live?.close();
+      await store.close();
+    },
+  };
 }
 
 /** The dataset as it stood before `instant`: matches from then on are scheduled, with no score. */

@@ -1,5 +1,5 @@
-import type { BooksReport } from "../../../shared/store/store.js";
 import type { ExchangeOptions } from "../exchange.js";
+import type { BooksReport } from "../store/store.js";
 
 /** The exchange settings every test uses: the config defaults, written out so a test reads them. */
 export const exchangeTestConfig: ExchangeOptions["config"] = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import type { RunJob } from "../../../shared/bus/run-queue.js";
+import type { RunJob } from "../../../shared/bus/run-queue/run-queue.js";
 import {
   echoScript,
   type Harness,

@@ -1,4 +1,4 @@
-import type { LiveEvent } from "../../../shared/bus/live-stream.js";
+import type { LiveEvent } from "../../../shared/bus/live-stream/live-stream.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import type { ClientFrameOf } from "../../../shared/protocol/client-frames.js";
 import type {
@@ -7,11 +7,11 @@ import type {
   SnapshotFrame,
   SubscribedFrame,
 } from "../../../shared/protocol/server-frames.js";
-import type { SessionContext } from "../session/session.js";
+import type { SessionContext } from "../session/frame-handlers.js";
 import { type ChannelRoute, eventText, parseChannel } from "./channels.js";
 import type { FanoutListener, LiveHub } from "./live-hub.js";
 import type { LiveMetrics } from "./live-metrics.js";
-import { createOutbox, type Outbox, type OutboxLimits, type OutboxSocket } from "./outbox.js";
+import { createOutbox, type Outbox, type OutboxLimits } from "./outbox.js";
 import { readSnapshot, type SnapshotSources } from "./snapshots.js";
 
 /** What a session needs to serve channels; one hub and its sources per gateway process. */
@@ -49,10 +49,7 @@ interface Prepared {
  * forbidden or unreadable is listed in `subscribed.rejected` and gets its own `error` frame, and
  * the others are subscribed. Only when none is left is there no `subscribed` at all.
  */
-export function createChannelHandlers(
-  session: SessionContext & OutboxSocket,
-  deps: ChannelDeps,
-): ChannelHandlers {
+export function createChannelHandlers(session: SessionContext, deps: ChannelDeps): ChannelHandlers {
   return new SessionChannels(session, deps);
 }
 
@@ -63,7 +60,7 @@ class SessionChannels implements ChannelHandlers {
   readonly #channels = new Map<string, ChannelSubscription>();
 
   constructor(
-    readonly session: SessionContext & OutboxSocket,
+    readonly session: SessionContext,
     readonly deps: ChannelDeps,
   ) {
     this.outbox = createOutbox(session, deps.limits, deps.metrics);

@@ -1,4 +1,4 @@
-import type { LiveChannel, LiveEvent, LiveTopic } from "../../../shared/bus/live-stream.js";
+import type { LiveChannel, LiveEvent, LiveTopic } from "../../../shared/bus/live-stream/live-stream.js";
 import type { Dataset } from "../../../shared/epl/dataset.js";
 import { marketKinds } from "../../../shared/epl/markets.js";
 import { AppError } from "../../../shared/errors.js";

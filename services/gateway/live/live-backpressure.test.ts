@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { LiveStream } from "../../../shared/bus/live-stream.js";
-import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
+import type { LiveStream } from "../../../shared/bus/live-stream/live-stream.js";
+import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { sampleValue } from "../../../shared/metrics/prometheus-text.js";
 import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";

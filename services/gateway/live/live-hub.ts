@@ -4,7 +4,7 @@ import type {
   LiveStream,
   LiveSubscription,
   LiveTopic,
-} from "../../../shared/bus/live-stream.js";
+} from "../../../shared/bus/live-stream/live-stream.js";
 import type { Dataset, Season } from "../../../shared/epl/dataset.js";
 import { type MarketKind, marketId, marketKinds } from "../../../shared/epl/markets.js";
 import { messaging } from "../../../shared/telemetry/attributes.js";

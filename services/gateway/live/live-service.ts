@@ -1,10 +1,9 @@
 import type { Registry } from "prom-client";
-import type { LiveStream } from "../../../shared/bus/live-stream.js";
+import type { LiveStream } from "../../../shared/bus/live-stream/live-stream.js";
 import type { Config } from "../../../shared/config.js";
-import { loadDataset } from "../../../shared/epl/dataset.js";
+import { currentSeason, loadDataset } from "../../../shared/epl/dataset.js";
 import type { Logger } from "../../../shared/logger.js";
-import type { Exchange } from "../../exchange/exchange.js";
-import { currentSeason } from "../http/matches-routes.js";
+import type { Exchange } from "../../exchange/client.js";
 import type { ChannelDeps } from "./channel-handlers.js";
 import { createLiveHub, type LiveHub } from "./live-hub.js";
 import { createLiveMetrics } from "./live-metrics.js";

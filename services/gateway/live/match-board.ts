@@ -1,4 +1,4 @@
-import type { LiveEvent } from "../../../shared/bus/live-stream.js";
+import type { LiveEvent } from "../../../shared/bus/live-stream/live-stream.js";
 import type { Dataset, Match, Score, Season } from "../../../shared/epl/dataset.js";
 
 /** A `match.<id>` event's data (docs/protocol.md "Channels"). */

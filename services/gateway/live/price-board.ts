@@ -1,4 +1,4 @@
-import type { LiveEvent } from "../../../shared/bus/live-stream.js";
+import type { LiveEvent } from "../../../shared/bus/live-stream/live-stream.js";
 
 /** A `market.<id>` event's data (docs/protocol.md "Channels"). */
 export interface MarketEventData {

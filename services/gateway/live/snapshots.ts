@@ -1,4 +1,4 @@
-import type { LiveEvent } from "../../../shared/bus/live-stream.js";
+import type { LiveEvent } from "../../../shared/bus/live-stream/live-stream.js";
 import { AppError } from "../../../shared/errors.js";
 import type { ChannelRoute } from "./channels.js";
 import type { LiveHub } from "./live-hub.js";

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createMemoryRunQueue } from "../../../shared/bus/memory-run-queue.js";
-import type { RunJob, RunQueue } from "../../../shared/bus/run-queue.js";
+import { createMemoryRunQueue } from "../../../shared/bus/run-queue/memory-run-queue.js";
+import type { RunJob, RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
+import { AppError } from "../../../shared/errors.js";
 import { createLogger } from "../../../shared/logger.js";
+import { createRunIds } from "../agent-runs/run-ids.js";
 import type { Claims, TokenVerifier } from "../auth/claims.js";
 import { createGatewayMetrics } from "../metrics.js";
-import { createRunIds } from "../run-ids.js";
+import { createSessionHandlers } from "../session-handlers.js";
 import { eventually } from "../testing/gateway-harness.js";
 import type { Frame } from "../testing/ws-client.js";
+import type { SessionHandlers } from "./frame-handlers.js";
 import { createHeartbeat } from "./heartbeat.js";
 import { Session, type SessionDeps } from "./session.js";
 import type { SocketLike } from "./socket-like.js";
@@ -51,18 +54,19 @@ describe("Session over a fake socket", () => {
   const released: (() => void)[] = [];
   before(() => {
     runQueue = createMemoryRunQueue();
+    const metrics = createGatewayMetrics();
     deps = {
       gatewayId: "gw-unit",
       heartbeatMs: 1000,
       heartbeat: createHeartbeat(1000),
       maxBufferedBytes: 2000,
       frameRate: { perSecond: 50, burst: 100 },
-      maxRunsPerSocket: 4,
       tokens: refuseAll,
-      runQueue,
-      runIds: createRunIds("session-test-secret"),
-      metrics: createGatewayMetrics(),
+      metrics,
       logger: createLogger({ logLevel: "silent" }),
+      handlers: createSessionHandlers({
+        agentRuns: { runQueue, runIds: createRunIds("session-test-secret"), metrics, maxRunsPerSocket: 4 },
+      }),
     };
     // Each run streams 50 deltas of 100 characters once the test releases it.
     runQueue.consume(
@@ -162,6 +166,55 @@ describe("Session over a fake socket", () => {
     const closed = await eventually(() => socket.closedWith, 3000, "the expiry close");
     assert.equal(closed.code, 4001);
     assert.ok(Date.now() >= exp * 1000, "not before the token's exp");
+  });
+
+  test("feature frames go to the handlers the app gave the session, a failing one answers its frame's error, and they close with it", async () => {
+    const handled: string[] = [];
+    let closed = 0;
+    const handlers: SessionHandlers = (session) => {
+      const record = (frame: { type: string; id: string }) => {
+        handled.push(`${frame.type} ${frame.id}`);
+      };
+      return {
+        "agent.run": record,
+        "agent.cancel": record,
+        "agent.resume": record,
+        "agent.confirm.reply": record,
+        subscribe: record,
+        unsubscribe: record,
+        quote: async (frame) => {
+          record(frame);
+          throw new AppError("unavailable", `not now, ${session.claims.sub}`);
+        },
+        trade: record,
+        close: () => {
+          closed += 1;
+        },
+      };
+    };
+    const socket = new FakeSocket();
+    const session = new Session(socket, claims("own"), { ...deps, handlers });
+    session.start();
+    session.receive(JSON.stringify({ type: "unsubscribe", id: "u", channels: ["scores"] }));
+    session.receive(
+      JSON.stringify({ type: "quote", id: "q", marketId: "m", outcome: "home", side: "buy", shares: 5 }),
+    );
+    session.receive(JSON.stringify({ type: "ping", id: "p" }));
+    const error = await eventually(
+      () => socket.sent.find((f) => f.type === "error"),
+      3000,
+      "the quote's error",
+    );
+    assert.deepEqual([error.id, error.code, error.message], ["q", "unavailable", "not now, own"]);
+    assert.deepEqual(handled, ["unsubscribe u", "quote q"]);
+    assert.ok(
+      socket.sent.some((f) => f.type === "pong" && f.id === "p"),
+      "ping is the session's own",
+    );
+    assert.equal(closed, 0);
+    session.close(1000, "done");
+    assert.equal(closed, 1);
+    assert.equal(socket.closedWith?.code, 1000);
   });
 
   test("more agent streams than maxRunsPerSocket are refused with rate_limited", async () => {

@@ -1,25 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { RunQueue } from "../../../shared/bus/run-queue.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import type { Logger } from "../../../shared/logger.js";
 import {
   type ClientFrame,
   type ClientFrameOf,
-  type ClientFrameType,
   parseClientFrame,
 } from "../../../shared/protocol/client-frames.js";
+import { closeCodes } from "../../../shared/protocol/close-codes.js";
 import type { ErrorFrame, ServerFrame } from "../../../shared/protocol/server-frames.js";
 import { ROOT_CONTEXT, SpanKind, traced, tracingOn } from "../../../shared/telemetry/spans.js";
 import { type Claims, expiresAt, type TokenVerifier } from "../auth/claims.js";
-import { type ChannelDeps, type ChannelHandlers, createChannelHandlers } from "../live/channel-handlers.js";
 import type { GatewayMetrics } from "../metrics.js";
-import type { RunIds } from "../run-ids.js";
-import type { TradeDesk } from "../trading/trade-desk.js";
-import { handleQuote, handleTrade } from "../trading/trading-handlers.js";
-import { AgentRelays } from "./agent-handlers.js";
+import type { FeatureFrameType, FrameHandlers, SessionContext, SessionHandlers } from "./frame-handlers.js";
 import type { Heartbeat } from "./heartbeat.js";
-import { refuseChannels } from "./live-handlers.js";
-import { closeCodes, type SocketLike, type TextFrame } from "./socket-like.js";
+import type { SocketLike, TextFrame } from "./socket-like.js";
 import { createTokenBucket, type TokenBucket } from "./token-bucket.js";
 
 export interface SessionDeps {
@@ -32,53 +26,12 @@ export interface SessionDeps {
   maxBufferedBytes: number;
   /** Client frames per second per socket, and the burst allowed above that rate. */
   frameRate: { perSecond: number; burst: number };
-  /** Agent streams one socket may relay at once. */
-  maxRunsPerSocket: number;
   tokens: TokenVerifier;
-  runQueue: RunQueue;
-  runIds: RunIds;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Quotes and trades; absent: those frames answer `unavailable`. */
-  tradeDesk?: TradeDesk;
-  /** Live channels; absent: `subscribe` and `unsubscribe` answer `unavailable`. */
-  channels?: ChannelDeps;
+  /** Makes this session's handlers of every frame but `ping` and `auth` (the app's features). */
+  handlers: SessionHandlers;
 }
-
-/** What frame handlers may use of their session. */
-export interface SessionContext {
-  /** The current token's claims (a refresh may change `tier` and `exp`, never `sub`). */
-  readonly claims: Claims;
-  readonly isClosed: boolean;
-  readonly logger: Logger;
-  send(frame: ServerFrame): void;
-  sendError(id: string | undefined, error: AppError): void;
-  /** Bytes sent but not yet handed to the network. */
-  readonly bufferedAmount: number;
-  /** Ends the session as a slow consumer: `error` `slow_consumer`, then close 4008. */
-  closeSlow(): void;
-}
-
-/** One handler per client frame type: the session's whole dispatch table. */
-export type FrameHandlers = {
-  [K in ClientFrameType]: (session: Session, frame: ClientFrameOf<K>) => void | Promise<void>;
-};
-
-/** One table for every session of the process: the handlers take the session. */
-const frameHandlers: FrameHandlers = Object.freeze({
-  ping: (session, frame) =>
-    session.send({ type: "pong", id: frame.id, serverTime: new Date().toISOString() }),
-  auth: (session, frame) => session.refresh(frame),
-  "agent.run": (session, frame) => session.agents.run(frame),
-  "agent.cancel": (session, frame) => session.agents.cancel(frame),
-  "agent.resume": (session, frame) => session.agents.resume(frame),
-  subscribe: (session, frame) =>
-    session.channels === undefined ? refuseChannels(session, frame) : session.channels.subscribe(frame),
-  unsubscribe: (session, frame) =>
-    session.channels === undefined ? refuseChannels(session, frame) : session.channels.unsubscribe(frame),
-  quote: handleQuote,
-  trade: handleTrade,
-});
 
 /**
  * One client connection, independent of the transport (docs/protocol.md "WebSocket"): welcome,
@@ -94,10 +47,7 @@ export class Session implements SessionContext {
   readonly #bucket: TokenBucket;
   /** Frames refused in a row by the rate limit; beyond one more burst the socket is closed. */
   #refusedInARow = 0;
-  readonly agents: AgentRelays;
-  /** Absent without a live stream: `subscribe` and `unsubscribe` answer `unavailable`. */
-  readonly channels: ChannelHandlers | undefined;
-  readonly tradeDesk: TradeDesk | undefined;
+  readonly #handlers: FrameHandlers;
 
   constructor(
     private readonly socket: SocketLike,
@@ -106,9 +56,7 @@ export class Session implements SessionContext {
   ) {
     this.#claims = claims;
     this.#bucket = createTokenBucket(deps.frameRate);
-    this.agents = new AgentRelays(this, deps);
-    this.channels = deps.channels === undefined ? undefined : createChannelHandlers(this, deps.channels);
-    this.tradeDesk = deps.tradeDesk;
+    this.#handlers = deps.handlers(this);
   }
 
   get claims(): Claims {
@@ -193,7 +141,8 @@ export class Session implements SessionContext {
     if (this.#closed) return;
     this.deps.metrics.errors.inc({ code: "slow_consumer", transport: "ws" });
     this.logger.info({ bufferedBytes: this.socket.bufferedAmount }, "slow consumer");
-    this.socket.send(JSON.stringify({ type: "error", code: "slow_consumer", message: "socket too slow" }));
+    const frame: ErrorFrame = { type: "error", ...new AppError("slow_consumer", "socket too slow").toData() };
+    this.socket.send(JSON.stringify(frame));
     this.close(closeCodes.slowConsumer, "slow consumer");
   }
 
@@ -229,8 +178,7 @@ export class Session implements SessionContext {
     this.#closed = true;
     this.deps.heartbeat.delete(this);
     clearTimeout(this.#expiry);
-    this.agents.close();
-    this.channels?.close();
+    this.#handlers.close();
     this.deps.metrics.socketClosed(this.#claims.sub);
   }
 
@@ -252,10 +200,6 @@ export class Session implements SessionContext {
   }
 
   #dispatch(frame: ClientFrame) {
-    const handler = frameHandlers[frame.type] as (
-      session: Session,
-      frame: ClientFrame,
-    ) => void | Promise<void>;
     const fail = (err: unknown) => {
       const error = toAppError(err);
       if (error.code === "internal")
@@ -265,22 +209,40 @@ export class Session implements SessionContext {
     };
     try {
       // Each frame starts its own trace (docs/architecture.md "Tracing"): what it causes, on this
-      // process or over NATS, is the span's child; with tracing off this is `handler(this, frame)`.
+      // process or over NATS, is the span's child; with tracing off this is `#handle(frame)`.
       const result = tracingOn()
         ? traced(
             `ws ${frame.type}`,
             { kind: SpanKind.SERVER, parent: ROOT_CONTEXT, attributes: { "ws.frame.type": frame.type } },
-            () => handler(this, frame),
+            () => this.#handle(frame),
           )
-        : handler(this, frame);
+        : this.#handle(frame);
       if (result !== undefined) result.catch(fail);
     } catch (err) {
       fail(err);
     }
   }
 
+  /** `ping` and `auth` are the session's own; every other frame goes to the app's handlers. */
+  #handle(frame: ClientFrame): void | Promise<void> {
+    if (frame.type === "ping") {
+      this.send({ type: "pong", id: frame.id, serverTime: new Date().toISOString() });
+      return;
+    }
+    if (frame.type === "auth") {
+      this.#refresh(frame);
+      return;
+    }
+    // TypeScript cannot pair a frame of the union with its own handler; `FrameHandlers` did.
+    const handlers = this.#handlers as unknown as Record<
+      FeatureFrameType,
+      (frame: ClientFrame) => void | Promise<void>
+    >;
+    return handlers[frame.type](frame);
+  }
+
   /** `auth`: a fresh token for the same user moves the expiry. */
-  refresh(frame: ClientFrameOf<"auth">): void {
+  #refresh(frame: ClientFrameOf<"auth">): void {
     let claims: Claims;
     try {
       claims = this.deps.tokens.verify(frame.token);

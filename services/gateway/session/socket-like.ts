@@ -20,15 +20,3 @@ export interface SocketLike {
 
 /** A text frame as a string, or as its UTF-8 bytes. */
 export type TextFrame = string | Buffer;
-
-/** Close codes the gateway uses (docs/protocol.md); 4xxx are ours, the rest RFC 6455. */
-export const closeCodes = {
-  /** The peer stayed silent for two heartbeats. */
-  goingAway: 1001,
-  policyViolation: 1008,
-  tooLarge: 1009,
-  /** The gateway drains: reconnect with backoff and resume. */
-  serviceRestart: 1012,
-  tokenExpired: 4001,
-  slowConsumer: 4008,
-} as const;

@@ -1,11 +1,11 @@
-import { createMemoryRpc } from "../../../shared/bus/memory-rpc.js";
-import type { Rpc } from "../../../shared/bus/rpc.js";
+import { createMemoryRpc } from "../../../shared/bus/rpc/memory-rpc.js";
+import type { Rpc } from "../../../shared/bus/rpc/rpc.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
-import { createPgliteStore } from "../../../shared/store/pglite-store.js";
-import type { Store } from "../../../shared/store/store.js";
-import { createExchange, type Exchange } from "../../exchange/exchange.js";
-import { createExchangeClient, serveExchange } from "../../exchange/rpc.js";
-
+import { createExchangeClient, type Exchange } from "../../exchange/client.js";
+import { createExchange } from "../../exchange/exchange.js";
+import { serveExchange } from "../../exchange/rpc.js";
+import { createPgliteStore } from "../../exchange/store/pglite-store.js";
+import type { Store } from "../../exchange/store/store.js";
 import { exchangeTestConfig } from "../../exchange/testing/fixtures.js";
 
 export interface ExchangeFixture {

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { createMemoryRunQueue } from "../../../shared/bus/memory-run-queue.js";
-import type { RunConsumer, RunJob, RunQueue } from "../../../shared/bus/run-queue.js";
+import { createMemoryRunQueue } from "../../../shared/bus/run-queue/memory-run-queue.js";
+import type { RunConsumer, RunJob, RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
 import { type Config, loadConfig } from "../../../shared/config.js";
 import { createLogger } from "../../../shared/logger.js";
 import { buildOpsServer } from "../../../shared/ops/ops-server.js";

@@ -1,9 +1,18 @@
 import type { Cache } from "../../../shared/cache/cache.js";
 import { coalesceDeletes } from "../../../shared/cache/coalesced-deletes.js";
 import type { MarketsQuery } from "../../../shared/protocol/trading-bodies.js";
-import type { Exchange, ExchangeEvent } from "../../exchange/exchange.js";
-import { invalidateReadCache, readCacheKeys as keys } from "../../exchange/read-cache.js";
-import type { MarketView, PositionView, PricePointView, TradeHistoryItem } from "../../exchange/views.js";
+import {
+  type Exchange,
+  type ExchangeEvent,
+  invalidateReadCache,
+  readCacheKeys as keys,
+  type MarketView,
+  type Portfolio,
+  type PositionView,
+  type PricePointView,
+  type SettlementHistoryItem,
+  type TradeHistoryItem,
+} from "../../exchange/client.js";
 
 /** How long each read may be served from the cache when no change invalidates it first. */
 export const readTtlMs = Object.freeze({
@@ -14,7 +23,7 @@ export const readTtlMs = Object.freeze({
 
 /**
  * The exchange's reads as the gateway serves them: market data and balances through the cache,
- * positions and trades always from the exchange (they are per user and change with every price).
+ * positions, portfolio, trades and settlements always from the exchange (they are per user and change with every price).
  * `invalidate` drops what an exchange event changed; the gateway calls it after its own trades,
  * and the exchange for every change (services/exchange/read-cache.ts).
  */
@@ -24,7 +33,9 @@ export interface MarketReads {
   history(marketId: string): Promise<PricePointView[]>;
   wallet(userId: string): Promise<{ balance: number; currency: "credits" }>;
   positions(userId: string): Promise<PositionView[]>;
+  portfolio(userId: string): Promise<Portfolio>;
   trades(userId: string): Promise<TradeHistoryItem[]>;
+  settlements(userId: string): Promise<SettlementHistoryItem[]>;
   invalidate(event: ExchangeEvent): Promise<void>;
 }
 
@@ -46,7 +57,9 @@ export function createMarketReads(exchange: Exchange, shared: Cache): MarketRead
       return cache.wrap(keys.balance(userId), readTtlMs.balance, () => exchange.getWallet({ userId }));
     },
     positions: (userId) => exchange.getPositions({ userId }),
+    portfolio: (userId) => exchange.getPortfolio({ userId }),
     trades: (userId) => exchange.getTrades({ userId }),
+    settlements: (userId) => exchange.getSettlements({ userId }),
     invalidate: (event) => invalidateReadCache(cache, event),
   };
 }

@@ -2,8 +2,7 @@ import { AppError } from "../../../shared/errors.js";
 import type { RateLimiter } from "../../../shared/limits/rate-limiter.js";
 import type { Logger } from "../../../shared/logger.js";
 import type { QuoteBody, TradeBody } from "../../../shared/protocol/trading-bodies.js";
-import type { Exchange } from "../../exchange/exchange.js";
-import type { QuoteResult, TradeResult } from "../../exchange/views.js";
+import type { Exchange, QuoteResult, TradeResult } from "../../exchange/client.js";
 import type { Claims } from "../auth/claims.js";
 import type { MarketReads } from "./market-reads.js";
 

@@ -1,24 +1,22 @@
 import { AppError, toAppError } from "../../../shared/errors.js";
 import type { ClientFrameOf } from "../../../shared/protocol/client-frames.js";
-import type { SessionContext } from "../session/session.js";
+import type { SessionContext } from "../session/frame-handlers.js";
 import type { TradeDesk } from "./trade-desk.js";
 
-/** What the trading frames need of their session. */
-export interface TradingSession extends SessionContext {
-  readonly id: string;
-  readonly tradeDesk: TradeDesk | undefined;
-}
-
-function serving(session: TradingSession): TradeDesk {
-  if (session.tradeDesk === undefined)
-    throw new AppError("unavailable", "trading is not enabled on this gateway");
-  return session.tradeDesk;
+/** The gateway's desk; absent (a gateway built without trading): `unavailable`. */
+function serving(desk: TradeDesk | undefined): TradeDesk {
+  if (desk === undefined) throw new AppError("unavailable", "trading is not enabled on this gateway");
+  return desk;
 }
 
 /** `quote` → `quote.result` (or an `error` frame). */
-export async function handleQuote(session: TradingSession, frame: ClientFrameOf<"quote">): Promise<void> {
+export async function handleQuote(
+  session: SessionContext,
+  desk: TradeDesk | undefined,
+  frame: ClientFrameOf<"quote">,
+): Promise<void> {
   const { type: _type, id, ...body } = frame;
-  const result = await serving(session).quote(body);
+  const result = await serving(desk).quote(body);
   session.send({ type: "quote.result", id, ...result });
 }
 
@@ -27,11 +25,15 @@ export async function handleQuote(session: TradingSession, frame: ClientFrameOf<
  * `idempotencyKey` gets one derived from this session and the frame id, so a frame the client
  * resends (it saw no answer) never trades twice.
  */
-export async function handleTrade(session: TradingSession, frame: ClientFrameOf<"trade">): Promise<void> {
+export async function handleTrade(
+  session: SessionContext,
+  desk: TradeDesk | undefined,
+  frame: ClientFrameOf<"trade">,
+): Promise<void> {
   const { type: _type, id, ...body } = frame;
   const idempotencyKey = body.idempotencyKey ?? `ws:${session.id}:${id}`;
   try {
-    const filled = await serving(session).trade(session.claims, { ...body, idempotencyKey });
+    const filled = await serving(desk).trade(session.claims, { ...body, idempotencyKey });
     session.logger.info({ tradeId: filled.tradeId, marketId: filled.marketId }, "trade filled");
     session.send({ type: "trade.filled", id, trade: filled });
   } catch (err) {

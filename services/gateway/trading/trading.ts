@@ -3,7 +3,7 @@ import { createMemoryCache } from "../../../shared/cache/memory-cache.js";
 import { createMemoryRateLimiter } from "../../../shared/limits/memory-rate-limiter.js";
 import type { RateLimiter } from "../../../shared/limits/rate-limiter.js";
 import type { Logger } from "../../../shared/logger.js";
-import type { Exchange } from "../../exchange/exchange.js";
+import type { Exchange } from "../../exchange/client.js";
 import { createMarketReads, type MarketReads } from "./market-reads.js";
 import { createTradeDesk, type TradeDesk } from "./trade-desk.js";
 import { unavailableExchange } from "./unavailable-exchange.js";

@@ -1,6 +1,5 @@
 import { AppError } from "../../../shared/errors.js";
-import type { Exchange } from "../../exchange/exchange.js";
-import { exchangeMethods } from "../../exchange/schemas.js";
+import { type Exchange, exchangeMethods } from "../../exchange/client.js";
 
 /** The exchange of a gateway built without one: every call answers `unavailable`. */
 export function unavailableExchange(): Exchange {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createPostgresStore } from "../../../shared/store/postgres-store.js";
 import { createTempDatabase } from "../../../shared/store/temp-database.js";
+import { createPostgresStore } from "../../exchange/store/postgres-store.js";
 import { type ExchangeFixture, startExchange } from "../testing/exchange-fixture.js";
 import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { type Frame, TestClient } from "../testing/ws-client.js";

@@ -1,3 +1,4 @@
+import { confirmBox } from "./agent-confirm.js";
 import { api, byId, h, summary } from "./dom.js";
 
 const toolMarks = { started: "…", finished: "✓", failed: "✗" };
@@ -5,8 +6,11 @@ const toolMarks = { started: "…", finished: "✓", failed: "✗" };
 /**
  * Ask one of the eleven agents: `agent.run`, then its stream — text as it is written, tool calls
  * as collapsible lines, a restart (the run moved to another worker) starting the answer over,
- * and the usage or the error at the end. Cancel sends `agent.cancel` for the run's id.
- * @param {{ client: ReturnType<import("./protocol-client.js").createProtocolClient>, context(): object|undefined }} deps
+ * and the usage or the error at the end. Cancel sends `agent.cancel` for the run's id. Runs opt in
+ * to confirm trades: an `agent.confirm` shows a box to place or decline the trade, and the trades
+ * confirmed are remembered so Activity can say which agent's fill arrived.
+ * The client library (shared/client/README.md) resumes the run across reconnects, each frame once.
+ * @param {{ client: import("../../../shared/client/mod.ts").PlatformClient, context(): object|undefined }} deps
  */
 export function createAgentPanel({ client, context }) {
   const form = byId("ask");
@@ -20,7 +24,10 @@ export function createAgentPanel({ client, context }) {
   /** callId → the tool call's line. */
   const calls = new Map();
   const descriptions = new Map();
+  /** Trades the user confirmed, not yet seen filled: {agent, marketId, outcome, side, shares}. */
+  const confirmed = [];
   let run;
+  let runAgentName;
 
   function finish(message, failed) {
     meta.textContent = message;
@@ -30,6 +37,10 @@ export function createAgentPanel({ client, context }) {
     cancelButton.disabled = true;
   }
 
+  /**
+   * A tool call's line. Its input stays shown once the call finishes (a `finished` frame may carry
+   * only the output), in the summary line and in full beside the output.
+   */
   function tool(frame) {
     let line = calls.get(frame.callId);
     if (line === undefined) {
@@ -37,12 +48,15 @@ export function createAgentPanel({ client, context }) {
       calls.set(frame.callId, line);
       tools.append(h("details", { class: "tool" }, line.summary, line.body));
     }
-    line.summary.textContent = `${toolMarks[frame.status]} ${frame.name}`;
+    if (frame.input !== undefined) line.input = frame.input;
+    if (frame.output !== undefined) line.output = frame.output;
+    const args = line.input === undefined ? "" : ` ${summary(line.input, 80)}`;
+    line.summary.textContent = `${toolMarks[frame.status]} ${frame.name}${args}`;
     line.summary.parentElement.dataset.status = frame.status;
     const parts = [];
-    if (frame.input !== undefined) parts.push(h("p", {}, h("b", {}, "in "), summary(frame.input, 400)));
-    if (frame.output !== undefined) parts.push(h("p", {}, h("b", {}, "out "), summary(frame.output, 400)));
-    if (parts.length > 0) line.body.replaceChildren(...parts);
+    if (line.input !== undefined) parts.push(h("p", {}, h("b", {}, "in "), summary(line.input, 400)));
+    if (line.output !== undefined) parts.push(h("p", {}, h("b", {}, "out "), summary(line.output, 400)));
+    line.body.replaceChildren(...parts);
   }
 
   function clear() {
@@ -54,6 +68,7 @@ export function createAgentPanel({ client, context }) {
   function onFrame(frame) {
     switch (frame.type) {
       case "agent.accepted":
+        runAgentName = frame.agent;
         meta.textContent = `${frame.agent} is working${frame.queuedAhead ? ` (${frame.queuedAhead} ahead)` : ""}…`;
         break;
       case "agent.delta":
@@ -62,6 +77,17 @@ export function createAgentPanel({ client, context }) {
       case "agent.tool":
         tool(frame);
         break;
+      case "agent.confirm": {
+        const asked = run;
+        const agentName = runAgentName;
+        tools.append(
+          confirmBox(frame, agentName, (accept) => {
+            asked?.confirm(frame.confirmId, accept);
+            if (accept) confirmed.push({ agent: agentName, ...frame });
+          }),
+        );
+        break;
+      }
       case "agent.restart":
         clear();
         meta.textContent = `Moved to another worker (attempt ${frame.attempt}); starting over…`;
@@ -73,9 +99,19 @@ export function createAgentPanel({ client, context }) {
         break;
       }
       case "agent.error":
-      case "error":
         finish(`${frame.message}${frame.retryable ? " — try again" : ""}`, true);
         break;
+    }
+  }
+
+  /** Shows `asked`'s frames while it is the run on screen; a refused run (`ProtocolError`) as its error. */
+  async function follow(asked) {
+    try {
+      const accepted = await asked.accepted;
+      if (run === asked) onFrame(accepted);
+      for await (const frame of asked) if (run === asked) onFrame(frame);
+    } catch (err) {
+      if (run === asked) finish(`${err.message}${err.retryable ? " — try again" : ""}`, true);
     }
   }
 
@@ -87,10 +123,11 @@ export function createAgentPanel({ client, context }) {
     askButton.disabled = true;
     cancelButton.disabled = false;
     const ctx = context();
-    run = client.runAgent(
-      { agent: agent.value, input: question.value, ...(ctx === undefined ? {} : { context: ctx }) },
-      onFrame,
-    );
+    run = client.run({ agent: agent.value }, question.value, {
+      confirmTrades: true,
+      ...(ctx === undefined ? {} : { context: ctx }),
+    });
+    follow(run);
   });
   cancelButton.addEventListener("click", () => run?.cancel());
   agent.addEventListener("change", () => {
@@ -98,6 +135,17 @@ export function createAgentPanel({ client, context }) {
   });
 
   return {
+    /** The agent whose confirmed trade `trade` (a `user` fill) is, once; undefined for any other. */
+    claim(trade) {
+      const i = confirmed.findIndex(
+        (c) =>
+          c.marketId === trade.marketId &&
+          c.outcome === trade.outcome &&
+          c.side === trade.side &&
+          c.shares === trade.shares,
+      );
+      return i < 0 ? undefined : confirmed.splice(i, 1)[0].agent;
+    },
     async load() {
       const { agents } = await api("/api/agents");
       for (const a of agents) descriptions.set(a.name, a.description);

@@ -33,6 +33,8 @@ export function flash(element, className) {
 /** Credits: at most 2 decimals by the protocol; always shown with 2. */
 export const credits = (n) => n.toFixed(2);
 export const price = (p) => p.toFixed(3);
+/** A gain or a loss in credits: "+1.25", "−0.40" (a true minus sign), "0.00". */
+export const signed = (n) => `${n > 0 ? "+" : n < 0 ? "−" : ""}${Math.abs(n).toFixed(2)}`;
 
 export function kickoffTime(iso) {
   return new Date(iso).toLocaleString(undefined, {

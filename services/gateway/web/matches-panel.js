@@ -2,12 +2,14 @@ import { byId, flash, h, kickoffTime } from "./dom.js";
 
 /**
  * The fixtures panel: live matches (minute and score, moved by `scores` events) above the
- * upcoming ones. Rows are updated in place, so keyboard focus survives a goal.
- * @param {{ onSelect(match): void, onGoal(match, data): void }} handlers
+ * upcoming ones, and finished ones below, so a round's results never sit above the next round
+ * being played. Rows are updated in place, so keyboard focus survives a goal.
+ * @param {{ onSelect(match): void }} handlers
  */
-export function createMatchesPanel({ onSelect, onGoal }) {
+export function createMatchesPanel({ onSelect }) {
   const live = byId("live-list");
   const upcoming = byId("upcoming-list");
+  const finished = byId("finished-list");
   /** matchId → { match, row, state } */
   const rows = new Map();
   let selected;
@@ -33,10 +35,15 @@ export function createMatchesPanel({ onSelect, onGoal }) {
       return;
     }
     const score = match.score ?? { home: 0, away: 0 };
-    const clock = match.status === "finished" ? "FT" : `${match.minute ?? 0}'`;
-    state.textContent = `${score.home}–${score.away} · ${clock}`;
-    row.classList.toggle("finished", match.status === "finished");
-    if (row.parentElement !== live) live.append(row);
+    const done = match.status === "finished";
+    state.textContent = `${score.home}–${score.away} · ${done ? "FT" : `${match.minute ?? 0}'`}`;
+    const list = done ? finished : live;
+    if (row.parentElement === list) {
+      // Already where it belongs.
+    } else if (done) list.prepend(row);
+    else list.append(row);
+    byId("finished-title").hidden = finished.children.length === 0;
+    byId("live-empty").hidden = live.children.length > 0;
   }
 
   function select(matchId) {
@@ -51,7 +58,6 @@ export function createMatchesPanel({ onSelect, onGoal }) {
   return {
     load(matches) {
       for (const match of matches) if (!rows.has(match.matchId)) add(match);
-      byId("live-empty").hidden = live.children.length > 0;
     },
     has: (matchId) => rows.has(matchId),
     match: (matchId) => rows.get(matchId)?.match,
@@ -64,11 +70,7 @@ export function createMatchesPanel({ onSelect, onGoal }) {
       match.minute = data.minute;
       match.score = data.score;
       render(data.matchId);
-      byId("live-empty").hidden = true;
-      if (data.kind === "goal" && fresh) {
-        flash(entry.row, "goal");
-        onGoal(match, data);
-      }
+      if (data.kind === "goal" && fresh) flash(entry.row, "goal");
     },
   };
 }

@@ -27,8 +27,10 @@ test("/ is the page, with its policy: scripts and sockets from this origin only"
 test("the modules and the style sheet are served with their types; unknown files are not", async () => {
   for (const [url, type] of [
     ["/app.js", "text/javascript; charset=utf-8"],
-    ["/protocol-client.js", "text/javascript; charset=utf-8"],
+    ["/client.js", "text/javascript; charset=utf-8"],
     ["/app.css", "text/css; charset=utf-8"],
+    ["/vendor/uplot.js", "text/javascript; charset=utf-8"],
+    ["/vendor/uplot.css", "text/css; charset=utf-8"],
   ] as const) {
     const res = await app.inject({ method: "GET", url });
     assert.equal(res.statusCode, 200, url);
@@ -62,4 +64,15 @@ test("every module the page imports is served (no build step: the browser resolv
     for (const [, name] of res.body.matchAll(/from "\.\/([a-z-]+\.js)"/g)) pending.push(`/${name}`);
   }
   assert.ok(seen.size >= 3);
+});
+
+test("/client.js is the client library as one ES module, exporting what shared/client/mod.ts does", async () => {
+  const res = await app.inject({ method: "GET", url: "/client.js" });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers["content-type"], "text/javascript; charset=utf-8");
+  assert.equal(res.headers["cache-control"], "no-cache");
+  const bundled = await import(`data:text/javascript;base64,${Buffer.from(res.body).toString("base64")}`);
+  const library = await import("../../../shared/client/mod.js");
+  assert.deepEqual(Object.keys(bundled).sort(), Object.keys(library).sort());
+  assert.equal(typeof bundled.connect, "function");
 });

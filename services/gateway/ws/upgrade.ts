@@ -39,7 +39,7 @@ export function createUpgradeGate(app: FastifyInstance, cap: SocketCap): Upgrade
     if (token === undefined) throw new AppError("unauthorized", "missing bearer token");
     const claims = app.tokens.verify(token);
     // The limiter reads only these of a request: the key generator's `claims` and `ip`
-    // (`limits/http-rate-limit.ts`) and the plugin's per-route group.
+    // (`http/http-rate-limit.ts`) and the plugin's per-route group.
     const counted = await limit({
       claims,
       ip: request.socket.remoteAddress ?? "",

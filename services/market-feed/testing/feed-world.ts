@@ -1,13 +1,14 @@
-import { createLivePublisher } from "../../../shared/bus/live-publisher.js";
-import type { LiveChannel, LiveEvent, LiveStream } from "../../../shared/bus/live-stream.js";
-import { createMemoryLiveStream } from "../../../shared/bus/memory-live-stream.js";
+import { createLivePublisher } from "../../../shared/bus/live-stream/live-publisher.js";
+import type { LiveChannel, LiveEvent, LiveStream } from "../../../shared/bus/live-stream/live-stream.js";
+import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { createMemoryCache } from "../../../shared/cache/memory-cache.js";
 import { type Dataset, loadDataset } from "../../../shared/epl/dataset.js";
 import { fitModel, type Model } from "../../../shared/epl/model.js";
-import { createPgliteStore } from "../../../shared/store/pglite-store.js";
-import type { Store } from "../../../shared/store/store.js";
-import { createExchange, type Exchange } from "../../exchange/exchange.js";
+import type { Exchange } from "../../exchange/client.js";
+import { createExchange } from "../../exchange/exchange.js";
 import { exchangeEventSink } from "../../exchange/live-events.js";
+import { createPgliteStore } from "../../exchange/store/pglite-store.js";
+import type { Store } from "../../exchange/store/store.js";
 import { exchangeTestConfig } from "../../exchange/testing/fixtures.js";
 import type { MatchEventData } from "../match-player.js";
 
@@ -73,14 +74,4 @@ export function matchData(events: readonly LiveEvent[], matchId?: string): Match
   return events
     .map((e) => e.data as MatchEventData)
     .filter((d) => matchId === undefined || d.matchId === matchId);
-}
-
-/** Polls `check` every 10 ms until it holds, failing after `timeoutMs`. */
-export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

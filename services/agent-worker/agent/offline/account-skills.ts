@@ -1,16 +1,14 @@
 import type { JournalView } from "../../../../shared/journal/trade-journal.js";
-import type { PositionView, TradeHistoryItem } from "../../../exchange/views.js";
+import type { Portfolio, TradeHistoryItem } from "../../../exchange/client.js";
 import { cr } from "./fixture-findings.js";
 import type { OfflineSkill } from "./skill.js";
 import { plural } from "./words.js";
 
 const walletWords =
-  /\b(balance|wallet|credits?|cash|money|funds?|deposits?|afford|spend|ledger|rich|broke)\b/;
+  /\b(balance|wallet|credits?|cash|money|funds?|deposits?|afford|spend|spent|ledger|rich|broke|trades?|transactions?|statement|history)\b/;
 const positionWords =
-  /\b(positions?|portfolio|holdings?|hold|book|p&l|p\/l|pnl|profit|loss|losses|exposure|exposed|concentrat\w*|open bets)\b/;
+  /\b(positions?|portfolio|holdings?|hold|book|p&l|p\/l|pnl|profit|loss|losses|exposure|exposed|concentrat\w*|open bets|sold everything|sell everything|cash out|equity)\b/;
 const journalWords = /\b(journal|why did i|rationale|reasons?|notes?)\b/;
-
-type PositionLine = PositionView & { title: string; cost: number; value: number; pnl: number };
 
 export const getWalletSkill: OfflineSkill = {
   tool: "getWallet",
@@ -41,23 +39,28 @@ export const getPositionsSkill: OfflineSkill = {
     return positionWords.test(q.lower) ? [{}] : [];
   },
   write(findings) {
-    const p = findings.at(-1)!.output as {
-      balance: number;
-      positions: PositionLine[];
-      totals: { cost: number; value: number; pnl: number; payout: number };
-    };
-    if (p.positions.length === 0)
-      return [`You hold no open positions; your cash balance is ${cr(p.balance)}.`];
-    const lines = p.positions.map(
+    const p = findings.at(-1)!.output as Portfolio;
+    const open = p.positions.filter((x) => x.status !== "settled" && x.shares > 0);
+    const closed = p.positions.filter((x) => !open.includes(x));
+    const t = p.totals;
+    const realised = `Realised P/L from sales and settlements: ${signedCr(t.realisedPnl)}; total P/L ${signedCr(t.pnl)}.`;
+    if (open.length === 0) {
+      return [`You hold no open positions; your cash balance is ${cr(p.balance)}. ${realised}`];
+    }
+    const lines = open.map(
       (x) =>
-        `${x.shares} ${x.outcome} shares of ${x.title}: average cost ${x.avgCost}, price now ${x.price}, cost ${cr(x.cost)}, value ${cr(x.value)}, P/L ${signedCr(x.pnl)}, pays ${cr(x.payout)} if it wins`,
+        `${x.shares} ${x.outcome} shares of ${x.title}: average cost ${x.avgCost}, price now ${x.price}, sell-back value ${cr(x.value)} against ${cr(x.cost)} paid, unrealised ${signedCr(x.unrealisedPnl)}, realised ${signedCr(x.realisedPnl)}, pays ${cr(x.payout)} if it wins`,
     );
-    const biggest = [...p.positions].sort((a, b) => b.value - a.value)[0]!;
-    const share = p.totals.value === 0 ? 0 : biggest.value / p.totals.value;
+    const done = closed.map(
+      (x) =>
+        `${x.title} ${x.outcome} (${x.status === "settled" ? `settled, won by ${x.winner}` : "sold"}): realised ${signedCr(x.realisedPnl)}`,
+    );
+    const biggest = [...open].sort((a, b) => b.value - a.value)[0]!;
+    const share = t.value === 0 ? 0 : biggest.value / t.value;
     return [
-      `You hold ${plural(p.positions.length, "position")} worth ${cr(p.totals.value)} at current prices against ${cr(p.totals.cost)} paid: P/L ${signedCr(p.totals.pnl)}. ` +
-        `Your cash balance is ${cr(p.balance)}. The largest is ${biggest.title} ${biggest.outcome}, ${(share * 100).toFixed(0)}% of the book's value.`,
-      lines.join("\n"),
+      `You hold ${plural(open.length, "position")} worth ${cr(t.value)} if you sold them back now (the sell-back quote, your own price impact included), against ${cr(t.cost)} paid: unrealised P/L ${signedCr(t.unrealisedPnl)}. ` +
+        `${realised} Your cash balance is ${cr(p.balance)}, so your equity is ${cr(t.equity)}. The largest is ${biggest.title} ${biggest.outcome}, ${(share * 100).toFixed(0)}% of the book's value.`,
+      lines.join("\n") + (done.length > 0 ? `\nClosed: ${done.join("; ")}.` : ""),
     ];
   },
 };

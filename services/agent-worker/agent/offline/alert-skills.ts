@@ -39,13 +39,17 @@ export const createAlertSkill: OfflineSkill = {
       const out = f.output as {
         alert: AlertView;
         market?: { title: string; priceNow: number };
+        holdsNow?: boolean;
         match?: { kickoff: string };
       };
       const a = out.alert;
       if (a.kind === "price") {
         return (
           `Alert ${a.alertId} is set: you'll get an alert on your user channel when ${outcomeName(a.marketId, a.outcome, fixture)} in ${out.market?.title ?? a.marketId} ` +
-          `reaches ${a.price} or ${a.direction === "above" ? "more" : "less"} (it is ${out.market?.priceNow} now).`
+          `reaches ${a.price} or ${a.direction === "above" ? "more" : "less"} (it is ${out.market?.priceNow} now).` +
+          (out.holdsNow
+            ? ` Warning: the price is already ${a.direction} ${a.price}, so this alert will fire on the very next price move. Delete it (alert ${a.alertId}) and set a level the price has not reached if that is not what you want.`
+            : "")
         );
       }
       return (

@@ -4,7 +4,7 @@ import type { OfflineSkill } from "./skill.js";
 import { plural } from "./words.js";
 
 const meetingWords =
-  /\b(head[- ]to[- ]head|h2h|meet\w*|against each other|record|history|compare|comparison|versus|vs|v|previous|past)\b/;
+  /\b(head[- ]to[- ]head|h2h|meet\w*|against|record|history|compare|comparison|versus|vs|v|previous|past)\b/;
 
 export const getHeadToHeadSkill: OfflineSkill = {
   tool: "getHeadToHead",

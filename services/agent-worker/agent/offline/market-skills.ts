@@ -1,8 +1,10 @@
-import type { MarketView, PricePointView, QuoteResult } from "../../../exchange/views.js";
+import type { MarketView, PricePointView, QuoteResult } from "../../../exchange/client.js";
 import type { FixtureView } from "../../platform/fixtures.js";
+import type { MatchState } from "../../platform/live-scores.js";
 import type { ValueLine } from "../../platform/model-value.js";
 import {
   cr,
+  type Findings,
   fixtureName,
   fixtureQuery,
   foundFixture,
@@ -12,6 +14,7 @@ import {
   resolveTarget,
 } from "./fixture-findings.js";
 import type { OfflineSkill } from "./skill.js";
+import { plural } from "./words.js";
 
 const valueWords =
   /\b(value|edge|odds|model|fair|worth|mispric\w*|underpric\w*|overpric\w*|probabilit\w*|should|chances?|likely|favou?rites?)\b/;
@@ -22,7 +25,8 @@ export const findMarketsSkill: OfflineSkill = {
   topic: "a fixture's markets and prices",
   plan(q) {
     const query = fixtureQuery(q);
-    return query ? [query] : [];
+    // An alert is about what is to come: the next fixture, not one already under way.
+    return query ? [q.tools.has("createAlert") ? { ...query, upcoming: true } : query] : [];
   },
   write(findings, q) {
     const { teams, fixtures } = findings.at(-1)!.output as { teams: string[]; fixtures: FixtureView[] };
@@ -64,9 +68,13 @@ export const getValueSkill: OfflineSkill = {
   topic: "the model's probabilities against market prices",
   plan(q) {
     const query = fixtureQuery(q);
-    return query && valueWords.test(q.lower) && !q.trade?.instructed ? [query] : [];
+    // An order is valued too: its expected value is stated before it trades.
+    const trading = q.trade?.instructed === true && q.tools.has("placeTrade");
+    return query && (trading || (valueWords.test(q.lower) && !q.trade?.instructed)) ? [query] : [];
   },
-  write(findings) {
+  write(findings, _q, all) {
+    // Before a trade the stream already stated the model's probability and the expected value.
+    if (all.has("placeTrade")) return [];
     const v = findings.at(-1)!.output as { home: string; away: string; status: string; lines: ValueLine[] };
     const priced = v.lines.filter((l) => l.edge !== undefined);
     const name = fixtureName(v);
@@ -102,7 +110,7 @@ export const getMarketSkill: OfflineSkill = {
     const market = fixture?.markets.find((m) => m.kind === "1x2");
     return market && movementWords.test(q.lower) ? [{ marketId: market.marketId }] : [];
   },
-  write(findings) {
+  write(findings, _q, all) {
     const m = findings.at(-1)!.output as MarketView & { history: PricePointView[] };
     const now = Object.entries(m.prices)
       .map(([o, p]) => `${o} ${p}`)
@@ -114,7 +122,9 @@ export const getMarketSkill: OfflineSkill = {
           .map(([o, p]) => `${o} ${p}`)
           .join(", ")}${moves === 0 ? ", unchanged" : ""}.`
       : "";
-    return [`${m.title} is ${m.status}: ${now} now.${opened}`];
+    return [
+      `${m.title} is ${m.status}: ${now} now.${opened}${moves > 0 ? causeOfMoves(m.matchId, all) : ""}`,
+    ];
   },
 };
 
@@ -134,3 +144,23 @@ export const getQuoteSkill: OfflineSkill = {
     });
   },
 };
+
+/**
+ * Why a market's prices moved, as far as the match tells: before kick-off nothing happened on the
+ * pitch, so the moves are trades; in play the match's goals and the clock move them too.
+ */
+function causeOfMoves(matchId: string, all: Findings): string {
+  const state = all
+    .get("getLiveScore")
+    ?.map((f) => f.output as MatchState)
+    .find((s) => s.matchId === matchId);
+  if (!state) return "";
+  if (state.status === "scheduled" || state.status === "postponed") {
+    return " The match has not kicked off, so every move came from trading: each buy pushes its outcome's price up and the others down.";
+  }
+  if (state.status === "live" || state.status === "halftime") {
+    const goals = state.events.filter((e) => e.kind === "goal").length;
+    return ` In play the score (${state.score?.home}-${state.score?.away}, ${plural(goals, "goal")} so far) and the clock move the prices as well as trades.`;
+  }
+  return "";
+}

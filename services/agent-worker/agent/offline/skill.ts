@@ -22,6 +22,15 @@ export interface OfflineSkill {
    * another tool's answer. A call made before is not made again, so a skill may keep planning it.
    */
   plan(question: Question, findings: ReadonlyMap<string, readonly Finding[]>): Record<string, unknown>[];
+  /**
+   * What the model says in the stream before it makes this call, when the call acts for the user
+   * (a trade states its stake, price and expected value first), grounded in earlier findings.
+   */
+  announce?(
+    input: Record<string, unknown>,
+    question: Question,
+    findings: ReadonlyMap<string, readonly Finding[]>,
+  ): string | undefined;
   /** Paragraphs grounded in the tool's outputs (`all`: every tool's findings, for context). */
   write(
     findings: readonly Finding[],

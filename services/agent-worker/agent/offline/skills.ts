@@ -1,10 +1,12 @@
 import { getPositionsSkill, getTradeJournalSkill, getWalletSkill } from "./account-skills.js";
 import { createAlertSkill, deleteAlertSkill, listAlertsSkill } from "./alert-skills.js";
 import { runBacktestSkill } from "./backtest-skill.js";
+import { searchFaqSkill } from "./faq-skill.js";
 import { getHeadToHeadSkill } from "./head-to-head-skill.js";
 import { getLiveScoreSkill } from "./live-skill.js";
 import { findMarketsSkill, getMarketSkill, getQuoteSkill, getValueSkill } from "./market-skills.js";
 import { getPlatformInfoSkill } from "./platform-skill.js";
+import { scanMarketsSkill } from "./scan-skill.js";
 import type { OfflineSkill } from "./skill.js";
 import { standingsSkill } from "./standings-skill.js";
 import { teamFormSkill } from "./team-form-skill.js";
@@ -19,6 +21,7 @@ export const offlineSkills: readonly OfflineSkill[] = [
   getMarketSkill,
   getQuoteSkill,
   getValueSkill,
+  scanMarketsSkill,
   getLiveScoreSkill,
   checkTradeRiskSkill,
   placeTradeSkill,
@@ -31,4 +34,5 @@ export const offlineSkills: readonly OfflineSkill[] = [
   deleteAlertSkill,
   runBacktestSkill,
   getPlatformInfoSkill,
+  searchFaqSkill,
 ];

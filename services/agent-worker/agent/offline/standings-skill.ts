@@ -26,12 +26,15 @@ export const standingsSkill: OfflineSkill = {
     const fixtures = table.length * (table.length - 1);
     const finished = matchesPlayed === fixtures;
     const rows = q.teams.map((team) => ({ team, row: table.find((r) => r.team === team) }));
-    if (rows.length > 0) return aboutTeams(season, rows, finished);
+    // "The table and Arsenal's form" asks for both: the clubs' lines, then the table.
+    const teamLines = rows.length > 0 ? aboutTeams(season, rows, finished) : [];
+    if (rows.length > 0 && !/\b(table|standings)\b/.test(q.lower)) return teamLines;
 
     const [first, second] = table;
     if (!first || !second) return [];
     const gap = first.points - second.points;
     const paragraphs = [
+      ...teamLines,
       `${finished ? `${short(first)} won the ${season} title` : `After ${matchesPlayed} of ${fixtures} matches of ${season}, ${short(first)} lead the table`} with ${plural(first.points, "point")}, ${gap === 0 ? `level with ${short(second)} on points` : `${plural(gap, "point")} ${finished ? "ahead of" : "clear of"} ${short(second)}`} (${second.points}). ` +
         `The top four: ${listing(table.slice(0, 4).map((r) => `${short(r)} ${r.points}`))}. ` +
         `${finished ? "Relegated" : "In the relegation places"}: ${listing(table.slice(-relegationPlaces).map((r) => `${short(r)} ${r.points}`))}.`,

@@ -1,6 +1,5 @@
-import { shortName } from "../../../../shared/epl/dataset.js";
+import { currentSeason, shortName } from "../../../../shared/epl/dataset.js";
 import type { TeamForm } from "../../../../shared/epl/standings.js";
-import { currentSeason } from "../tools/standings.js";
 import type { OfflineSkill } from "./skill.js";
 import { plural } from "./words.js";
 
@@ -8,6 +7,8 @@ type FormOutput = TeamForm & { form: string };
 
 /** Teams looked up for one question at most: a fixture is two, a comparison a few. */
 const maxTeams = 4;
+/** Matches named one by one ("last 5" is five matches); a longer run is summarised. */
+const maxListed = 10;
 
 export const teamFormSkill: OfflineSkill = {
   tool: "getTeamForm",
@@ -30,7 +31,9 @@ export const teamFormSkill: OfflineSkill = {
       return (
         `${shortName(f.team)} have taken ${f.points} of ${n * 3} points from their last ${plural(n, "match", "matches")} ` +
         `(W${f.won} D${f.drawn} L${f.lost}, newest first ${f.form}), scoring ${f.goalsFor} and conceding ${f.goalsAgainst}. ` +
-        `Most recently, on ${latest.date}, they ${describe(latest)}.`
+        (n <= maxListed
+          ? `Match by match, newest first: ${f.matches.map((m) => `${m.date} ${describe(m)}`).join("; ")}.`
+          : `Most recently, on ${latest.date}, they ${describe(latest)}.`)
       );
     });
     if (forms.length >= 2) sentences.push(compare(forms));

@@ -47,7 +47,10 @@ export const createAlertTool = createTool({
       direction: input.direction ?? "above",
       price: Math.round(input.price * 10_000) / 10_000,
     });
-    return { alert, market: { title: market.title, status: market.status, priceNow: now } };
+    // An alert whose level is already passed fires on the next price event: the user should know.
+    const level = Math.round(input.price * 10_000) / 10_000;
+    const holdsNow = (input.direction ?? "above") === "above" ? now >= level : now <= level;
+    return { alert, market: { title: market.title, status: market.status, priceNow: now }, holdsNow };
   },
 });
 

@@ -24,14 +24,17 @@ export const findMarketsTool = createTool({
       limit: T.Optional(
         T.Integer({ minimum: 1, maximum: 10, default: 3, description: "Fixtures to return." }),
       ),
+      upcoming: T.Optional(
+        T.Boolean({ description: "Put fixtures not yet kicked off before those in play (alerts)." }),
+      ),
     },
     { additionalProperties: false },
   ),
-  async run({ teams, matchId, limit = 3 }, ctx) {
+  async run({ teams, matchId, limit = 3, upcoming }, ctx) {
     if (teams === undefined && matchId === undefined) {
       throw new AppError("bad_request", "findMarkets: give teams or matchId");
     }
-    return findFixtures(ctx.services, { teams, matchId }, limit);
+    return findFixtures(ctx.services, { teams, matchId, upcoming }, limit);
   },
 });
 

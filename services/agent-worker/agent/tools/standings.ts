@@ -1,9 +1,7 @@
 import { Type as T } from "@sinclair/typebox";
-import { type Season, seasons } from "../../../../shared/epl/dataset.js";
+import { currentSeason, seasons } from "../../../../shared/epl/dataset.js";
 import { standings } from "../../../../shared/epl/standings.js";
 import { createTool } from "../tool.js";
-
-export const currentSeason: Season = "2025-26";
 
 export const getStandingsTool = createTool({
   name: "getStandings",

@@ -58,6 +58,27 @@ export const placeTradeTool = createTool({
           `no trade: the risk check refused it (${failed.map((c) => c.detail).join("; ")})`,
         );
       }
+      // Placed only once the user said yes, when their client asked to confirm trades.
+      if (ctx.confirm !== undefined && plan.quote !== undefined) {
+        const answer = await ctx.confirm({
+          confirmId: `trade-${ctx.run.tradeCalls}`,
+          marketId: plan.marketId,
+          title: plan.title,
+          outcome: plan.outcome,
+          side: plan.side,
+          shares: plan.shares,
+          cost: plan.quote.cost,
+          avgPrice: plan.quote.avgPrice,
+        });
+        if (answer !== "accepted") {
+          throw new AppError(
+            "forbidden",
+            answer === "declined"
+              ? "no trade: the user declined it"
+              : "no trade: the user did not confirm it in time, so it was declined",
+          );
+        }
+      }
       const proposed: TradeIntent = {
         userId: ctx.userId,
         key,

@@ -1,0 +1,101 @@
+import { type Static, Type as T } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
+import { type Dataset, loadDataset, shortName } from "../../../shared/epl/dataset.js";
+import { findTeam } from "../../../shared/epl/teams.js";
+import { AppError } from "../../../shared/errors.js";
+import { NoQuery, SafeId, SafeText } from "../../../shared/protocol/common.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { RunIds } from "./run-ids.js";
+import { replyWithRun } from "./run-reply.js";
+import { buildRunRequest, startRun } from "./start-run.js";
+
+const outcomes = ["home", "draw", "away", "over", "under", "yes", "no"] as const;
+type Outcome = (typeof outcomes)[number];
+
+export const EplTradeBody = T.Object(
+  {
+    homeTeam: SafeId(100),
+    awayTeam: SafeId(100),
+    /** 1X2 (home, draw, away), over/under 2.5 (over, under) or both teams to score (yes, no). */
+    outcome: T.Optional(T.Union(outcomes.map((o) => T.Literal(o)))),
+    /** Credits to spend: with `outcome`, an instruction to buy it. */
+    stake: T.Optional(T.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
+    instruction: T.Optional(SafeText({ minLength: 1, maxLength: 4000 })),
+  },
+  { additionalProperties: false },
+);
+export type EplTradeBody = Static<typeof EplTradeBody>;
+
+const outcomeWords: Record<Outcome, string> = {
+  home: "the home side",
+  draw: "the draw",
+  away: "the away side",
+  over: "over 2.5 goals",
+  under: "under 2.5 goals",
+  yes: "both teams to score",
+  no: "not both teams to score",
+};
+
+/**
+ * The trading agent's input for one fixture: the user's own instruction when given; else an
+ * order to buy `outcome` for `stake` credits when both are given (the agent's risk checks still
+ * apply); else a request for analysis. Team names are resolved as fans type them, so the agent
+ * sees the fixture named exactly once.
+ */
+export function eplTradeInput(body: EplTradeBody, data: Dataset): string {
+  const [home, away] = [body.homeTeam, body.awayTeam].map((name) => {
+    const team = findTeam(data, name);
+    if (team === undefined) throw new AppError("not_found", `no Premier League team matches "${name}"`);
+    return shortName(team);
+  }) as [string, string];
+  if (home === away) throw new AppError("bad_request", "homeTeam and awayTeam name the same club");
+  const fixture = `${home} v ${away}`;
+  if (body.instruction !== undefined) return `${body.instruction}\n\nFixture: ${fixture}.`;
+  if (body.outcome !== undefined && body.stake !== undefined) {
+    return `Buy ${outcomeWords[body.outcome]} with a stake of ${body.stake} credits in ${fixture}.`;
+  }
+  if (body.outcome !== undefined) {
+    return `Analyse ${outcomeWords[body.outcome]} in ${fixture}: the model's probability against the market price.`;
+  }
+  return `Analyse ${fixture}: its markets against the model's probabilities, and both clubs' standings and form.`;
+}
+
+export interface EplTradeRouteOptions {
+  runQueue: RunQueue;
+  runIds: RunIds;
+  metrics: GatewayMetrics;
+  maxBufferedBytes: number;
+  dataset?: Dataset;
+}
+
+/** `POST /api/epl/trade`: the trading agent on one fixture, in the agent run's SSE or JSON form. */
+export async function eplTradeRoute(app: FastifyInstance, options: EplTradeRouteOptions) {
+  const data = options.dataset ?? loadDataset();
+  app.post<{ Body: EplTradeBody }>(
+    "/api/epl/trade",
+    { onRequest: app.authenticate, schema: { querystring: NoQuery, body: EplTradeBody } },
+    async (request, reply) => {
+      const claims = request.claims!;
+      const input = eplTradeInput(request.body, data);
+      const requestId = options.runIds.mint(claims.sub);
+      const agent = "eplTradingAgent";
+      const started = await startRun(
+        options.runQueue,
+        buildRunRequest({ claims, clientId: requestId, requestId, agent, input }),
+      );
+      options.metrics.agentRuns.inc({ agent, tier: claims.tier, transport: "http" });
+      request.log.info(
+        { userId: claims.sub, requestId, agentName: agent, action: "epl.trade" },
+        "agent run accepted",
+      );
+      return replyWithRun(request, reply, {
+        started,
+        requestId,
+        agent,
+        metrics: options.metrics,
+        maxBufferedBytes: options.maxBufferedBytes,
+      });
+    },
+  );
+}
