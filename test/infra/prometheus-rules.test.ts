@@ -106,7 +106,7 @@ describe("Prometheus rules", () => {
     assert.ok(exclusions.length >= 4, "the response-time rules leave the run routes out of every selector");
     assert.equal(new Set(exclusions).size, 1, "every selector leaves out the same routes");
     const excluded = exclusions[0]!.split("|").sort();
-    // The routes whose handler answers with the whole run (run-reply.ts's replyWithRun): each
+    // The routes whose handler answers with the whole run (run-reply.ts's runOverHttp): each
     // `app.<method>("route", …)` registration, up to the next one (hooks are not routes).
     // Every folder of the gateway: routes sit with their feature (docs/architecture.md "The gateway").
     const gatewayDir = join(root, "services/gateway");
@@ -117,7 +117,7 @@ describe("Prometheus rules", () => {
           /(?=\bapp\.(?:get|post|put|patch|delete)(?:<[^>]*>)?\(\s*")/,
         ),
       )
-      .filter((registration) => /\breplyWithRun\(/.test(registration))
+      .filter((registration) => /\brunOverHttp\(/.test(registration))
       .flatMap(
         (registration) =>
           /^app\.(?:get|post|put|patch|delete)(?:<[^>]*>)?\(\s*"([^"]+)"/.exec(registration)?.[1] ?? [],

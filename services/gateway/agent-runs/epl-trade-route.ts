@@ -1,14 +1,10 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
 import { type Dataset, loadDataset, shortName } from "../../../shared/epl/dataset.js";
 import { findTeam } from "../../../shared/epl/teams.js";
 import { AppError } from "../../../shared/errors.js";
 import { NoQuery, SafeId, SafeText } from "../../../shared/protocol/common.js";
-import type { GatewayMetrics } from "../metrics.js";
-import type { RunIds } from "./run-ids.js";
-import { replyWithRun } from "./run-reply.js";
-import { buildRunRequest, startRun } from "./start-run.js";
+import { type HttpRunOptions, runOverHttp } from "./run-reply.js";
 
 const outcomes = ["home", "draw", "away", "over", "under", "yes", "no"] as const;
 type Outcome = (typeof outcomes)[number];
@@ -61,11 +57,7 @@ export function eplTradeInput(body: EplTradeBody, data: Dataset): string {
   return `Analyse ${fixture}: its markets against the model's probabilities, and both clubs' standings and form.`;
 }
 
-export interface EplTradeRouteOptions {
-  runQueue: RunQueue;
-  runIds: RunIds;
-  metrics: GatewayMetrics;
-  maxBufferedBytes: number;
+export interface EplTradeRouteOptions extends HttpRunOptions {
   dataset?: Dataset;
 }
 
@@ -76,26 +68,8 @@ export async function eplTradeRoute(app: FastifyInstance, options: EplTradeRoute
     "/api/epl/trade",
     { onRequest: app.authenticate, schema: { querystring: NoQuery, body: EplTradeBody } },
     async (request, reply) => {
-      const claims = request.claims!;
       const input = eplTradeInput(request.body, data);
-      const requestId = options.runIds.mint(claims.sub);
-      const agent = "eplTradingAgent";
-      const started = await startRun(
-        options.runQueue,
-        buildRunRequest({ claims, clientId: requestId, requestId, agent, input }),
-      );
-      options.metrics.agentRuns.inc({ agent, tier: claims.tier, transport: "http" });
-      request.log.info(
-        { userId: claims.sub, requestId, agentName: agent, action: "epl.trade" },
-        "agent run accepted",
-      );
-      return replyWithRun(request, reply, {
-        started,
-        requestId,
-        agent,
-        metrics: options.metrics,
-        maxBufferedBytes: options.maxBufferedBytes,
-      });
+      return runOverHttp(request, reply, { agent: "eplTradingAgent", input, action: "epl.trade" }, options);
     },
   );
 }

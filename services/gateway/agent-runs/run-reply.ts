@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import type { AgentRunRequest, RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
 import { AppError, toAppError } from "../../../shared/errors.js";
 import { isTerminal } from "../../../shared/protocol/agent-frames.js";
 import type { AgentName } from "../../../shared/protocol/agents.js";
@@ -7,7 +8,8 @@ import type { AgentStreamFrame } from "../../../shared/protocol/server-frames.js
 import { openSse } from "../http/sse.js";
 import type { GatewayMetrics } from "../metrics.js";
 import { collectRun } from "./finished-run.js";
-import type { StartedRun } from "./start-run.js";
+import type { RunIds } from "./run-ids.js";
+import { buildRunRequest, type StartedRun, startRun } from "./start-run.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -30,13 +32,66 @@ export const runRelaysPlugin = fp(async (app) => {
   });
 });
 
+/** What every HTTP route that starts an agent run needs. */
+export interface HttpRunOptions {
+  runQueue: RunQueue;
+  runIds: RunIds;
+  metrics: GatewayMetrics;
+  /** Bytes an SSE response may hold unsent before the stream is ended as a slow consumer. */
+  maxBufferedBytes: number;
+}
+
+/**
+ * Starts an agent run for the signed-in caller and answers with it (`replyWithRun`). HTTP has no
+ * client frame id: the requestId doubles as the stream frames' `id` and as the run's client id.
+ */
+export async function runOverHttp(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  run: {
+    agent: AgentName;
+    input: string;
+    context?: AgentRunRequest["context"];
+    /** The log line's `action`: which route started the run. */
+    action: string;
+  },
+  options: HttpRunOptions,
+): Promise<unknown> {
+  const { agent } = run;
+  const claims = request.claims!;
+  const requestId = options.runIds.mint(claims.sub);
+  const started = await startRun(
+    options.runQueue,
+    buildRunRequest({
+      claims,
+      clientId: requestId,
+      requestId,
+      agent,
+      input: run.input,
+      ...(run.context === undefined ? {} : { context: run.context }),
+    }),
+  );
+  options.metrics.agentRuns.inc({ agent, tier: claims.tier, transport: "http" });
+  request.log.info(
+    { userId: claims.sub, requestId, agentName: agent, action: run.action },
+    "agent run accepted",
+  );
+  return replyWithRun(request, reply, {
+    started,
+    requestId,
+    agent,
+    metrics: options.metrics,
+    maxBufferedBytes: options.maxBufferedBytes,
+  });
+}
+
 /**
  * Answers an HTTP request with a started agent run, in the protocol's two forms: with
  * `Accept: text/event-stream` an SSE stream of the run's frames (`agent.accepted` first), else the
  * finished run as JSON. The run goes on when the client leaves (it can be resumed over /ws); only
  * the relay stops.
  */
-export async function replyWithRun(
+async function replyWithRun(
   request: FastifyRequest,
   reply: FastifyReply,
   run: {
