@@ -59,6 +59,23 @@ describe("each agent on the offline model answers from its tools", () => {
     assert.deepEqual(await platform.exchange.getTrades({ userId: "t-analyst" }), []);
   });
 
+  test("eplTradingAgent asked for both clubs' standings reads and writes their rows, not the table", async () => {
+    const chunks = await agents.run(
+      "eplTradingAgent",
+      "Analyse Arsenal v Chelsea: its markets against the model's probabilities, and both clubs' standings and form.",
+    );
+    assertRan(chunks, ["findMarkets", "getValue", "getStandings", "getTeamForm"]);
+    const [standing] = outputsOf<{ table: StandingRow[] }>(chunks, "getStandings");
+    assert.deepEqual(
+      standing!.table.map((r) => r.team),
+      ["Arsenal FC", "Chelsea FC"],
+    );
+    const text = textOf(chunks);
+    assert.match(text, /Arsenal are 1st in 2025-26 with 61 points/);
+    assert.match(text, /Chelsea are 5th in 2025-26/);
+    assert.doesNotMatch(text, /^\d+\. /m, "no league table listed");
+  });
+
   test("eplScoutAgent compares two clubs head to head", async () => {
     const chunks = await agents.run("eplScoutAgent", "How do Arsenal and Chelsea compare head to head?");
     assertRan(chunks, ["getHeadToHead", "getStandings", "getTeamForm"]);

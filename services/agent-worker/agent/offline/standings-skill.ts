@@ -6,6 +6,8 @@ import { listing, ordinal, plural, signed } from "./words.js";
 interface StandingsOutput {
   season: string;
   matchesPlayed: number;
+  /** Clubs in the league: `table` holds only the clubs asked about when the call named them. */
+  clubs: number;
   table: StandingRow[];
 }
 
@@ -19,16 +21,22 @@ export const standingsSkill: OfflineSkill = {
     if (q.trade?.instructed) return [];
     const about = q.asksTable || q.teams.length >= 2 || (q.teams.length === 1 && !q.asksForm);
     if (!about) return [];
-    return [q.season === undefined ? {} : { season: q.season }];
+    return [
+      {
+        ...(q.season === undefined ? {} : { season: q.season }),
+        // Clubs asked about need their rows only: a tenth of the table's bytes in every hop.
+        ...(q.teams.length > 0 && !asksWholeTable(q.lower) ? { teams: q.teams.slice(0, 20) } : {}),
+      },
+    ];
   },
   write(findings, q) {
-    const { season, matchesPlayed, table } = findings.at(-1)!.output as StandingsOutput;
-    const fixtures = table.length * (table.length - 1);
+    const { season, matchesPlayed, clubs, table } = findings.at(-1)!.output as StandingsOutput;
+    const fixtures = clubs * (clubs - 1);
     const finished = matchesPlayed === fixtures;
     const rows = q.teams.map((team) => ({ team, row: table.find((r) => r.team === team) }));
     // "The table and Arsenal's form" asks for both: the clubs' lines, then the table.
     const teamLines = rows.length > 0 ? aboutTeams(season, rows, finished) : [];
-    if (rows.length > 0 && !/\b(table|standings)\b/.test(q.lower)) return teamLines;
+    if (rows.length > 0 && !asksWholeTable(q.lower)) return teamLines;
 
     const [first, second] = table;
     if (!first || !second) return [];
@@ -52,6 +60,15 @@ export const standingsSkill: OfflineSkill = {
     return paragraphs;
   },
 };
+
+/**
+ * Whether the text asks for the league's table, not only named clubs' places in it: "the table",
+ * "the standings", but not "both clubs' standings" or "Arsenal's standings".
+ */
+function asksWholeTable(lower: string): boolean {
+  const clubsOwn = /\b(?:[a-z]+['’]s?|their|its)\s+(?:league\s+)?standings?\b/g;
+  return /\b(table|standings)\b/.test(lower.replace(clubsOwn, ""));
+}
 
 function aboutTeams(
   season: string,

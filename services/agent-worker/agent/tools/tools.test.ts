@@ -7,6 +7,7 @@ import { createAlertTool, deleteAlertTool } from "./alerts.js";
 import { getHeadToHeadTool } from "./head-to-head.js";
 import { recordTradeTool } from "./journal.js";
 import { findMarketsTool, getQuoteTool } from "./markets.js";
+import { getStandingsTool } from "./standings.js";
 import { placeTradeTool } from "./trading.js";
 
 const matchId = "2025-26-arsenal-everton";
@@ -63,6 +64,26 @@ test("bad input is refused with a clear error naming what is wrong", async () =>
   assert.equal((await failure(deleteAlertTool, { alertId: "999" })).code, "not_found");
   assert.equal((await failure(recordTradeTool, { tradeId: "1", rationale: "mine?" })).code, "not_found");
   assert.deepEqual(await platform.exchange.getTrades({ userId: "tools-user" }), []);
+});
+
+test("getStandings with teams answers those clubs' rows, placed in the whole table", async () => {
+  const whole = await getStandingsTool.call({ season: "2024-25" }, ctx("tools-user"));
+  const some = await getStandingsTool.call(
+    { season: "2024-25", teams: ["Spurs", "Liverpool", "Burnley"] },
+    ctx("tools-user"),
+  );
+  assert.ok(whole.ok && some.ok);
+  type Table = { clubs: number; matchesPlayed: number; table: { team: string; position: number }[] };
+  const [all, asked] = [whole.output as Table, some.output as Table];
+  assert.equal(all.table.length, 20);
+  // Burnley were not in the 2024-25 league: no row, no error.
+  assert.deepEqual(
+    asked.table,
+    all.table.filter((r) => r.team === "Tottenham Hotspur FC" || r.team === "Liverpool FC"),
+  );
+  assert.equal(asked.clubs, 20);
+  assert.equal(asked.matchesPlayed, 380);
+  assert.equal((await failure(getStandingsTool, { teams: ["Atlantis"] })).code, "not_found");
 });
 
 test("a trade is journaled only by its own user, and only once", async () => {
