@@ -7,7 +7,7 @@ import { createAnswerWaits, decodeAnswer } from "./confirm-answers.js";
 import { type Lane, startRunLanes } from "./nats-run-lanes.js";
 import type { createRunOutput } from "./nats-run-output.js";
 import { deliveryCount, resumeAfter, settle, watchExhaustedRuns } from "./nats-run-redelivery.js";
-import { clientRunKey, type RunNames } from "./nats-run-streams.js";
+import { clientRunKey, isRepeatable, type RunNames } from "./nats-run-streams.js";
 import { createPrioritySlots } from "./priority-slots.js";
 import type { AgentRunRequest, RunConsumer, RunHandler, RunJob, RunQueueOptions } from "./run-queue.js";
 import { workingEveryMs } from "./run-queue-defaults.js";
@@ -96,7 +96,7 @@ export function startRunConsumer(
     const settleForGood = (answer: string) => {
       settled = true;
       try {
-        nc.publish(`$KV.${names.runsBucket}.${clientRunKey(request)}`, requestId);
+        if (isRepeatable(request)) nc.publish(`$KV.${names.runsBucket}.${clientRunKey(request)}`, requestId);
       } catch {
         // The connection closed: the ack below is lost too, and the run comes back.
       }

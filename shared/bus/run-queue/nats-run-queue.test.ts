@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { AgentChunk } from "../../protocol/agent-frames.js";
 import { connectNats } from "../nats/nats-connection.js";
 import { createNatsRunQueue } from "./nats-run-queue.js";
-import { runNames } from "./nats-run-streams.js";
+import { clientRunKey, runNames } from "./nats-run-streams.js";
 import { runQueueContract } from "./run-queue.contract.js";
 import type { AgentRunRequest, RunQueue, RunWatch } from "./run-queue.js";
 
@@ -105,6 +105,34 @@ describe("JetStream details", () => {
       [2, 3, 4],
     );
     assert.equal(await queue.lastSeq(request.requestId), 4);
+  });
+
+  test("a run sent under a client's frame id is recorded for repeats; an HTTP run, its own id, is not", async () => {
+    const http = { ...runRequest(), userId: "u-http" };
+    http.clientId = http.requestId;
+    const framed = runRequest();
+    await queue.submit(http);
+    await queue.submit(framed);
+    const consumer = queue.consume(
+      async (job) => {
+        await job.emit({
+          type: "agent.done",
+          stopReason: "end_turn",
+          usage: { inputTokens: 1, outputTokens: 1 },
+        });
+        await job.ack();
+      },
+      { concurrency: 1 },
+    );
+    await Promise.all([readAll(queue.watch(http.requestId, 0)), readAll(queue.watch(framed.requestId, 0))]);
+    await consumer.stop();
+    const jsm = await jetstreamManager(nc);
+    const recorded = async () =>
+      (await jsm.streams.info(`KV_${names.runsBucket}`, { subjects_filter: ">" })).state.subjects ?? {};
+    const keyOf = (r: AgentRunRequest) => `$KV.${names.runsBucket}.${clientRunKey(r)}`;
+    // The gateway's and the worker's records of both runs went out on this connection in order.
+    await waitFor(async () => keyOf(framed) in (await recorded()));
+    assert.ok(!(keyOf(http) in (await recorded())), "no record of the HTTP run");
   });
 
   test("a worker with no free slot hands the news of a run on, then runs it as soon as a slot frees", async () => {

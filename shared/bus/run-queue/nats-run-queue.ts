@@ -12,7 +12,13 @@ import { encodeAnswer } from "./confirm-answers.js";
 import { startRunConsumer } from "./nats-run-consumer.js";
 import { createRunDepth } from "./nats-run-depth.js";
 import { createRunOutput } from "./nats-run-output.js";
-import { clientRunKey, ensureRunStreams, runNames, type StreamReplicas } from "./nats-run-streams.js";
+import {
+  clientRunKey,
+  ensureRunStreams,
+  isRepeatable,
+  runNames,
+  type StreamReplicas,
+} from "./nats-run-streams.js";
 import type { AgentRunRequest, RunConsumer, RunQueue, RunQueueOptions } from "./run-queue.js";
 import { publishRetryWindowMs } from "./run-queue-defaults.js";
 
@@ -109,7 +115,9 @@ export async function createNatsRunQueue(
       // For a repeat that comes once this run has left its stream. Not awaited: the run is
       // accepted either way, and the worker writes the same record before its ack takes the run
       // out of the stream (nats-run-consumer.ts), so a gateway that dies now loses nothing.
-      replies.publishStored(`$KV.${names.runsBucket}.${key}`, request.requestId).catch(() => undefined);
+      if (isRepeatable(request)) {
+        replies.publishStored(`$KV.${names.runsBucket}.${key}`, request.requestId).catch(() => undefined);
+      }
       return { requestId: request.requestId, duplicate: false, queuedAhead: ahead };
     },
 

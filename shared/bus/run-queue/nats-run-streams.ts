@@ -174,3 +174,12 @@ async function upsertConsumer(jsm: JetStreamManager, stream: string, config: Con
 export function clientRunKey(request: Pick<AgentRunRequest, "userId" | "clientId">): string {
   return createHash("sha256").update(request.userId).update("\u0000").update(request.clientId).digest("hex");
 }
+
+/**
+ * Whether a client can send this run again under the same client id, so that the runs bucket must
+ * keep its id. An HTTP run's client id is its own freshly minted request id (docs/protocol.md
+ * "HTTP"): no one can repeat it, and recording it would cost two stored messages a run for nothing.
+ */
+export function isRepeatable(request: Pick<AgentRunRequest, "requestId" | "clientId">): boolean {
+  return request.clientId !== request.requestId;
+}

@@ -59,7 +59,7 @@ export interface AgentRunRequest {
   /** Payload version; bumped on a breaking change of this shape. */
   v: 1;
   requestId: string;
-  /** The `id` of the client's `agent.run` frame (or a generated one for HTTP runs). */
+  /** The `id` of the client's `agent.run` frame; for HTTP runs the run's own `requestId`. */
   clientId: string;
   userId: string;
   tier: "free" | "pro";
