@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Runs every `*.test.ts` under services/, shared/, test/, loadtest/ and scripts/ with Node's test runner
 // (through tsx). Node 20's `--test` takes no globs, so the files are listed here.
-// Usage: node scripts/run-tests.mjs [path-substring …]
+// Usage: node scripts/run-tests.mjs [--unit] [path-substring …]
+// --unit leaves out `*.servers.test.ts`, the tests that need real servers (NATS, Redis,
+// PostgreSQL on the machine, or a server process they start themselves): the rest run anywhere.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const roots = ["services", "shared", "test", "loadtest", "scripts"];
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const unitOnly = args.includes("--unit");
+const filters = args.filter((a) => a !== "--unit");
 
 function collect(dir, out) {
   let entries;
@@ -27,6 +31,7 @@ function collect(dir, out) {
 
 const files = roots
   .flatMap((r) => collect(r, []))
+  .filter((f) => !(unitOnly && f.endsWith(".servers.test.ts")))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error("no test files matched");

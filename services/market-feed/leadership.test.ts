@@ -14,6 +14,7 @@ test("leadership lost to a slow renewal and won back while the old clock winds d
     renew: async () => {
       renewals += 1;
       if (renewals === 1) {
+        // A renewal that hangs past the lease's ttl, then fails.
         await pause(400);
         throw new Error("timeout");
       }
@@ -28,6 +29,7 @@ test("leadership lost to a slow renewal and won back while the old clock winds d
     // The clock takes a while to stop once aborted (a reprice in flight).
     lead: async (signal) => {
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      // The wind-down's duration.
       await pause(500);
       woundDown = true;
     },

@@ -7,7 +7,8 @@ import { AppError } from "../../../shared/errors.js";
 import { createMemorySemaphore } from "../../../shared/limits/memory-semaphore.js";
 import type { Semaphore } from "../../../shared/limits/semaphore.js";
 import { createLogger } from "../../../shared/logger.js";
-import { echoScript, eventually, scriptedWorker } from "../testing/gateway-harness.js";
+import { pause, until } from "../../../test/support/polling.js";
+import { echoScript, scriptedWorker } from "../testing/gateway-harness.js";
 import { createLimitedRunQueue } from "./limited-run-queue.js";
 
 const request = (userId: string, clientId: string = randomUUID()): AgentRunRequest => ({
@@ -57,9 +58,10 @@ describe("agent run limits in front of the run queue", () => {
       await queue.submit(run);
       watch.close();
     }
-    await eventually(() => (gates.length === 2 ? true : undefined), 3000, "both runs held by the worker");
+    await until(() => gates.length === 2, 3000, "both runs held by the worker");
     await assert.rejects(queue.submit(request("ann")), isRateLimited);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A window in which a slot freed by the clients leaving would show.
+    await pause(50);
     await assert.rejects(queue.submit(request("ann")), isRateLimited, "leaving did not free a slot");
 
     gates.shift()?.();
@@ -80,35 +82,33 @@ describe("agent run limits in front of the run queue", () => {
     const live = limited(120);
     queue = live;
     await live.submit(request("cid"));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // More than three ttls: a lease that was not renewed would have lapsed.
+    await pause(400);
     const held = await semaphore.acquire("agent-run:cid", 1, 1000);
     assert.equal(held.acquired, false, "renewed while the gateway holds the run");
 
     await live.close();
-    const lapsed = await pollAcquire(semaphore, "agent-run:cid");
-    assert.equal(lapsed, true);
+    await until(
+      async () => (await semaphore.acquire("agent-run:cid", 1, 1000)).acquired,
+      3000,
+      "the closed gateway's lease to lapse",
+    );
   });
 });
 
 /** Submits until the limits admit it (a slot is released asynchronously after the run's end). */
 async function pollSubmit(queue: RunQueue, req: AgentRunRequest): Promise<void> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    try {
-      await queue.submit(req);
-      return;
-    } catch (err) {
-      if (!isRateLimited(err) || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
-
-async function pollAcquire(semaphore: Semaphore, key: string): Promise<boolean> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    if ((await semaphore.acquire(key, 1, 1000)).acquired) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await until(
+    async () => {
+      try {
+        await queue.submit(req);
+        return true;
+      } catch (err) {
+        if (!isRateLimited(err)) throw err;
+        return false;
+      }
+    },
+    3000,
+    "the limits to admit the run",
+  );
 }

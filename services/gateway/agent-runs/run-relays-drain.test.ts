@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  echoScript,
-  eventually,
-  scriptedWorker,
-  startGateway,
-  tokenFor,
-} from "../testing/gateway-harness.js";
+import { until } from "../../../test/support/polling.js";
+import { echoScript, scriptedWorker, startGateway, tokenFor } from "../testing/gateway-harness.js";
 
 // A gateway being removed must not wait for its HTTP agent runs to end (minutes): it stops
 // relaying them when it drains, tells each client where the run goes on, and exits at once.
@@ -48,8 +43,8 @@ test("a draining gateway ends its SSE and JSON agent-run relays at once, telling
       text += Buffer.from(value).toString();
     }
     const json = start("application/json", "json-user");
-    // The JSON run is waiting on the same held worker once it is queued.
-    await new Promise((r) => setTimeout(r, 200));
+    // The JSON run is waiting on the same held worker once its relay is registered.
+    await until(() => gw.app.runRelays.size === 2, 3000, "both runs relayed");
 
     const closed = await Promise.race([
       gw.app.close().then(() => true),
@@ -95,7 +90,7 @@ test("a finished HTTP run leaves no relay behind for the drain to stop", async (
       assert.equal(response.status, 200);
       await response.text();
     }
-    await eventually(() => (gw.app.runRelays.size === 0 ? true : undefined), 2000, "no relay left");
+    await until(() => gw.app.runRelays.size === 0, 2000, "no relay left");
   } finally {
     await gw.close();
   }

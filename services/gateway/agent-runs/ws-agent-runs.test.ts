@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { RunJob } from "../../../shared/bus/run-queue/run-queue.js";
+import { untilFound } from "../../../test/support/polling.js";
 import {
   echoScript,
-  eventually,
   type Harness,
   scriptedWorker,
   startGateway,
@@ -182,7 +182,7 @@ describe("cancel and resume", () => {
     const client = await TestClient.connect(gw.wsUrl, tokenFor("carol"));
     client.send({ type: "agent.run", id: "c1", agent: "eplTradingAgent", input: "buy" });
     const accepted = await client.take((f) => f.type === "agent.accepted");
-    await eventually(() => held.get(accepted.requestId), 3000, "the worker to hold the run");
+    await untilFound(() => held.get(accepted.requestId), 3000, "the worker to hold the run");
     client.send({ type: "agent.cancel", id: "c1" });
     const done = await client.take((f) => f.type === "agent.done");
     assert.deepEqual(
@@ -196,7 +196,7 @@ describe("cancel and resume", () => {
     const first = await TestClient.connect(gw.wsUrl, tokenFor("frank"));
     first.send({ type: "agent.run", id: "long", agent: "leagueStatsAgent", input: "table" });
     const { requestId } = await first.take((f) => f.type === "agent.accepted");
-    const job = await eventually(() => held.get(requestId), 3000, "the worker to hold the run");
+    const job = await untilFound(() => held.get(requestId), 3000, "the worker to hold the run");
     await job.emit({ type: "agent.delta", text: "a" });
     await job.emit({ type: "agent.delta", text: "b" });
     await first.take((f) => f.seq === 2);

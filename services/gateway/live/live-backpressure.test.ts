@@ -4,7 +4,8 @@ import type { LiveStream } from "../../../shared/bus/live-stream/live-stream.js"
 import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { sampleValue } from "../../../shared/metrics/prometheus-text.js";
-import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
+import { until } from "../../../test/support/polling.js";
+import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
 const fixtures = loadDataset().matches.filter((m) => m.season === "2025-26" && m.status === "scheduled");
@@ -60,9 +61,8 @@ describe("slow sockets: conflation and slow_consumer, while 1,000 others keep up
     });
     published.push(at.seq);
     const started = Date.now();
-    await eventually(
-      () =>
-        others.every((c) => c.frames.some((f) => f.type === "event" && f.seq === at.seq)) ? true : undefined,
+    await until(
+      () => others.every((c) => c.frames.some((f) => f.type === "event" && f.seq === at.seq)),
       withinMs,
       `all ${othersCount} sockets to receive seq ${at.seq}`,
     );

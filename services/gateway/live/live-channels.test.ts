@@ -4,7 +4,8 @@ import type { LiveStream, LiveTopic } from "../../../shared/bus/live-stream/live
 import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { sampleValue } from "../../../shared/metrics/prometheus-text.js";
-import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
+import { until, untilFound } from "../../../test/support/polling.js";
+import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
 const fixtures = loadDataset().matches.filter((m) => m.season === "2025-26" && m.status === "scheduled");
@@ -80,10 +81,14 @@ describe("live channels over WebSocket (memory LIVE stream)", () => {
     for (let minute = 1; minute <= 5; minute++)
       published.push(await live.publish(`match.${first}`, goal(first, minute, minute)));
     for (const channel of [`match.${first}`, "scores"]) {
-      const events = await eventually(() => {
-        const got = client.frames.filter((f) => f.type === "event" && f.channel === channel);
-        return got.length >= 5 ? got : undefined;
-      });
+      const events = await untilFound(
+        () => {
+          const got = client.frames.filter((f) => f.type === "event" && f.channel === channel);
+          return got.length >= 5 ? got : undefined;
+        },
+        3000,
+        `five events on ${channel}`,
+      );
       assert.deepEqual(
         events.map((e) => e.seq),
         published.map((p) => p.seq),
@@ -182,9 +187,7 @@ describe("live channels over WebSocket (memory LIVE stream)", () => {
     for (const state of subscribed.channels) published.get(state.channel)!.splice(0); // before our time
     const startSeqs = Object.fromEntries(subscribed.channels.map((s: Frame) => [s.channel, s.seq as number]));
     await publishSome(300);
-    await eventually(() =>
-      client.frames.filter((f) => f.type === "event").length >= 300 ? true : undefined,
-    );
+    await until(() => client.frames.filter((f) => f.type === "event").length >= 300, 3000, "300 events");
     client.close();
     await client.waitClose();
     await publishSome(400);
@@ -201,9 +204,10 @@ describe("live channels over WebSocket (memory LIVE stream)", () => {
     await publishSome(300);
     const answer = await resumed.take((f) => f.type === "subscribed");
     assert.ok(answer.channels.every((c: Frame) => c.recovered === true));
-    await eventually(
-      () => (resumed.frames.filter((f) => f.type === "event").length >= 700 ? true : undefined),
+    await until(
+      () => resumed.frames.filter((f) => f.type === "event").length >= 700,
       5000,
+      "700 events after the resume",
     );
     assert.equal(resumed.frames.filter((f) => f.type === "snapshot").length, 0);
     for (const channel of channels) {

@@ -4,7 +4,8 @@ import type { LiveStream } from "../../../shared/bus/live-stream/live-stream.js"
 import { createMemoryLiveStream } from "../../../shared/bus/live-stream/memory-live-stream.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
 import { marketId } from "../../../shared/epl/markets.js";
-import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
+import { until } from "../../../test/support/polling.js";
+import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { TestClient } from "../testing/ws-client.js";
 
 const matchId = loadDataset().matches.find((m) => m.season === "2025-26")!.id;
@@ -76,6 +77,6 @@ test("match and market snapshots the hub holds are answered without reading the 
   });
   const event = await client.take((f) => f.type === "event");
   assert.equal(event.seq, next.seq);
-  await eventually(() => (client.drain((f) => f.type === "event").length === 0 ? true : undefined));
+  await until(() => client.drain((f) => f.type === "event").length === 0, 3000, "no event left unread");
   for (const c of [watcher, client]) c.close();
 });

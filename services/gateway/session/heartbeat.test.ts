@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eventually } from "../testing/gateway-harness.js";
+import { pause, until } from "../../../test/support/polling.js";
 import { createHeartbeat } from "./heartbeat.js";
 
 test("beats every session once per heartbeat, a slice of them at a time, never all at once", async () => {
@@ -15,7 +15,7 @@ test("beats every session once per heartbeat, a slice of them at a time, never a
     },
   }));
   for (const session of sessions) heartbeat.add(session);
-  await eventually(() => (ticks.length >= 10 ? true : undefined), 5000, "ten ticks");
+  await until(() => ticks.length >= 10, 5000, "ten ticks");
   for (const session of sessions) heartbeat.delete(session);
   const all = sessions.map((_, i) => i);
   for (const tick of ticks.slice(0, 10))
@@ -25,6 +25,7 @@ test("beats every session once per heartbeat, a slice of them at a time, never a
     assert.deepEqual(beaten, all, "each session once in every five ticks (one heartbeat)");
   }
   const count = ticks.length;
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  // Half a heartbeat of silence in which no beat may come.
+  await pause(250);
   assert.equal(ticks.length, count, "no beats once every session is deleted");
 });

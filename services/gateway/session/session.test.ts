@@ -4,11 +4,11 @@ import { createMemoryRunQueue } from "../../../shared/bus/run-queue/memory-run-q
 import type { RunJob, RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
 import { AppError } from "../../../shared/errors.js";
 import { createLogger } from "../../../shared/logger.js";
+import { pause, until, untilFound } from "../../../test/support/polling.js";
 import { createRunIds } from "../agent-runs/run-ids.js";
 import type { Claims, TokenVerifier } from "../auth/claims.js";
 import { createGatewayMetrics } from "../metrics.js";
 import { createSessionHandlers } from "../session-handlers.js";
-import { eventually } from "../testing/gateway-harness.js";
 import type { Frame } from "../testing/ws-client.js";
 import type { SessionHandlers } from "./frame-handlers.js";
 import { createHeartbeat } from "./heartbeat.js";
@@ -93,9 +93,9 @@ describe("Session over a fake socket", () => {
     session.receive(
       JSON.stringify({ type: "agent.run", id: "r", agent: "supportAgent", input: "long answer" }),
     );
-    await eventually(() => (released.length > 0 ? true : undefined), 3000, "the run to reach the worker");
+    await until(() => released.length > 0, 3000, "the run to reach the worker");
     released.shift()?.();
-    await eventually(() => socket.closedWith, 3000, "the slow socket to close");
+    await untilFound(() => socket.closedWith, 3000, "the slow socket to close");
     assert.equal(socket.closedWith?.code, 4008);
     const error = socket.sent.at(-1);
     assert.deepEqual([error?.type, error?.code], ["error", "slow_consumer"]);
@@ -115,9 +115,9 @@ describe("Session over a fake socket", () => {
     const frame = JSON.stringify({ type: "agent.run", id: "same", intent: "help", input: "hi" });
     session.receive(frame);
     session.receive(frame);
-    await eventually(() => (released.length > 0 ? true : undefined), 3000, "the run to reach the worker");
+    await until(() => released.length > 0, 3000, "the run to reach the worker");
     released.shift()?.();
-    await eventually(() => socket.sent.find((f) => f.type === "agent.done"), 3000, "the run to finish");
+    await untilFound(() => socket.sent.find((f) => f.type === "agent.done"), 3000, "the run to finish");
     const accepted = socket.sent.filter((f) => f.type === "agent.accepted");
     assert.equal(accepted.length, 2);
     assert.equal(accepted[0]?.requestId, accepted[1]?.requestId);
@@ -139,15 +139,16 @@ describe("Session over a fake socket", () => {
       if (answering) session.heard();
     };
     session.start();
-    await eventually(() => (socket.pings >= 4 ? true : undefined), 2000, "four pings");
+    await until(() => socket.pings >= 4, 2000, "four pings");
     assert.equal(socket.closedWith, undefined, "an answering peer stays");
     answering = false;
     const stoppedAt = Date.now();
-    const closed = await eventually(() => socket.closedWith, 2000, "the silent peer to close");
+    const closed = await untilFound(() => socket.closedWith, 2000, "the silent peer to close");
     assert.equal(closed.code, 1001);
     assert.ok(Date.now() - stoppedAt >= 150, "not before two heartbeats of silence");
     const pings = socket.pings;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // A silence of more than two heartbeats in which no ping may go out.
+    await pause(250);
     assert.equal(socket.pings, pings, "no pings after the close");
   });
 
@@ -163,7 +164,7 @@ describe("Session over a fake socket", () => {
     );
     socket.ping = () => session.heard();
     session.start();
-    const closed = await eventually(() => socket.closedWith, 3000, "the expiry close");
+    const closed = await untilFound(() => socket.closedWith, 3000, "the expiry close");
     assert.equal(closed.code, 4001);
     assert.ok(Date.now() >= exp * 1000, "not before the token's exp");
   });
@@ -200,7 +201,7 @@ describe("Session over a fake socket", () => {
       JSON.stringify({ type: "quote", id: "q", marketId: "m", outcome: "home", side: "buy", shares: 5 }),
     );
     session.receive(JSON.stringify({ type: "ping", id: "p" }));
-    const error = await eventually(
+    const error = await untilFound(
       () => socket.sent.find((f) => f.type === "error"),
       3000,
       "the quote's error",
@@ -224,9 +225,9 @@ describe("Session over a fake socket", () => {
     for (let i = 0; i < 5; i++) {
       session.receive(JSON.stringify({ type: "agent.run", id: `m${i}`, agent: "walletAgent", input: "x" }));
     }
-    const refused = await eventually(() => socket.sent.find((f) => f.type === "error"), 3000, "a refusal");
+    const refused = await untilFound(() => socket.sent.find((f) => f.type === "error"), 3000, "a refusal");
     assert.deepEqual([refused.code, refused.id], ["rate_limited", "m4"]);
-    await eventually(
+    await untilFound(
       () => (socket.sent.filter((f) => f.type === "agent.accepted").length === 4 ? true : undefined),
       3000,
       "four accepted runs",

@@ -101,18 +101,3 @@ export function echoScript(job: RunJob): AgentEvent[] {
     { type: "agent.done", stopReason: "end_turn", usage: { inputTokens: 3, outputTokens: 3 } },
   ];
 }
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => T | undefined,
-  timeoutMs = 3000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { eventually } from "./gateway-harness.js";
+import { untilFound } from "../../../test/support/polling.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: frames are checked field by field in the tests.
 export type Frame = Record<string, any>;
@@ -72,7 +72,7 @@ export class TestClient {
 
   /** Removes and returns the first unread frame matching `match`, waiting for it. */
   take(match: (frame: Frame) => boolean, timeoutMs = 3000): Promise<Frame> {
-    return eventually(
+    return untilFound(
       () => {
         const index = this.#unread.findIndex(match);
         return index < 0 ? undefined : this.#unread.splice(index, 1)[0];
@@ -90,7 +90,7 @@ export class TestClient {
   }
 
   waitClose(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
-    return eventually(() => this.closeEvent, timeoutMs, "the socket to close");
+    return untilFound(() => this.closeEvent, timeoutMs, "the socket to close");
   }
 
   get isOpen(): boolean {

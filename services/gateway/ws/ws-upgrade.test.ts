@@ -3,7 +3,8 @@ import type { IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
+import { until } from "../../../test/support/polling.js";
+import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { TestClient } from "../testing/ws-client.js";
 
 describe("WebSocket upgrades", () => {
@@ -42,10 +43,14 @@ describe("WebSocket upgrades", () => {
     gw.app.server.prependOnceListener("upgrade", remember);
     const client = await TestClient.connect(gw.wsUrl, tokenFor("frank"));
     assert.ok(request !== undefined);
-    await eventually(() => {
-      gc();
-      return request!.deref() === undefined ? true : undefined;
-    });
+    await until(
+      () => {
+        gc();
+        return request!.deref() === undefined;
+      },
+      3000,
+      "the upgrade request to be collected",
+    );
     client.send({ type: "ping", id: "still-open" });
     await client.take((f) => f.id === "still-open");
     client.close();

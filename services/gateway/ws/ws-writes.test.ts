@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
-import { setTimeout } from "node:timers/promises";
+import { pause } from "../../../test/support/polling.js";
 import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { TestClient } from "../testing/ws-client.js";
 
@@ -29,8 +29,8 @@ before(async () => {
   });
   gw.runQueue.consume(
     async (job) => {
-      // After `agent.accepted` has gone out on its own.
-      await setTimeout(50);
+      // The run's work before its first frame, so `agent.accepted` goes out on its own.
+      await pause(50);
       // A tool call and the answer, emitted back to back as an agent does.
       await Promise.all([
         job.emit({ type: "agent.tool", callId: "t1", name: "getStandings", status: "started" }),

@@ -7,7 +7,8 @@ import type { LiveStream, LiveTopic } from "../../../shared/bus/live-stream/live
 import { createNatsLiveStream } from "../../../shared/bus/live-stream/nats-live-stream.js";
 import { connectNats } from "../../../shared/bus/nats/nats-connection.js";
 import { loadDataset } from "../../../shared/epl/dataset.js";
-import { eventually, type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
+import { until } from "../../../test/support/polling.js";
+import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { TestClient } from "../testing/ws-client.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -84,9 +85,10 @@ describe("live channels across two gateways on the NATS LIVE stream", () => {
     };
     await publishSome(100);
     const expectedFirst = [...published.values()].reduce((n, seqs) => n + seqs.length, 0);
-    await eventually(
-      () => (client.frames.filter((f) => f.type === "event").length >= expectedFirst ? true : undefined),
+    await until(
+      () => client.frames.filter((f) => f.type === "event").length >= expectedFirst,
       5000,
+      "the first events",
     );
     client.close();
     await client.waitClose();
@@ -105,11 +107,8 @@ describe("live channels across two gateways on the NATS LIVE stream", () => {
     const answer = await resumed.take((f) => f.type === "subscribed", 5000);
     assert.ok(answer.channels.every((c: { recovered?: boolean }) => c.recovered === true));
     const expectedTotal = [...published.values()].reduce((n, seqs) => n + seqs.length, 0);
-    await eventually(
-      () =>
-        [...client.frames, ...resumed.frames].filter((f) => f.type === "event").length >= expectedTotal
-          ? true
-          : undefined,
+    await until(
+      () => [...client.frames, ...resumed.frames].filter((f) => f.type === "event").length >= expectedTotal,
       5000,
       "every event",
     );

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppError } from "../../../shared/errors.js";
 import { type OwnedPostgres, startPostgresServer } from "../../../test/support/owned-servers.js";
+import { pause, until, untilFound } from "../../../test/support/polling.js";
 import { createPostgresStore } from "./postgres-store.js";
 import type { Store, TradeRequest } from "./store.js";
 
@@ -79,7 +80,7 @@ describe("PostgreSQL store when the server crashes under trading", () => {
         } catch (err) {
           call.error = err;
           // A refused call comes back at once: pace the retries as a client would.
-          await new Promise((r) => setTimeout(r, 20));
+          await pause(20);
         }
         call.endedAt = performance.now();
       }
@@ -93,20 +94,21 @@ describe("PostgreSQL store when the server crashes under trading", () => {
     let upAt = 0;
     let firstFill: Call | undefined;
     try {
-      await until(() => filled() >= 200, "trades before the crash");
+      await until(() => filled() >= 200, 20_000, "trades before the crash");
       await pg.crash();
       downAt = performance.now();
-      await new Promise((r) => setTimeout(r, outageMs));
+      // The outage itself: a fault's duration, not a wait for something to happen.
+      await pause(outageMs);
       restartAt = performance.now();
       await pg.restart();
       upAt = performance.now();
-      firstFill = await until(
+      firstFill = await untilFound(
         () => calls.find((c) => c.startedAt >= upAt && c.endedAt !== undefined && c.error === undefined),
-        "a trade after PostgreSQL's return",
         10_000,
+        "a trade after PostgreSQL's return",
       ).catch(() => undefined);
       // Every loop trades again: none is stuck on a connection that went silent.
-      await until(() => loopsFilled(upAt) === loops, "every loop to trade again", 5_000).catch(
+      await until(() => loopsFilled(upAt) === loops, 5_000, "every loop to trade again").catch(
         () => undefined,
       );
     } finally {
@@ -163,13 +165,3 @@ describe("PostgreSQL store when the server crashes under trading", () => {
     });
   });
 });
-
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -83,6 +83,7 @@ test("under steady load, each dependency and each service killed in turn", { tim
   const steady = load.steady;
   await steady(Date.now(), 30_000);
   const steadySince = Date.now();
+  // A window of steady load measured before the faults, not a wait for something to happen.
   await pause(3000);
 
   const faults = faultsOf(fx, { postgresMs: postgresDownMs, brokerMs: brokerDownMs });
@@ -97,6 +98,7 @@ test("under steady load, each dependency and each service killed in turn", { tim
     await steady(returnedAt, 30_000).catch((err: Error) =>
       notRecovered.push(`${fault.name}: ${err.message}`),
     );
+    // A window of steady load measured after each recovery, before the next fault.
     await pause(2000);
   }
 

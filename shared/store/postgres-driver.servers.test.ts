@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import postgres from "postgres";
+import { until } from "../../test/support/polling.js";
 import { noDelaySocket } from "./postgres-socket.js";
 import { createTempDatabase } from "./temp-database.js";
 
@@ -77,10 +78,10 @@ describe("postgres.js when a connection dies reserved, in a transaction or with 
     });
     // It may reject while `terminate` is still awaited, before `assert.rejects` below holds it.
     transaction.catch(() => {});
-    await until(() => pid !== 0);
+    await until(() => pid !== 0, 5_000, "the backend's pid");
     await terminate(pid);
     await assert.rejects(within(2_000, transaction));
-    await until(() => later !== undefined);
+    await until(() => later !== undefined, 5_000, "the later query's answer");
     await assert.rejects(within(2_000, later!));
     await answers();
   });
@@ -126,12 +127,4 @@ function within<T>(ms: number, work: PromiseLike<T>): Promise<T> {
       timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
     }),
   ]);
-}
-
-async function until(probe: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { until } from "../../../test/support/polling.js";
 import type { AgentChunk } from "../../protocol/agent-frames.js";
 import { connectNats } from "../nats/nats-connection.js";
 import { createNatsRunQueue } from "./nats-run-queue.js";
@@ -164,11 +165,11 @@ describe("JetStream details", () => {
     );
     try {
       await queue.submit(first);
-      await waitFor(() => started.length === 1);
+      await until(() => started.length === 1, 3000, "the first run started");
       await queue.submit(second);
       // The only worker is full: it hands the news on (to itself, the group's only member) until
       // the limit, then keeps it.
-      await waitFor(() => notices.length === 5);
+      await until(() => notices.length === 5, 3000, "five notices");
       assert.deepEqual(
         notices.map((subject) => subject.split(".").at(-3)),
         ["1", "2", "3", "4", "5"],
@@ -176,7 +177,7 @@ describe("JetStream details", () => {
       assert.deepEqual(started, [first.requestId]);
       const freedAt = Date.now();
       finishFirst();
-      await waitFor(() => started.length === 2);
+      await until(() => started.length === 2, 3000, "the second run started");
       assert.equal(started[1], second.requestId);
       assert.ok(Date.now() - freedAt < 1000, "started by its kept notice, not by the 5 s check");
     } finally {
@@ -191,7 +192,11 @@ describe("JetStream details", () => {
     const consumer = queue.consume((job) => job.ack(), { concurrency: 1 });
     await queue.submit(first);
     const jsm = await jetstreamManager(nc);
-    await waitFor(async () => (await jsm.streams.info(names.reqStream("pro"))).state.messages === 0, 5000);
+    await until(
+      async () => (await jsm.streams.info(names.reqStream("pro"))).state.messages === 0,
+      5000,
+      "the request stream to empty",
+    );
     await consumer.stop();
     const again = await queue.submit({ ...first, requestId: "again" });
     assert.deepEqual(again, { requestId: first.requestId, duplicate: true });
@@ -215,7 +220,11 @@ describe("JetStream details", () => {
     });
     const consumer = queue.consume((job) => job.ack(), { concurrency: 1 });
     const jsm = await jetstreamManager(nc);
-    await waitFor(async () => (await jsm.streams.info(names.reqStream("pro"))).state.messages === 0, 5000);
+    await until(
+      async () => (await jsm.streams.info(names.reqStream("pro"))).state.messages === 0,
+      5000,
+      "the request stream to empty",
+    );
     await consumer.stop();
     const again = await queue.submit({ ...first, requestId: "again" });
     assert.deepEqual(again, { requestId: first.requestId, duplicate: true });
@@ -280,14 +289,6 @@ function runRequest(): AgentRunRequest {
     input: "who leads?",
     submittedAt: Date.now(),
   };
-}
-
-async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function readAll(watch: RunWatch): Promise<AgentChunk[]> {

@@ -235,6 +235,7 @@ describe("live channels across gateway, exchange and market-feed processes", { c
               performance.now() - refusedSince < reopenWithinMs,
               `${marketId} still refused ${reopenWithinMs} ms after the first refusal: ${error.message}`,
             );
+            // A client's backoff before it tries the suspended market again.
             await pause(100);
           }
         }

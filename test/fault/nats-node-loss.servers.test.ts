@@ -80,15 +80,18 @@ test("one NATS node of three killed under load: nothing lost", { timeout: 150_00
   });
   await load.steady(Date.now(), 30_000);
   const steadySince = Date.now();
+  // A window of steady load measured before the fault, not a wait for something to happen.
   await pause(3000);
 
   const victim = await liveLeader();
   const startedAt = Date.now();
   await victim.kill("SIGKILL");
+  // The fault's duration: the node stays down this long.
   await pause(nodeDownMs);
   await victim.restart();
   const returnedAt = Date.now();
   await load.steady(returnedAt, 30_000);
+  // A window of steady load measured after the recovery.
   await pause(3000);
 
   const outcome = await load.finish();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppError } from "../../shared/errors.js";
 import { createTempDatabase } from "../../shared/store/temp-database.js";
+import { pause, until } from "../../test/support/polling.js";
 import { createExchange } from "./exchange.js";
 import type { Exchange } from "./exchange-interface.js";
 import { createPostgresStore } from "./store/postgres-store.js";
@@ -13,16 +14,6 @@ const config = {
   liquidityOverUnder: 100,
   liquidityBtts: 100,
 };
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * The database goes away mid-run: its connections are terminated and it refuses new ones (the
@@ -79,7 +70,8 @@ describe("exchange when PostgreSQL goes away", () => {
     const load = (async () => {
       while (running) {
         if (paused) {
-          await new Promise((r) => setTimeout(r, 10));
+          // The load idles while the connections are cut; nothing is waited for here.
+          await pause(10);
           continue;
         }
         inFlight = true;
@@ -95,29 +87,29 @@ describe("exchange when PostgreSQL goes away", () => {
       }
     })();
     try {
-      await until(async () => (outcomes.length > 3 ? true : undefined), "trades before the outage");
+      await until(() => outcomes.length > 3, 10_000, "trades before the outage");
       // The connections are cut while idle: postgres.js 3.4.9 can crash the process with an
       // uncatchable TypeError when a backend dies while a write is queued (porsager/postgres#1208).
       paused = true;
-      await until(async () => (inFlight ? undefined : true), "the trade in flight");
+      await until(() => !inFlight, 10_000, "the trade in flight");
       await db.admin.unsafe(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS false`);
       await db.admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${db.name}`;
       await until(
-        async () =>
-          (await db.admin`SELECT 1 FROM pg_stat_activity WHERE datname = ${db.name}`).length === 0
-            ? true
-            : undefined,
+        async () => (await db.admin`SELECT 1 FROM pg_stat_activity WHERE datname = ${db.name}`).length === 0,
+        10_000,
         "the connections to close",
       );
       paused = false;
       await until(
-        async () => (outcomes.filter((o) => o.code === "unavailable").length >= 3 ? true : undefined),
+        () => outcomes.filter((o) => o.code === "unavailable").length >= 3,
+        10_000,
         "unavailable answers",
       );
       await db.admin.unsafe(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
       const recovered = outcomes.length;
       await until(
-        async () => (outcomes.slice(recovered).some((o) => o.code === undefined) ? true : undefined),
+        () => outcomes.slice(recovered).some((o) => o.code === undefined),
+        10_000,
         "a trade after recovery",
       );
     } finally {

@@ -8,6 +8,7 @@ import type { Config } from "../../../shared/config.js";
 import { createRedisRateLimiter } from "../../../shared/limits/redis-rate-limiter.js";
 import { createRedisSemaphore } from "../../../shared/limits/redis-semaphore.js";
 import { openTestRedis } from "../../../shared/limits/test-redis.js";
+import { untilFound } from "../../../test/support/polling.js";
 import {
   echoScript,
   type Harness,
@@ -90,15 +91,20 @@ const httpRun = (gw: Harness, user: string) =>
 
 /** Starts runs on alternate gateways until one is accepted (a slot frees just after the run's end). */
 async function acceptedSoon(clients: TestClient[], prefix: string): Promise<Frame> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const client = clients[attempt % clients.length]!;
-    run(client, `${prefix}${attempt}`);
-    const frame = await answer(client, `${prefix}${attempt}`);
-    if (frame.type === "agent.accepted") return frame;
-    assertRateLimited(frame, `${prefix}${attempt}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error("no run was accepted after the slot should have been freed");
+  let attempt = 0;
+  return untilFound(
+    async () => {
+      const id = `${prefix}${attempt}`;
+      const client = clients[attempt++ % clients.length]!;
+      run(client, id);
+      const frame = await answer(client, id);
+      if (frame.type === "agent.accepted") return frame;
+      assertRateLimited(frame, id);
+      return undefined;
+    },
+    3000,
+    "a run accepted after the slot was freed",
+  );
 }
 
 describe("agent run limits across two gateways sharing Redis", () => {

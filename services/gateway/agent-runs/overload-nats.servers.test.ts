@@ -8,6 +8,7 @@ import { createNatsRunQueue } from "../../../shared/bus/run-queue/nats-run-queue
 import { runNames } from "../../../shared/bus/run-queue/nats-run-streams.js";
 import type { RunQueue } from "../../../shared/bus/run-queue/run-queue.js";
 import { defaultRunQueueOptions } from "../../../shared/bus/run-queue/run-queue-defaults.js";
+import { pause } from "../../../test/support/polling.js";
 import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { type Frame, TestClient } from "../testing/ws-client.js";
 
@@ -40,7 +41,8 @@ before(async () => {
   workerQueue.consume(
     async (job) => {
       await job.emit({ type: "agent.delta", text: `${job.request.tier}:` });
-      await new Promise((resolve) => setTimeout(resolve, runMs));
+      // The run's work: it holds a worker slot this long.
+      await pause(runMs);
       await job.emit({
         type: "agent.done",
         stopReason: "end_turn",
