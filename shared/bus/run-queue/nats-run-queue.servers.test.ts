@@ -132,7 +132,7 @@ describe("JetStream details", () => {
       (await jsm.streams.info(`KV_${names.runsBucket}`, { subjects_filter: ">" })).state.subjects ?? {};
     const keyOf = (r: AgentRunRequest) => `$KV.${names.runsBucket}.${clientRunKey(r)}`;
     // The gateway's and the worker's records of both runs went out on this connection in order.
-    await waitFor(async () => keyOf(framed) in (await recorded()));
+    await until(async () => keyOf(framed) in (await recorded()), 3000, "the framed run's record");
     assert.ok(!(keyOf(http) in (await recorded())), "no record of the HTTP run");
   });
 
