@@ -1,3 +1,4 @@
+import { AppError } from "../errors.js";
 import type { Dataset } from "./dataset.js";
 import { shortName, teamSlug } from "./dataset.js";
 
@@ -60,6 +61,18 @@ export function findTeam(data: Dataset, text: string): string | undefined {
   if (exact) return exact.team;
   const candidates = slugs.filter((t) => t.slug.startsWith(slug) || t.slug.split("-").includes(slug));
   return candidates.length === 1 ? candidates[0]!.team : undefined;
+}
+
+/** `findTeam`, or `not_found` with a sentence a person (or a model) can act on. */
+export function requireTeam(data: Dataset, text: string): string {
+  const team = findTeam(data, text);
+  if (team === undefined) {
+    throw new AppError(
+      "not_found",
+      `no Premier League team matches "${text}"; use a club name such as "Arsenal" or "Man City"`,
+    );
+  }
+  return team;
 }
 
 /** Every team named in free text, in order of appearance (for the offline model and tools). */

@@ -1,7 +1,7 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { type Dataset, loadDataset, shortName } from "../../../shared/epl/dataset.js";
-import { findTeam } from "../../../shared/epl/teams.js";
+import { requireTeam } from "../../../shared/epl/teams.js";
 import { AppError } from "../../../shared/errors.js";
 import { NoQuery, SafeId, SafeText } from "../../../shared/protocol/common.js";
 import { type HttpRunOptions, runOverHttp } from "./run-reply.js";
@@ -40,11 +40,10 @@ const outcomeWords: Record<Outcome, string> = {
  * sees the fixture named exactly once.
  */
 export function eplTradeInput(body: EplTradeBody, data: Dataset): string {
-  const [home, away] = [body.homeTeam, body.awayTeam].map((name) => {
-    const team = findTeam(data, name);
-    if (team === undefined) throw new AppError("not_found", `no Premier League team matches "${name}"`);
-    return shortName(team);
-  }) as [string, string];
+  const [home, away] = [body.homeTeam, body.awayTeam].map((name) => shortName(requireTeam(data, name))) as [
+    string,
+    string,
+  ];
   if (home === away) throw new AppError("bad_request", "homeTeam and awayTeam name the same club");
   const fixture = `${home} v ${away}`;
   if (body.instruction !== undefined) return `${body.instruction}\n\nFixture: ${fixture}.`;

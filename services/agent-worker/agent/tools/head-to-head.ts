@@ -1,5 +1,5 @@
 import { Type as T } from "@sinclair/typebox";
-import { findTeam } from "../../../../shared/epl/teams.js";
+import { requireTeam } from "../../../../shared/epl/teams.js";
 import { AppError } from "../../../../shared/errors.js";
 import { headToHead } from "../../platform/head-to-head.js";
 import { createTool } from "../tool.js";
@@ -17,11 +17,7 @@ export const getHeadToHeadTool = createTool({
     { additionalProperties: false },
   ),
   async run({ teamA, teamB }, ctx) {
-    const [a, b] = [teamA, teamB].map((name) => {
-      const team = findTeam(ctx.services.epl, name);
-      if (team === undefined) throw new AppError("not_found", `no Premier League team matches "${name}"`);
-      return team;
-    }) as [string, string];
+    const [a, b] = [teamA, teamB].map((name) => requireTeam(ctx.services.epl, name)) as [string, string];
     if (a === b) throw new AppError("bad_request", "name two different clubs");
     return headToHead(ctx.services.epl, a, b);
   },

@@ -2,6 +2,7 @@ import { Type as T } from "@sinclair/typebox";
 import { AppError } from "../../../../shared/errors.js";
 import { findFixtures } from "../../platform/fixtures.js";
 import { createTool } from "../tool.js";
+import { fixtureQuery, requireFixture } from "./fixture-query.js";
 
 export const getLiveScoreTool = createTool({
   name: "getLiveScore",
@@ -11,14 +12,12 @@ export const getLiveScoreTool = createTool({
     "or by club names (the most tradeable fixture of those clubs).",
   input: T.Object(
     {
-      matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
-      teams: T.Optional(T.String({ minLength: 1, maxLength: 200, description: "e.g. Everton v Fulham" })),
+      ...fixtureQuery,
     },
     { additionalProperties: false },
   ),
   async run({ matchId, teams }, ctx) {
-    if (matchId === undefined && teams === undefined)
-      throw new AppError("bad_request", "give matchId or teams");
+    requireFixture("getLiveScore", { matchId, teams });
     const id = matchId ?? (await findFixtures(ctx.services, { teams }, 1)).fixtures[0]?.matchId;
     const state = id === undefined ? undefined : await ctx.services.live.match(id);
     if (!state) throw new AppError("not_found", `no match ${matchId ?? teams}`);

@@ -1,13 +1,7 @@
 import { Type as T } from "@sinclair/typebox";
-import { AppError } from "../../../../shared/errors.js";
 import { findFixtures } from "../../platform/fixtures.js";
 import { createTool } from "../tool.js";
-
-const MatchId = T.String({
-  minLength: 1,
-  maxLength: 128,
-  description: "A match id, e.g. 2025-26-arsenal-everton.",
-});
+import { fixtureQuery, requireFixture } from "./fixture-query.js";
 
 export const findMarketsTool = createTool({
   name: "findMarkets",
@@ -17,10 +11,7 @@ export const findMarketsTool = createTool({
     "then the next to be played). Each market has its id, kind (1x2, ou25, btts), status and prices.",
   input: T.Object(
     {
-      teams: T.Optional(
-        T.String({ minLength: 1, maxLength: 200, description: "Club names, e.g. Arsenal v Chelsea." }),
-      ),
-      matchId: T.Optional(MatchId),
+      ...fixtureQuery,
       limit: T.Optional(
         T.Integer({ minimum: 1, maximum: 10, default: 3, description: "Fixtures to return." }),
       ),
@@ -31,9 +22,7 @@ export const findMarketsTool = createTool({
     { additionalProperties: false },
   ),
   async run({ teams, matchId, limit = 3, upcoming }, ctx) {
-    if (teams === undefined && matchId === undefined) {
-      throw new AppError("bad_request", "findMarkets: give teams or matchId");
-    }
+    requireFixture("findMarkets", { teams, matchId });
     return findFixtures(ctx.services, { teams, matchId, upcoming }, limit);
   },
 });

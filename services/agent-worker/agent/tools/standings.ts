@@ -1,8 +1,7 @@
 import { Type as T } from "@sinclair/typebox";
 import { currentSeason, seasons } from "../../../../shared/epl/dataset.js";
 import { standings } from "../../../../shared/epl/standings.js";
-import { findTeam } from "../../../../shared/epl/teams.js";
-import { AppError } from "../../../../shared/errors.js";
+import { requireTeam } from "../../../../shared/epl/teams.js";
 import { createTool } from "../tool.js";
 
 export const getStandingsTool = createTool({
@@ -36,18 +35,7 @@ export const getStandingsTool = createTool({
     const matchesPlayed = table.reduce((sum, row) => sum + row.played, 0) / 2;
     const clubs = table.length;
     if (teams === undefined) return { season, matchesPlayed, clubs, table };
-    const names = new Set(
-      teams.map((team) => {
-        const name = findTeam(ctx.services.epl, team);
-        if (name === undefined) {
-          throw new AppError(
-            "not_found",
-            `no Premier League team matches "${team}"; use a club name such as "Arsenal" or "Man City"`,
-          );
-        }
-        return name;
-      }),
-    );
+    const names = new Set(teams.map((team) => requireTeam(ctx.services.epl, team)));
     // A club named but not in this season's league has no row: the answer says so.
     return { season, matchesPlayed, clubs, table: table.filter((row) => names.has(row.team)) };
   },

@@ -1,7 +1,6 @@
 import { Type as T } from "@sinclair/typebox";
 import { teamForm } from "../../../../shared/epl/standings.js";
-import { findTeam } from "../../../../shared/epl/teams.js";
-import { AppError } from "../../../../shared/errors.js";
+import { requireTeam } from "../../../../shared/epl/teams.js";
 import { createTool } from "../tool.js";
 
 export const getTeamFormTool = createTool({
@@ -20,13 +19,7 @@ export const getTeamFormTool = createTool({
     { additionalProperties: false },
   ),
   async run({ team, count = 5 }, ctx) {
-    const name = findTeam(ctx.services.epl, team);
-    if (name === undefined) {
-      throw new AppError(
-        "not_found",
-        `no Premier League team matches "${team}"; use a club name such as "Arsenal" or "Man City"`,
-      );
-    }
+    const name = requireTeam(ctx.services.epl, team);
     const form = teamForm(ctx.services.epl, name, count);
     return { ...form, form: form.matches.map((m) => m.result).join("") };
   },

@@ -6,9 +6,12 @@ import type { Tool, ToolContext } from "../tool.js";
 import { createAlertTool, deleteAlertTool } from "./alerts.js";
 import { getHeadToHeadTool } from "./head-to-head.js";
 import { recordTradeTool } from "./journal.js";
+import { getLiveScoreTool } from "./live-score.js";
 import { findMarketsTool, getQuoteTool } from "./markets.js";
 import { getStandingsTool } from "./standings.js";
+import { getTeamFormTool } from "./team-form.js";
 import { placeTradeTool } from "./trading.js";
+import { getValueTool } from "./value.js";
 
 const matchId = "2025-26-arsenal-everton";
 const platform = await createTestPlatform({ openMatches: [matchId] });
@@ -38,7 +41,14 @@ test("bad input is refused with a clear error naming what is wrong", async () =>
     (await failure(getQuoteTool, { marketId: `${matchId}.1x2`, outcome: "home" })).message,
     /shares/,
   );
-  assert.match((await failure(findMarketsTool, {})).message, /give teams or matchId/);
+  for (const tool of [findMarketsTool, getValueTool, getLiveScoreTool]) {
+    const error = await failure(tool, {});
+    assert.equal(error.code, "bad_request");
+    assert.match(error.message, new RegExp(`^${tool.name}: give teams or matchId`));
+  }
+  const unknownClub = await failure(getTeamFormTool, { team: "Atlantis" });
+  assert.equal(unknownClub.code, "not_found");
+  assert.match(unknownClub.message, /no Premier League team matches "Atlantis"; use a club name such as/);
   assert.equal((await failure(findMarketsTool, { teams: "Real Madrid v Barcelona" })).code, "not_found");
   assert.equal((await failure(getHeadToHeadTool, { teamA: "Arsenal", teamB: "Atlantis" })).code, "not_found");
   const both = await failure(placeTradeTool, {

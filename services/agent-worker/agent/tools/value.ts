@@ -3,6 +3,7 @@ import { AppError } from "../../../../shared/errors.js";
 import { findFixtures } from "../../platform/fixtures.js";
 import { fixtureValue } from "../../platform/model-value.js";
 import { createTool } from "../tool.js";
+import { fixtureQuery, requireFixture } from "./fixture-query.js";
 
 export const getValueTool = createTool({
   name: "getValue",
@@ -12,14 +13,12 @@ export const getValueTool = createTool({
     "price; positive means the market underprices it), best edge first.",
   input: T.Object(
     {
-      matchId: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
-      teams: T.Optional(T.String({ minLength: 1, maxLength: 200, description: "e.g. Brentford v Wolves" })),
+      ...fixtureQuery,
     },
     { additionalProperties: false },
   ),
   async run({ matchId, teams }, ctx) {
-    if (matchId === undefined && teams === undefined)
-      throw new AppError("bad_request", "give matchId or teams");
+    requireFixture("getValue", { matchId, teams });
     const { fixtures } = await findFixtures(ctx.services, { teams, matchId }, 1);
     const fixture = fixtures[0];
     if (!fixture) throw new AppError("not_found", `no fixture for ${matchId ?? teams}`);
