@@ -7,14 +7,7 @@ if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
 
-echo "ensure-browser: installing chromium"
-export DEBIAN_FRONTEND=noninteractive
-log=$(mktemp)
-if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } >"$log" 2>&1; then
-  cat "$log" >&2
-  rm -f "$log"
-  echo "ensure-browser: installing chromium failed" >&2
-  exit 1
-fi
-rm -f "$log"
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "$0")/lib/apt-install.sh"
+apt_install_quietly ensure-browser chromium
 /usr/bin/chromium --version

@@ -10,14 +10,7 @@ if command -v promtool >/dev/null; then
   exit 0
 fi
 
-echo "ensure-promtool: installing prometheus (for promtool)"
-export DEBIAN_FRONTEND=noninteractive
-log=$(mktemp)
-if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; } >"$log" 2>&1; then
-  cat "$log" >&2
-  rm -f "$log"
-  echo "ensure-promtool: installing prometheus failed" >&2
-  exit 1
-fi
-rm -f "$log"
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "$0")/lib/apt-install.sh"
+apt_install_quietly ensure-promtool prometheus
 promtool --version | head -1

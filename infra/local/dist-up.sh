@@ -16,6 +16,15 @@ node scripts/build.mjs
 source infra/local/dist-env.sh
 bash infra/local/ensure-database.sh
 
+# Whether URL answers 2xx within 30 s (150 tries, 0.2 s apart).
+answers_within_30s() {
+  for _ in $(seq 1 150); do
+    curl -fs "$1" >/dev/null && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
 start() {
   local name=$1 service=$2
   shift 2
@@ -47,21 +56,13 @@ while read -r name monitor args; do
   echo "started $name, supervised (monitoring on :$monitor)"
 done < <(nats_nodes)
 while read -r name monitor _; do
-  for _ in $(seq 1 150); do
-    curl -fs "http://127.0.0.1:$monitor/healthz" >/dev/null && break
-    sleep 0.2
-  done
-  curl -fs "http://127.0.0.1:$monitor/healthz" >/dev/null || { echo "$name is not healthy; see $run/$name.log" >&2; exit 1; }
+  answers_within_30s "http://127.0.0.1:$monitor/healthz" || { echo "$name is not healthy; see $run/$name.log" >&2; exit 1; }
   echo "$name healthy"
 done < <(nats_nodes)
 
 while read -r -a process; do start "${process[@]}"; done < <(dist_processes)
 
 for port in ${GATEWAY_PORTS:-8081 8082}; do
-  for _ in $(seq 1 150); do
-    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break
-    sleep 0.2
-  done
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "gateway on :$port is not ready; see $run/*.log" >&2; exit 1; }
+  answers_within_30s "http://127.0.0.1:$port/readyz" || { echo "gateway on :$port is not ready; see $run/*.log" >&2; exit 1; }
   echo "gateway ready on http://127.0.0.1:$port"
 done
