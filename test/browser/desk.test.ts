@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -8,7 +7,7 @@ import { loadConfig } from "../../shared/config.js";
 import { loadDataset, shortName } from "../../shared/epl/dataset.js";
 import { marketId } from "../../shared/epl/markets.js";
 import { createLogger } from "../../shared/logger.js";
-import { launchChromium } from "../support/chromium.js";
+import { launchChromium, screenshotDir } from "../support/chromium.js";
 import { until, untilFound } from "../support/polling.js";
 import { type SilentLink, startSilentLink } from "../support/silent-link.js";
 
@@ -16,9 +15,9 @@ import { type SilentLink, startSilentLink } from "../support/silent-link.js";
  * The trader's desk (issue 14) in a real Chromium against the embedded platform, reached through
  * a relay that can go silent like a dead network: money with P&L, the bet slip, the price chart,
  * the honest connection state and the phone layout. Screenshots of the main views go to
- * docs/screenshots/ (shown in the README).
+ * docs/screenshots/ (shown in the README) with `UPDATE_SCREENSHOTS=1`, else to a temporary folder.
  */
-const screenshots = join(import.meta.dirname, "../../docs/screenshots");
+const screenshots = screenshotDir();
 let platform: Platform;
 let server: string;
 let link: SilentLink;
@@ -36,7 +35,6 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(10_000);
   whale = await devToken("whale");
-  mkdirSync(screenshots, { recursive: true });
 });
 
 after(async () => {

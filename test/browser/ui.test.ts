@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,13 +8,14 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { buildPlatform, type Platform } from "../../services/embedded/platform.js";
 import { loadConfig } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
+import { chromiumArgs, chromiumPath, screenshotDir } from "../support/chromium.js";
 import { untilFound } from "../support/polling.js";
 
 /**
  * The web client in a real browser (Debian's Chromium, installed by scripts/ensure-browser.sh)
  * against the embedded platform on a real port: what a person signing in sees and does.
  */
-const screenshots = join(import.meta.dirname, "screenshots");
+const screenshots = screenshotDir();
 let platform: Platform;
 let base: string;
 let profile: string;
@@ -37,17 +38,8 @@ before(async () => {
   platform.app.server.on("upgrade", (_request, socket: Socket) => upgraded.push(socket));
   profile = mkdtempSync(join(tmpdir(), "epl-browser-"));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    executablePath: chromiumPath,
+    args: [...chromiumArgs, "--disable-quic", "--disable-component-update", "--disable-sync"],
     viewport: { width: 1360, height: 900 },
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -112,13 +104,13 @@ test("the league stats agent streams its answer with its tool calls", async () =
   const pieces = await page.locator("#answer-text").evaluate((el) => el.childNodes.length);
   assert.ok(pieces > 1, `the answer arrived in ${pieces} piece(s)`);
   assert.ok((await page.locator("#tools details.tool").count()) > 0);
-  // A finished tool call still shows what it was asked, beside what it answered.
+  // A finished tool call still shows what it was asked (cut short with … when long), beside
+  // what it answered.
   const finished = page.locator('#tools details.tool[data-status="finished"]').first();
-  assert.match((await finished.locator("summary").textContent()) ?? "", /^✓ \w+ \{.+\}/);
+  assert.match((await finished.locator("summary").textContent()) ?? "", /^✓ \w+ \{.+(\}|…)$/);
   assert.match((await finished.locator(".tool-body").textContent()) ?? "", /^in \{.+out /);
   assert.equal(await page.getByRole("button", { name: "Cancel" }).isDisabled(), true);
 
-  mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: join(screenshots, "desk.png"), fullPage: true });
 });
 

@@ -3,8 +3,9 @@ import { connect } from "@nats-io/transport-node";
 import type { LiveChannel, LiveEvent } from "../../shared/bus/live-stream/live-stream.js";
 import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-stream.js";
 import { loadConfig } from "../../shared/config.js";
+import { AppError } from "../../shared/errors.js";
 import type { LiveClient } from "./live-client.js";
-import { until } from "./polling.js";
+import { pause, until } from "./polling.js";
 
 /**
  * The LIVE stream's own log, the reference for "no gap, no duplicate": what a client received on
@@ -23,8 +24,27 @@ export function sourceOf(channel: string, userId: string): LiveChannel {
   return channel as LiveChannel;
 }
 
+/**
+ * How long the reference read keeps trying while the stream answers `unavailable`: after a fault
+ * test's node loss the cluster may still be electing when the test reads, and the reference is
+ * what the clients are judged by, not what is under test.
+ */
+const logReadPatienceMs = 20_000;
+
 /** The whole LIVE log of `channel` in `epoch`, read over a connection of its own. */
 export async function logOf(env: LiveLogEnv, channel: LiveChannel, epoch: string): Promise<LiveEvent[]> {
+  const giveUpAt = Date.now() + logReadPatienceMs;
+  for (;;) {
+    try {
+      return await readLog(env, channel, epoch);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "unavailable") || Date.now() > giveUpAt) throw err;
+      await pause(500);
+    }
+  }
+}
+
+async function readLog(env: LiveLogEnv, channel: LiveChannel, epoch: string): Promise<LiveEvent[]> {
   const nc = await connect({ servers: env.NATS_URL!.split(",") });
   try {
     const live = await createNatsLiveStream(nc, {
