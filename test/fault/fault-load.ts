@@ -48,6 +48,8 @@ export interface FaultLoadOptions {
   traderGateway(i: number): number;
   live: readonly LiveSpec[];
   markets: readonly { id: string; outcomes: readonly string[] }[];
+  /** How long a trader waits for an attempt's answer before sending it again under its key (8 s). */
+  attemptTimeoutMs?: number;
 }
 
 export interface FaultLoad {
@@ -107,7 +109,7 @@ export async function startFaultLoad(fx: FaultDeployment, options: FaultLoadOpti
     users: traders,
     markets: options.markets,
     thinkMs: 100,
-    attemptTimeoutMs: 8000,
+    attemptTimeoutMs: options.attemptTimeoutMs ?? 8000,
     retryMs: 100,
   });
   const runOptions: RunLoadOptions = {
