@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, sign } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { pause } from "../../../test/support/polling.js";
 import { type Harness, signToken, startGateway } from "../testing/gateway-harness.js";
 import { TestClient } from "../testing/ws-client.js";
 
@@ -95,6 +96,16 @@ describe("token times: exp required, lifetime capped, iat not ahead of the clock
     assert.deepEqual([ahead.status, ahead.code], [401, "unauthorized"]);
     assert.match(ahead.message ?? "", /future/);
     assert.notEqual((await answer({ iat: now() + 30, exp: now() + 600 })).status, 401);
+  });
+
+  test("a token accepted before its exp is refused from its exp on, though it was verified before", async () => {
+    const iat = now();
+    const claims = { iat, exp: iat + 2 };
+    assert.notEqual((await answer(claims)).status, 401);
+    assert.notEqual((await answer(claims)).status, 401);
+    await pause((iat + 2) * 1000 - Date.now());
+    const expired = await answer(claims);
+    assert.deepEqual([expired.status, expired.message], [401, "token expired"]);
   });
 
   test("a token without exp (or without iat) is refused", async () => {
