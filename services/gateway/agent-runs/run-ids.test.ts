@@ -19,3 +19,9 @@ test("ids are unique, subject-safe, and unverifiable under another secret or whe
   assert.equal(ids.owns(flipped, "alice"), false);
   assert.equal(ids.owns("not-a-run-id", "alice"), false);
 });
+
+test("a thousand ids in a row have a thousand different random parts", () => {
+  const ids = createRunIds("secret-one-secret-one");
+  const randomParts = new Set(Array.from({ length: 1000 }, () => ids.mint("alice").slice(0, 24)));
+  assert.equal(randomParts.size, 1000);
+});

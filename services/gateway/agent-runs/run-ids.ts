@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomFillSync, timingSafeEqual } from "node:crypto";
 
 /**
  * Agent run ids that carry their owner. A resume may reach any gateway, including one that never
@@ -15,12 +15,31 @@ export interface RunIds {
 const randomHex = 24;
 const tagHex = 24;
 
+/**
+ * Random parts drawn from the kernel 256 at a time: a draw per run cost the gateway about as much
+ * as the HMAC that signs it (node's own `randomUUID` pools the same way).
+ */
+function randomParts(): () => string {
+  const bytes = randomHex / 2;
+  const pool = Buffer.allocUnsafe(bytes * 256);
+  let at = pool.length;
+  return () => {
+    if (at === pool.length) {
+      randomFillSync(pool);
+      at = 0;
+    }
+    at += bytes;
+    return pool.toString("hex", at - bytes, at);
+  };
+}
+
 export function createRunIds(secret: string): RunIds {
+  const nextRandom = randomParts();
   const tag = (random: string, userId: string) =>
     createHmac("sha256", secret).update(`${random}:${userId}`).digest("hex").slice(0, tagHex);
   return {
     mint(userId) {
-      const random = randomBytes(randomHex / 2).toString("hex");
+      const random = nextRandom();
       return random + tag(random, userId);
     },
     owns(requestId, userId) {
