@@ -1,4 +1,5 @@
 import type { Static, TSchema } from "@sinclair/typebox";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import type { AgentRunRequest } from "../../../shared/bus/run-queue/run-queue.js";
 import type { Config } from "../../../shared/config.js";
@@ -84,13 +85,15 @@ export interface ToolSpec<S extends TSchema, O> {
 }
 
 export function createTool<S extends TSchema, O>(spec: ToolSpec<S, O>): Tool {
+  // Compiled once: every run calls its tools, and a valid input (nearly every one) needs no errors.
+  const checker = TypeCompiler.Compile(spec.input);
   return {
     name: spec.name,
     description: spec.description,
     input: spec.input,
     async call(raw, ctx) {
       const input = Value.Default(spec.input, Value.Clone(raw ?? {}));
-      const problem = Value.Errors(spec.input, input).First();
+      const problem = checker.Check(input) ? undefined : checker.Errors(input).First();
       if (problem) {
         const where = problem.path === "" ? "input" : `input${problem.path.replaceAll("/", ".")}`;
         return {

@@ -62,19 +62,45 @@ export function writeAnswer(input: {
   return ordered.length > 0 ? ordered.join(" ") : "I have nothing to go on for that question.";
 }
 
+/** An agent's facts with their content words and how many facts hold each word. */
+interface FactIndex {
+  facts: string[];
+  words: Set<string>[];
+  spread: Map<string, number>;
+}
+
+/**
+ * Indexed once per agent: an agent's instructions are the same at every run (agent specs are
+ * fixed), and reading them again was a tenth of a run's offline-model time. Bounded all the same,
+ * should a caller ever pass instructions of its own.
+ */
+const factIndexes = new Map<string, FactIndex>();
+const maxFactIndexes = 64;
+
+function factIndex(system: string): FactIndex {
+  let index = factIndexes.get(system);
+  if (index === undefined) {
+    const facts = system
+      .split("\n")
+      .filter((line) => line.startsWith("- "))
+      .map((line) => line.slice(2).trim());
+    const words = facts.map((fact) => contentWords(fact));
+    const spread = new Map<string, number>();
+    for (const set of words) for (const word of set) spread.set(word, (spread.get(word) ?? 0) + 1);
+    index = { facts, words, spread };
+    if (factIndexes.size >= maxFactIndexes) factIndexes.clear();
+    factIndexes.set(system, index);
+  }
+  return index;
+}
+
 /**
  * Facts ranked by the content words they share with the question, each word weighted by how few
  * facts contain it, so "backtest" outweighs "agent" when every fact mentions agents.
  */
 function rankFacts(system: string, text: string): RankedFact[] {
   const asked = contentWords(text);
-  const facts = system
-    .split("\n")
-    .filter((line) => line.startsWith("- "))
-    .map((line) => line.slice(2).trim());
-  const words = facts.map((fact) => contentWords(fact));
-  const spread = new Map<string, number>();
-  for (const set of words) for (const word of set) spread.set(word, (spread.get(word) ?? 0) + 1);
+  const { facts, words, spread } = factIndex(system);
   return facts
     .map((fact, index) => {
       const common = [...words[index]!].filter((word) => asked.has(word));
