@@ -22,8 +22,11 @@ const aliases: Record<string, string> = {
 interface TeamIndex {
   /** Each team with its slug, in dataset order. */
   slugs: { team: string; slug: string }[];
-  /** Lower-case names, short names and aliases that name a team, longest first. */
-  names: [name: string, team: string][];
+  /**
+   * Lower-case names, short names and aliases that name a team, longest first, each with a space
+   * either side as `teamsMentioned` looks for them (padded once, not at every call).
+   */
+  padded: [name: string, team: string][];
 }
 
 /** Built once per dataset: agents resolve teams on every run, and slugging 20 names each time showed in profiles. */
@@ -42,7 +45,8 @@ function teamIndex(data: Dataset): TeamIndex {
     const team = slugs.find((t) => t.slug === slug)?.team;
     if (team) names.set(alias, team);
   }
-  index = { slugs, names: [...names.entries()].sort((a, b) => b[0].length - a[0].length) };
+  const sorted = [...names.entries()].sort((a, b) => b[0].length - a[0].length);
+  index = { slugs, padded: sorted.map(([name, team]) => [` ${name} `, team]) };
   indexes.set(data, index);
   return index;
 }
@@ -79,8 +83,8 @@ export function requireTeam(data: Dataset, text: string): string {
 export function teamsMentioned(data: Dataset, text: string): string[] {
   const lower = ` ${text.toLowerCase().replace(/[^a-z0-9&' ]+/g, " ")} `;
   const found: { team: string; at: number }[] = [];
-  for (const [name, team] of teamIndex(data).names) {
-    const at = lower.indexOf(` ${name} `);
+  for (const [name, team] of teamIndex(data).padded) {
+    const at = lower.indexOf(name);
     if (at >= 0 && !found.some((f) => f.team === team)) found.push({ team, at });
   }
   return found.sort((a, b) => a.at - b.at).map((f) => f.team);
