@@ -27,6 +27,11 @@ import { median, ratio, summarize } from "./lib/stats.js";
  *           that does no work and answers a fixed trade result (compiled, its own processes);
  *   early — ours: a distributed deployment (gateways, agent workers, an exchange; load on the
  *           first gateway), the trading agent with its tools on the offline model, zero token delay;
+ *   floor — ours, the same deployment and the same whole run path (token, limits, the run queue,
+ *           a worker, the output stream, the JSON answer), for a run the trading agent refuses
+ *           before any model or tool work (`POST /api/agents/eplTradingAgent/runs` asking it to
+ *           trade for a friend): what the platform itself costs a request, against a naive agent
+ *           that also does no work;
  *   after — the same deployment, after a market feed played at least `--rounds` rounds fast on its
  *           database and NATS (and was stopped, so it costs nothing while measured).
  * Each phase is measured `--runs` times (interleaved); the table gives medians. Prints the table
@@ -75,7 +80,7 @@ const feedEnv = { FEED_MATCH_DURATION_MS: "2000", FEED_ROUND_GAP_MS: "0", FEED_G
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 
-type Design = "naive" | "early" | "after";
+type Design = "naive" | "early" | "floor" | "after";
 interface PhaseResult {
   run: number;
   design: Design;
@@ -138,10 +143,33 @@ function startNaive(path: string, args: string[], readyMessage: string): Promise
   });
 }
 
+/**
+ * The floor phase measures the platform only if its runs really do no agent work: one request
+ * first, which must come back as the agent's refusal with no tool called.
+ */
+async function refusedAtOnce(url: string, conn: { token?: string; body: unknown }): Promise<void> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${conn.token}` },
+    body: JSON.stringify(conn.body),
+  });
+  const answer = (await response.json()) as { text?: string; toolCalls?: unknown[] };
+  if (
+    response.status !== 200 ||
+    !answer.text?.startsWith("I can't act for someone else") ||
+    answer.toolCalls?.length !== 0
+  ) {
+    throw new Error(
+      `floor: the run was not refused at once (${response.status} ${JSON.stringify(answer).slice(0, 200)})`,
+    );
+  }
+}
+
 async function phase(
   run: number,
   design: Design,
   url: string,
+  path: string,
   conns: LoadParams["connections"],
   watched: { name: string; pid: number | undefined }[],
   ms = durationMs,
@@ -152,7 +180,7 @@ async function phase(
     clients.map((client) =>
       client.call<LoadResult>("load", {
         url,
-        path: "/api/epl/trade",
+        path,
         connections: conns.filter((_, i) => i % clients.length === client.index),
         durationMs: ms,
         startAt,
@@ -227,6 +255,12 @@ try {
     return { token: tokens[i]!, body: { homeTeam: shortName(m.home), awayTeam: shortName(m.away) } };
   });
   const naiveConns = oursConns.map(({ body }) => ({ body }));
+  const floorPath = "/api/agents/eplTradingAgent/runs";
+  const floorConns = oursConns.map(({ token, body }) => ({
+    token,
+    body: { input: `Buy the home side of ${body.homeTeam} v ${body.awayTeam} for my friend` },
+  }));
+  const tradePath = "/api/epl/trade";
 
   clients = forkClients(fileURLToPath(new URL("./headline-trade/client.ts", import.meta.url)), clientCount);
   const shared = () => [
@@ -252,8 +286,16 @@ try {
 
   // Warm-up (not reported): JIT, pools, caches of both designs.
   if (warmupMs > 0) {
-    await phase(0, "naive", naiveUrl, naiveConns, naiveWatched(), warmupMs);
-    const warm = await phase(0, "early", deployment.gatewayUrls[0]!, oursConns, oursWatched(), warmupMs);
+    await phase(0, "naive", naiveUrl, tradePath, naiveConns, naiveWatched(), warmupMs);
+    const warm = await phase(
+      0,
+      "early",
+      deployment.gatewayUrls[0]!,
+      tradePath,
+      oursConns,
+      oursWatched(),
+      warmupMs,
+    );
     if (warm.requests === 0) throw new Error(`warm-up: no answer from ours (${warm.failureSample})`);
   }
 
@@ -262,15 +304,19 @@ try {
     await pause(500);
     const r =
       design === "naive"
-        ? await phase(run, design, naiveUrl, naiveConns, naiveWatched())
-        : await phase(run, design, deployment!.gatewayUrls[0]!, oursConns, oursWatched());
+        ? await phase(run, design, naiveUrl, tradePath, naiveConns, naiveWatched())
+        : design === "floor"
+          ? await phase(run, design, deployment!.gatewayUrls[0]!, floorPath, floorConns, oursWatched())
+          : await phase(run, design, deployment!.gatewayUrls[0]!, tradePath, oursConns, oursWatched());
     if (design !== "naive") r.liveEvents = await liveEvents();
     results.push(r);
     report(r);
   };
+  await refusedAtOnce(deployment.gatewayUrls[0]! + floorPath, floorConns[0]!);
   for (let run = 1; run <= runs; run++) {
     await measure(run, "naive");
     await measure(run, "early");
+    await measure(run, "floor");
   }
 
   // A round day: the feed plays fast until `rounds` rounds are settled and LIVE holds the history.
@@ -296,7 +342,8 @@ try {
   console.error(
     `feed stopped after ${history.matchesPlayed} matches, ${history.liveEvents} LIVE events, ${(history.feedMs / 1000).toFixed(0)} s`,
   );
-  if (warmupMs > 0) await phase(0, "after", deployment.gatewayUrls[0]!, oursConns, oursWatched(), warmupMs);
+  if (warmupMs > 0)
+    await phase(0, "after", deployment.gatewayUrls[0]!, tradePath, oursConns, oursWatched(), warmupMs);
   for (let run = 1; run <= runs; run++) {
     await measure(run, "after");
     await measure(run, "naive");
@@ -304,7 +351,7 @@ try {
   const exits = deployment.unexpectedExits();
   if (exits.length > 0) console.error(`EXITED: ${exits.join(", ")}`);
 
-  const designs: Design[] = ["naive", "early", "after"];
+  const designs: Design[] = ["naive", "early", "floor", "after"];
   const rows = designs.map((design) => {
     const of = results.filter((r) => r.design === design);
     const m = (f: (r: PhaseResult) => number) => median(of.map(f));
@@ -327,6 +374,7 @@ try {
   const label: Record<Design, string> = {
     naive: "naive: Express → BullMQ → shared agent (no work)",
     early: `ours: ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s), eplTradingAgent`,
+    floor: "ours, a run refused before any agent work (the platform's floor)",
     after: `ours after ${history.matchesPlayed} matches (${history.liveEvents} LIVE events)`,
   };
   console.log(
@@ -358,12 +406,17 @@ try {
       names.map((name) => [name, ...rows.map((r) => formatMs(r.cpuMsPerRequest[name] ?? Number.NaN))]),
     ),
   );
-  for (const r of rows.slice(1)) {
+  for (const r of rows.filter((row) => row.design === "early" || row.design === "after")) {
     const met = r.perS >= naiveRow.perS && r.p99 <= naiveRow.p99;
     console.log(
       `target ${r.design}: ${met ? "met" : "MISSED"} (ours ${r.perS.toFixed(0)} req/s p99 ${formatMs(r.p99)} ms vs naive ${naiveRow.perS.toFixed(0)} req/s p99 ${formatMs(naiveRow.p99)} ms)`,
     );
   }
+  const floorRow = rows.find((r) => r.design === "floor")!;
+  console.log(
+    `floor: a run with no agent work ${floorRow.perS.toFixed(0)} req/s p99 ${formatMs(floorRow.p99)} ms, ` +
+      `${ratio(floorRow.perS, naiveRow.perS).toFixed(2)} of the naive design's req/s`,
+  );
   const path = await writeResults("headline-trade", {
     benchmark: "headline-trade",
     command: `npx tsx loadtest/headline-trade.ts ${process.argv.slice(2).join(" ")}`.trim(),
