@@ -12,7 +12,7 @@ import { type ToolFailure, writeAnswer } from "./offline/answer.js";
 import { type Question, readQuestion } from "./offline/question.js";
 import type { Finding, OfflineSkill } from "./offline/skill.js";
 import { offlineSkills } from "./offline/skills.js";
-import { countTokens, splitTokens } from "./offline/words.js";
+import { countJsonTokens, countTokens, splitTokens } from "./offline/words.js";
 
 export interface OfflineProviderOptions {
   dataset: Dataset;
@@ -48,7 +48,7 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
     }
     let count = bySystem.get(system);
     if (count === undefined) {
-      count = countTokens(system) + countTokens(JSON.stringify(tools));
+      count = countTokens(system) + countJsonTokens(tools);
       bySystem.set(system, count);
     }
     return count;
@@ -101,7 +101,7 @@ export function createOfflineProvider(options: OfflineProviderOptions): ModelPro
           }
           for (const [i, call] of calls.entries()) {
             await pause(signal);
-            outputTokens += 1 + countTokens(JSON.stringify(call.input));
+            outputTokens += 1 + countJsonTokens(call.input);
             yield { type: "tool_use", id: `toolu_offline_${conversation.turn}_${i}`, ...call };
           }
           yield { type: "message_end", stopReason: "tool_use", usage: { inputTokens, outputTokens } };
@@ -166,7 +166,7 @@ function countMessages(messages: readonly ModelMessage[]): number {
   for (const message of messages) {
     let tokens = messageTokens.get(message);
     if (tokens === undefined) {
-      tokens = countTokens(JSON.stringify(message));
+      tokens = countJsonTokens(message);
       messageTokens.set(message, tokens);
     }
     count += tokens;
