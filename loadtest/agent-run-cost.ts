@@ -8,9 +8,10 @@ import { createPgliteStore } from "../services/exchange/store/pglite-store.js";
 import { eplTradeInput } from "../services/gateway/agent-runs/epl-trade-route.js";
 import { createMemoryLiveStream } from "../shared/bus/live-stream/memory-live-stream.js";
 import { loadConfig } from "../shared/config.js";
-import { loadDataset, shortName } from "../shared/epl/dataset.js";
+import { loadDataset } from "../shared/epl/dataset.js";
 import { fitModel } from "../shared/epl/model.js";
 import type { AgentEvent } from "../shared/protocol/agent-frames.js";
+import { headlineFixtures, refusedRunInput } from "./headline-trade/workload.js";
 import { formatTable, writeResults } from "./lib/report.js";
 import { median, ratio } from "./lib/stats.js";
 
@@ -55,13 +56,10 @@ const services = createToolServices({ epl, model, exchange, records: store, live
 const agent: Agent = createAgentPool(config).get("eplTradingAgent")!;
 const provider = createOfflineProvider({ dataset: epl, tokenDelayMs: 0 });
 
-const fixtures = epl.matches
-  .filter((m) => m.status !== "finished")
-  .slice(0, 10)
-  .map((m) => ({ homeTeam: shortName(m.home), awayTeam: shortName(m.away) }));
+const fixtures = headlineFixtures(epl);
 const workloads = {
   analysis: fixtures.map((body) => eplTradeInput(body, epl)),
-  refused: fixtures.map((f) => `Buy the home side of ${f.homeTeam} v ${f.awayTeam} for my friend`),
+  refused: fixtures.map(refusedRunInput),
 };
 type Workload = keyof typeof workloads;
 

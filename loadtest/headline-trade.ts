@@ -8,9 +8,10 @@ import { Queue } from "bullmq";
 import { createExchangeClient } from "../services/exchange/client.js";
 import { connectNats } from "../shared/bus/nats/nats-connection.js";
 import { createNatsRpc } from "../shared/bus/rpc/nats-rpc.js";
-import { loadDataset, shortName } from "../shared/epl/dataset.js";
+import { loadDataset } from "../shared/epl/dataset.js";
 import { freePort } from "../test/support/service-process.js";
 import type { LoadParams, LoadResult } from "./headline-trade/client.js";
+import { headlineFixtures, refusalOpening, refusedRunInput } from "./headline-trade/workload.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, type ServiceRole, startDeployment } from "./lib/deployment.js";
 import { fetchDevTokens } from "./lib/dev-tokens.js";
@@ -154,26 +155,24 @@ async function refusedAtOnce(url: string, conn: { token?: string; body: unknown 
     body: JSON.stringify(conn.body),
   });
   const answer = (await response.json()) as { text?: string; toolCalls?: unknown[] };
-  if (
-    response.status !== 200 ||
-    !answer.text?.startsWith("I can't act for someone else") ||
-    answer.toolCalls?.length !== 0
-  ) {
+  if (response.status !== 200 || !answer.text?.startsWith(refusalOpening) || answer.toolCalls?.length !== 0) {
     throw new Error(
       `floor: the run was not refused at once (${response.status} ${JSON.stringify(answer).slice(0, 200)})`,
     );
   }
 }
 
-async function phase(
-  run: number,
-  design: Design,
-  url: string,
-  path: string,
-  conns: LoadParams["connections"],
-  watched: { name: string; pid: number | undefined }[],
-  ms = durationMs,
-): Promise<PhaseResult> {
+/** Where a phase sends its load, with what, and whose CPU it counts. */
+interface Target {
+  url: string;
+  path: string;
+  conns: LoadParams["connections"];
+  watched(): { name: string; pid: number | undefined }[];
+}
+
+async function phase(run: number, design: Design, target: Target, ms = durationMs): Promise<PhaseResult> {
+  const { url, path, conns } = target;
+  const watched = target.watched();
   const startAt = epochNow() + 300;
   const before = sampleCpu(watched);
   const parts = await Promise.all(
@@ -243,24 +242,14 @@ try {
   const liveEvents = async () => (await jsm.streams.info(`${deployment!.prefix}LIVE`)).state.messages;
 
   // One pro user per connection, each asking about one of the next fixtures to be played.
-  const epl = loadDataset();
-  const upcoming = epl.matches.filter((m) => m.status !== "finished").slice(0, 10);
+  const fixtures = headlineFixtures(loadDataset());
   const users = Array.from({ length: connections }, (_, i) => ({
     userId: `lt-headline-${runTag}-${i}`,
     tier: "pro" as const,
   }));
   const tokens = await fetchDevTokens(deployment.gatewayUrls[0]!, users);
-  const oursConns = users.map((_, i) => {
-    const m = upcoming[i % upcoming.length]!;
-    return { token: tokens[i]!, body: { homeTeam: shortName(m.home), awayTeam: shortName(m.away) } };
-  });
-  const naiveConns = oursConns.map(({ body }) => ({ body }));
-  const floorPath = "/api/agents/eplTradingAgent/runs";
-  const floorConns = oursConns.map(({ token, body }) => ({
-    token,
-    body: { input: `Buy the home side of ${body.homeTeam} v ${body.awayTeam} for my friend` },
-  }));
-  const tradePath = "/api/epl/trade";
+  const oursConns = users.map((_, i) => ({ token: tokens[i]!, body: fixtures[i % fixtures.length]! }));
+  const floorConns = oursConns.map(({ token, body }) => ({ token, body: { input: refusedRunInput(body) } }));
 
   clients = forkClients(fileURLToPath(new URL("./headline-trade/client.ts", import.meta.url)), clientCount);
   const shared = () => [
@@ -284,35 +273,37 @@ try {
         `${r.liveEvents === undefined ? "" : `, LIVE ${r.liveEvents} events`}, load ${loadavg()[0]!.toFixed(1)}`,
     );
 
+  const gatewayUrl = deployment.gatewayUrls[0]!;
+  const tradePath = "/api/epl/trade";
+  const ours: Target = { url: gatewayUrl, path: tradePath, conns: oursConns, watched: oursWatched };
+  const targets: Record<Design, Target> = {
+    naive: {
+      url: naiveUrl,
+      path: tradePath,
+      conns: oursConns.map(({ body }) => ({ body })),
+      watched: naiveWatched,
+    },
+    early: ours,
+    floor: { ...ours, path: "/api/agents/eplTradingAgent/runs", conns: floorConns },
+    after: ours,
+  };
+
   // Warm-up (not reported): JIT, pools, caches of both designs.
   if (warmupMs > 0) {
-    await phase(0, "naive", naiveUrl, tradePath, naiveConns, naiveWatched(), warmupMs);
-    const warm = await phase(
-      0,
-      "early",
-      deployment.gatewayUrls[0]!,
-      tradePath,
-      oursConns,
-      oursWatched(),
-      warmupMs,
-    );
+    await phase(0, "naive", targets.naive, warmupMs);
+    const warm = await phase(0, "early", targets.early, warmupMs);
     if (warm.requests === 0) throw new Error(`warm-up: no answer from ours (${warm.failureSample})`);
   }
 
   const results: PhaseResult[] = [];
   const measure = async (run: number, design: Design) => {
     await pause(500);
-    const r =
-      design === "naive"
-        ? await phase(run, design, naiveUrl, tradePath, naiveConns, naiveWatched())
-        : design === "floor"
-          ? await phase(run, design, deployment!.gatewayUrls[0]!, floorPath, floorConns, oursWatched())
-          : await phase(run, design, deployment!.gatewayUrls[0]!, tradePath, oursConns, oursWatched());
+    const r = await phase(run, design, targets[design]);
     if (design !== "naive") r.liveEvents = await liveEvents();
     results.push(r);
     report(r);
   };
-  await refusedAtOnce(deployment.gatewayUrls[0]! + floorPath, floorConns[0]!);
+  await refusedAtOnce(gatewayUrl + targets.floor.path, floorConns[0]!);
   for (let run = 1; run <= runs; run++) {
     await measure(run, "naive");
     await measure(run, "early");
@@ -342,8 +333,7 @@ try {
   console.error(
     `feed stopped after ${history.matchesPlayed} matches, ${history.liveEvents} LIVE events, ${(history.feedMs / 1000).toFixed(0)} s`,
   );
-  if (warmupMs > 0)
-    await phase(0, "after", deployment.gatewayUrls[0]!, tradePath, oursConns, oursWatched(), warmupMs);
+  if (warmupMs > 0) await phase(0, "after", targets.after, warmupMs);
   for (let run = 1; run <= runs; run++) {
     await measure(run, "after");
     await measure(run, "naive");
