@@ -9,7 +9,7 @@ import { connectNats } from "../nats/nats-connection.js";
 import { createNatsRunQueue } from "./nats-run-queue.js";
 import { clientRunKey, runNames } from "./nats-run-streams.js";
 import { runQueueContract } from "./run-queue.contract.js";
-import type { AgentRunRequest, RunQueue, RunWatch } from "./run-queue.js";
+import type { AgentRunRequest, RunJob, RunQueue, RunWatch } from "./run-queue.js";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 
@@ -114,17 +114,7 @@ describe("JetStream details", () => {
     const framed = runRequest();
     await queue.submit(http);
     await queue.submit(framed);
-    const consumer = queue.consume(
-      async (job) => {
-        await job.emit({
-          type: "agent.done",
-          stopReason: "end_turn",
-          usage: { inputTokens: 1, outputTokens: 1 },
-        });
-        await job.ack();
-      },
-      { concurrency: 1 },
-    );
+    const consumer = queue.consume(finishRun, { concurrency: 1 });
     await Promise.all([readAll(queue.watch(http.requestId, 0)), readAll(queue.watch(framed.requestId, 0))]);
     await consumer.stop();
     const jsm = await jetstreamManager(nc);
@@ -154,12 +144,7 @@ describe("JetStream details", () => {
       async (job) => {
         started.push(job.request.requestId);
         if (job.request.requestId === first.requestId) await firstHeld;
-        await job.emit({
-          type: "agent.done",
-          stopReason: "end_turn",
-          usage: { inputTokens: 0, outputTokens: 0 },
-        });
-        await job.ack();
+        await finishRun(job);
       },
       { concurrency: 1 },
     );
@@ -273,8 +258,6 @@ describe("JetStream details", () => {
   });
 });
 
-/** The dedupe key of a run's client id, as the adapter derives it. */
-
 function runRequest(): AgentRunRequest {
   return {
     v: 1,
@@ -286,6 +269,12 @@ function runRequest(): AgentRunRequest {
     input: "who leads?",
     submittedAt: Date.now(),
   };
+}
+
+/** A run done at once: its terminal chunk, then the ack that takes it out of the stream. */
+async function finishRun(job: RunJob): Promise<void> {
+  await job.emit({ type: "agent.done", stopReason: "end_turn", usage: { inputTokens: 0, outputTokens: 0 } });
+  await job.ack();
 }
 
 async function readAll(watch: RunWatch): Promise<AgentChunk[]> {
