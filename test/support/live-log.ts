@@ -5,7 +5,7 @@ import { createNatsLiveStream } from "../../shared/bus/live-stream/nats-live-str
 import { loadConfig } from "../../shared/config.js";
 import { AppError } from "../../shared/errors.js";
 import type { LiveClient } from "./live-client.js";
-import { pause, until } from "./polling.js";
+import { retried, until } from "./polling.js";
 
 /**
  * The LIVE stream's own log, the reference for "no gap, no duplicate": what a client received on
@@ -33,15 +33,11 @@ const logReadPatienceMs = 20_000;
 
 /** The whole LIVE log of `channel` in `epoch`, read over a connection of its own. */
 export async function logOf(env: LiveLogEnv, channel: LiveChannel, epoch: string): Promise<LiveEvent[]> {
-  const giveUpAt = Date.now() + logReadPatienceMs;
-  for (;;) {
-    try {
-      return await readLog(env, channel, epoch);
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === "unavailable") || Date.now() > giveUpAt) throw err;
-      await pause(500);
-    }
-  }
+  return retried(() => readLog(env, channel, epoch), {
+    timeoutMs: logReadPatienceMs,
+    everyMs: 500,
+    retryIf: (err) => err instanceof AppError && err.code === "unavailable",
+  });
 }
 
 async function readLog(env: LiveLogEnv, channel: LiveChannel, epoch: string): Promise<LiveEvent[]> {

@@ -1,21 +1,9 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { retried } from "../../../test/support/polling.js";
 import { type Harness, startGateway, tokenFor } from "../testing/gateway-harness.js";
 import { TestClient } from "../testing/ws-client.js";
-
-/** Tries `attempt` every 20 ms until it resolves; after `timeoutMs` its last failure is thrown. */
-async function retried<T>(attempt: () => Promise<T>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
 
 /** An upgrade request that passes the gate (good token) but that `ws` refuses: no Sec-WebSocket-Key. */
 function brokenUpgrade(wsUrl: string, token: string): Promise<number> {
@@ -55,15 +43,16 @@ describe("sockets per user (MAX_SOCKETS_PER_USER, default 10)", () => {
 
     // A closed socket gives its place back.
     held.pop()!.close();
-    const again = await retried(() => TestClient.connect(gw.wsUrl, token));
+    const again = await retried(() => TestClient.connect(gw.wsUrl, token), { timeoutMs: 3000 });
     for (const client of [...held, again, bystander]) client.close();
   });
 
   test("an admitted upgrade whose handshake fails gives its place back", async () => {
     const token = tokenFor("clumsy");
     for (let i = 0; i < 12; i++) assert.equal(await brokenUpgrade(gw.wsUrl, token), 400);
-    const clients = await retried(() =>
-      Promise.all(Array.from({ length: 10 }, () => TestClient.connect(gw.wsUrl, token))),
+    const clients = await retried(
+      () => Promise.all(Array.from({ length: 10 }, () => TestClient.connect(gw.wsUrl, token))),
+      { timeoutMs: 3000 },
     );
     for (const client of clients) client.close();
   });
