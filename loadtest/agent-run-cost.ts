@@ -1,16 +1,8 @@
 import { parseArgs } from "node:util";
-import type { Agent } from "../services/agent-worker/agent/agent.js";
-import { createOfflineProvider } from "../services/agent-worker/agent/offline-provider.js";
-import { createAgentPool } from "../services/agent-worker/agents/pool.js";
-import { createToolServices } from "../services/agent-worker/tool-services.js";
-import { createExchange } from "../services/exchange/exchange.js";
-import { createPgliteStore } from "../services/exchange/store/pglite-store.js";
 import { eplTradeInput } from "../services/gateway/agent-runs/epl-trade-route.js";
-import { createMemoryLiveStream } from "../shared/bus/live-stream/memory-live-stream.js";
-import { loadConfig } from "../shared/config.js";
 import { loadDataset } from "../shared/epl/dataset.js";
-import { fitModel } from "../shared/epl/model.js";
 import type { AgentEvent } from "../shared/protocol/agent-frames.js";
+import { createInProcessAgent } from "./headline-trade/in-process-agent.js";
 import { headlineFixtures, refusedRunInput } from "./headline-trade/workload.js";
 import { formatTable, writeResults } from "./lib/report.js";
 import { median, ratio } from "./lib/stats.js";
@@ -41,20 +33,8 @@ const runsPerRound = Number(flags.runs);
 const rounds = Number(flags.rounds);
 const warmup = Number(flags.warmup);
 
-const config = loadConfig({}, { offlineTokenDelayMs: 0 });
 const epl = loadDataset();
-const model = fitModel(epl);
-const store = createPgliteStore("memory");
-await store.migrate();
-const exchange = createExchange({ store, config, dataset: epl });
-await exchange.openMarkets({});
-const live = createMemoryLiveStream({
-  maxAgeMs: config.liveMaxAgeMs,
-  maxMsgsPerTopic: config.liveMaxMsgsPerTopic,
-});
-const services = createToolServices({ epl, model, exchange, records: store, live, config });
-const agent: Agent = createAgentPool(config).get("eplTradingAgent")!;
-const provider = createOfflineProvider({ dataset: epl, tokenDelayMs: 0 });
+const agent = await createInProcessAgent(epl);
 
 const fixtures = headlineFixtures(epl);
 const workloads = {
@@ -70,15 +50,7 @@ async function runOnce(workload: Workload, i: number): Promise<number> {
   let seq = 0;
   let tools = 0;
   let last: AgentEvent | undefined;
-  for await (const event of agent.run(
-    { input: workloads[workload][i % fixtures.length]!, userId, tier: "pro" },
-    {
-      provider,
-      ctx: { userId, tier: "pro", requestId: `lt-cost-${i}`, services },
-      maxSteps: config.modelMaxSteps,
-      signal: new AbortController().signal,
-    },
-  )) {
+  for await (const event of agent.run(workloads[workload][i % fixtures.length]!, userId, `lt-cost-${i}`)) {
     bytes += JSON.stringify({ ...event, seq: ++seq }).length;
     if (event.type === "agent.tool") tools += 1;
     last = event;
@@ -148,4 +120,4 @@ const path = await writeResults("agent-run-cost", {
   rounds: measured,
 });
 console.log(`\nresults: ${path}`);
-await store.close();
+await agent.close();

@@ -26,6 +26,8 @@ import { median, ratio, summarize } from "./lib/stats.js";
  * answer is read) against three servers in one run:
  *   naive — the plan's design: Express → BullMQ (Redis, a queue of this run) → one shared agent
  *           that does no work and answers a fixed trade result (compiled, its own processes);
+ *   naive-work — the same design whose one shared agent does ours' work: the trading agent with its
+ *           tools in process, on the offline model (not a target: the same job on both designs);
  *   early — ours: a distributed deployment (gateways, agent workers, an exchange; load on the
  *           first gateway), the trading agent with its tools on the offline model, zero token delay;
  *   floor — ours, the same deployment and the same whole run path (token, limits, the run queue,
@@ -40,7 +42,7 @@ import { median, ratio, summarize } from "./lib/stats.js";
  *
  *   npx tsx loadtest/headline-trade.ts [--connections 50] [--duration 15] [--warmup 5] [--runs 1]
  *     [--gateways 1] [--workers 2] [--exchanges 1] [--clients 2] [--rounds 3] [--min-live-events 7500]
- *     [--env KEY=VALUE]… [--profile agent-worker,gateway,exchange]
+ *     [--naive-work-agents 1] [--env KEY=VALUE]… [--profile agent-worker,gateway,exchange]
  */
 const { values: flags } = parseArgs({
   options: {
@@ -52,6 +54,7 @@ const { values: flags } = parseArgs({
     workers: { type: "string", default: "2" },
     exchanges: { type: "string", default: "1" },
     clients: { type: "string", default: "2" },
+    "naive-work-agents": { type: "string", default: "1" },
     rounds: { type: "string", default: "3" },
     "min-live-events": { type: "string", default: "7500" },
     env: { type: "string", multiple: true, default: [] },
@@ -68,6 +71,7 @@ const minLiveEvents = Number(flags["min-live-events"]);
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const runTag = randomBytes(3).toString("hex");
 const queueName = `lt-headline-${runTag}`;
+const workQueueName = `${queueName}-work`;
 const profileDir = `${resultsDir}profiles-${Date.now()}`;
 const serviceEnv: Record<string, string> = {
   // One user per connection sends hundreds of runs a minute: the per-user limits would answer
@@ -81,7 +85,7 @@ const feedEnv = { FEED_MATCH_DURATION_MS: "2000", FEED_ROUND_GAP_MS: "0", FEED_G
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 
-type Design = "naive" | "early" | "floor" | "after";
+type Design = "naive" | "naive-work" | "early" | "floor" | "after";
 interface PhaseResult {
   run: number;
   design: Design;
@@ -104,9 +108,11 @@ const cleanUp = () => {
   cleaning ??= (async () => {
     await Promise.all(clients.map((c) => c.close()));
     for (const child of naive) child.kill("SIGTERM");
-    const queue = new Queue(queueName, { connection: { url: redisUrl } });
-    await queue.obliterate({ force: true }).catch(() => {});
-    await queue.close();
+    for (const name of [queueName, workQueueName]) {
+      const queue = new Queue(name, { connection: { url: redisUrl } });
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+    }
     await closeNats?.();
     await deployment?.stop();
   })();
@@ -119,20 +125,28 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-/** The naive design's two programs compiled to plain JavaScript (as ours run from dist/). */
-function compileNaive(): { server: string; agent: string } {
+/**
+ * The naive design's programs compiled to plain JavaScript beside ours in dist/ (as ours run): the
+ * agent that does ours' work imports ours' compiled modules from there.
+ */
+function compileNaive(): { server: string; agent: string; tradingAgent: string } {
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repoRoot, stdio: "ignore" });
   const esbuild = `${repoRoot}node_modules/.bin/esbuild`;
   const out = `${repoRoot}dist/loadtest/headline-trade`;
-  for (const name of ["naive-server", "naive-agent"]) {
+  for (const name of ["naive-server", "naive-agent", "naive-trading-agent", "in-process-agent"]) {
     execFileSync(esbuild, [
       `${repoRoot}loadtest/headline-trade/${name}.ts`,
       "--format=esm",
       "--platform=node",
-      `--outfile=${out}/${name}.mjs`,
+      `--outfile=${out}/${name}.js`,
       "--log-level=warning",
     ]);
   }
-  return { server: `${out}/naive-server.mjs`, agent: `${out}/naive-agent.mjs` };
+  return {
+    server: `${out}/naive-server.js`,
+    agent: `${out}/naive-agent.js`,
+    tradingAgent: `${out}/naive-trading-agent.js`,
+  };
 }
 
 function startNaive(path: string, args: string[], readyMessage: string): Promise<ChildProcess> {
@@ -159,6 +173,26 @@ async function refusedAtOnce(url: string, conn: { token?: string; body: unknown 
     throw new Error(
       `floor: the run was not refused at once (${response.status} ${JSON.stringify(answer).slice(0, 200)})`,
     );
+  }
+}
+
+/**
+ * The naive design doing ours' work is a like-for-like baseline only if its agent does the same
+ * work: one fixture asked of both, whose answers must end the same way after the same tool calls.
+ */
+async function sameWork(oursUrl: string, naiveWorkUrl: string, conn: { token?: string; body: unknown }) {
+  const ask = async (url: string) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${conn.token}` },
+      body: JSON.stringify(conn.body),
+    });
+    const answer = (await response.json()) as { stopReason?: string; toolCalls?: { name: string }[] };
+    return `${response.status} ${answer.stopReason} ${answer.toolCalls?.map((c) => c.name).join(",")}`;
+  };
+  const [ours, naiveWork] = [await ask(oursUrl), await ask(naiveWorkUrl)];
+  if (ours !== naiveWork || !ours.startsWith("200 end_turn findMarkets")) {
+    throw new Error(`naive-work: not the same work as ours (ours ${ours}; naive-work ${naiveWork})`);
   }
 }
 
@@ -216,6 +250,18 @@ try {
     "listening",
   );
   const naiveUrl = `http://127.0.0.1:${naivePort}`;
+  const workPort = await freePort();
+  // The plan draws one shared agent; `--naive-work-agents 2` gives that design both cores too.
+  const naiveTradingAgents = await Promise.all(
+    Array.from({ length: Number(flags["naive-work-agents"]) }, () =>
+      startNaive(compiled.tradingAgent, [redisUrl, workQueueName, String(connections)], "ready"),
+    ),
+  );
+  const naiveWorkServer = await startNaive(
+    compiled.server,
+    [String(workPort), redisUrl, workQueueName],
+    "listening",
+  );
 
   console.error(
     `starting ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s)…`,
@@ -261,6 +307,14 @@ try {
     { name: "bullmq-agent", pid: naiveAgent.pid },
     ...shared(),
   ];
+  const naiveWorkWatched = () => [
+    { name: "express", pid: naiveWorkServer.pid },
+    ...naiveTradingAgents.map((agent, i) => ({
+      name: `bullmq-agent${i === 0 ? "" : `-${i + 1}`}`,
+      pid: agent.pid,
+    })),
+    ...shared(),
+  ];
   const oursWatched = () => [
     ...deployment!.processes(),
     { name: "nats-server", pid: natsServerPid(deployment!.natsUrl) },
@@ -283,6 +337,12 @@ try {
       conns: oursConns.map(({ body }) => ({ body })),
       watched: naiveWatched,
     },
+    "naive-work": {
+      url: `http://127.0.0.1:${workPort}`,
+      path: tradePath,
+      conns: oursConns.map(({ body }) => ({ body })),
+      watched: naiveWorkWatched,
+    },
     early: ours,
     floor: { ...ours, path: "/api/agents/eplTradingAgent/runs", conns: floorConns },
     after: ours,
@@ -291,6 +351,7 @@ try {
   // Warm-up (not reported): JIT, pools, caches of both designs.
   if (warmupMs > 0) {
     await phase(0, "naive", targets.naive, warmupMs);
+    await phase(0, "naive-work", targets["naive-work"], warmupMs);
     const warm = await phase(0, "early", targets.early, warmupMs);
     if (warm.requests === 0) throw new Error(`warm-up: no answer from ours (${warm.failureSample})`);
   }
@@ -304,10 +365,12 @@ try {
     report(r);
   };
   await refusedAtOnce(gatewayUrl + targets.floor.path, floorConns[0]!);
+  await sameWork(gatewayUrl + tradePath, targets["naive-work"].url + tradePath, oursConns[0]!);
   for (let run = 1; run <= runs; run++) {
     await measure(run, "naive");
     await measure(run, "early");
     await measure(run, "floor");
+    await measure(run, "naive-work");
   }
 
   // A round day: the feed plays fast until `rounds` rounds are settled and LIVE holds the history.
@@ -341,7 +404,7 @@ try {
   const exits = deployment.unexpectedExits();
   if (exits.length > 0) console.error(`EXITED: ${exits.join(", ")}`);
 
-  const designs: Design[] = ["naive", "early", "floor", "after"];
+  const designs: Design[] = ["naive", "early", "floor", "after", "naive-work"];
   const rows = designs.map((design) => {
     const of = results.filter((r) => r.design === design);
     const m = (f: (r: PhaseResult) => number) => median(of.map(f));
@@ -363,6 +426,7 @@ try {
   const naiveRow = rows[0]!;
   const label: Record<Design, string> = {
     naive: "naive: Express → BullMQ → shared agent (no work)",
+    "naive-work": `naive, ${flags["naive-work-agents"] === "1" ? "its shared agent" : `${flags["naive-work-agents"]} agent processes`} doing ours' work (eplTradingAgent)`,
     early: `ours: ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s), eplTradingAgent`,
     floor: "ours, a run refused before any agent work (the platform's floor)",
     after: `ours after ${history.matchesPlayed} matches (${history.liveEvents} LIVE events)`,
@@ -407,6 +471,13 @@ try {
     `floor: a run with no agent work ${floorRow.perS.toFixed(0)} req/s p99 ${formatMs(floorRow.p99)} ms, ` +
       `${ratio(floorRow.perS, naiveRow.perS).toFixed(2)} of the naive design's req/s`,
   );
+  const workRow = rows.find((r) => r.design === "naive-work")!;
+  for (const r of rows.filter((row) => row.design === "early" || row.design === "after")) {
+    console.log(
+      `same work, ${r.design}: ours ${ratio(r.perS, workRow.perS).toFixed(2)} of the naive design's req/s ` +
+        `(${workRow.perS.toFixed(0)} req/s p99 ${formatMs(workRow.p99)} ms) at ${ratio(r.p99, workRow.p99).toFixed(2)} of its p99`,
+    );
+  }
   const path = await writeResults("headline-trade", {
     benchmark: "headline-trade",
     command: `npx tsx loadtest/headline-trade.ts ${process.argv.slice(2).join(" ")}`.trim(),
@@ -421,6 +492,7 @@ try {
       workers: Number(flags.workers),
       exchanges: Number(flags.exchanges),
       clients: clientCount,
+      naiveWorkAgents: Number(flags["naive-work-agents"]),
       serviceEnv,
       feedEnv,
       history,
