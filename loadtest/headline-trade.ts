@@ -23,7 +23,7 @@ import { median, ratio, summarize } from "./lib/stats.js";
 /**
  * The headline request, `POST /api/epl/trade`, under one closed-loop HTTP load (as autocannon
  * drives it: `--connections` keep-alive sockets, each sending its next request when the previous
- * answer is read) against three servers in one run:
+ * answer is read) against four servers in one run:
  *   naive — the plan's design: Express → BullMQ (Redis, a queue of this run) → one shared agent
  *           that does no work and answers a fixed trade result (compiled, its own processes);
  *   naive-work — the same design whose one shared agent does ours' work: the trading agent with its
@@ -432,7 +432,7 @@ try {
     after: `ours after ${history.matchesPlayed} matches (${history.liveEvents} LIVE events)`,
   };
   console.log(
-    `\nPOST /api/epl/trade, ${connections} connections closed loop, ${durationMs / 1000} s per phase, median of ${2 * runs} naive and ${runs} of each of ours; ratio = ours / naive\n`,
+    `\nPOST /api/epl/trade, ${connections} connections closed loop, ${durationMs / 1000} s per phase, median of ${2 * runs} naive and ${runs} of each other phase; ratio = the row / naive\n`,
   );
   console.log(
     formatTable(
