@@ -127,10 +127,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 /**
  * The naive design's programs compiled to plain JavaScript beside ours in dist/ (as ours run): the
- * agent that does ours' work imports ours' compiled modules from there.
+ * agent that does ours' work imports ours' compiled modules from there, so this runs once
+ * `startDeployment` has built them.
  */
 function compileNaive(): { server: string; agent: string; tradingAgent: string } {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repoRoot, stdio: "ignore" });
   const esbuild = `${repoRoot}node_modules/.bin/esbuild`;
   const out = `${repoRoot}dist/loadtest/headline-trade`;
   for (const name of ["naive-server", "naive-agent", "naive-trading-agent", "in-process-agent"]) {
@@ -158,20 +158,35 @@ function startNaive(path: string, args: string[], readyMessage: string): Promise
   });
 }
 
-/**
- * The floor phase measures the platform only if its runs really do no agent work: one request
- * first, which must come back as the agent's refusal with no tool called.
- */
-async function refusedAtOnce(url: string, conn: { token?: string; body: unknown }): Promise<void> {
+/** The parts of a finished run's JSON answer the checks before the phases read. */
+interface Answer {
+  text?: string;
+  stopReason?: string;
+  toolCalls?: { name: string }[];
+}
+
+/** What one connection of a phase sends, asked once before the phases to check its answer. */
+async function ask(
+  url: string,
+  conn: { token?: string; body: unknown },
+): Promise<{ status: number; answer: Answer }> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${conn.token}` },
     body: JSON.stringify(conn.body),
   });
-  const answer = (await response.json()) as { text?: string; toolCalls?: unknown[] };
-  if (response.status !== 200 || !answer.text?.startsWith(refusalOpening) || answer.toolCalls?.length !== 0) {
+  return { status: response.status, answer: (await response.json()) as Answer };
+}
+
+/**
+ * The floor phase measures the platform only if its runs really do no agent work: one request
+ * first, which must come back as the agent's refusal with no tool called.
+ */
+async function refusedAtOnce(url: string, conn: { token?: string; body: unknown }): Promise<void> {
+  const { status, answer } = await ask(url, conn);
+  if (status !== 200 || !answer.text?.startsWith(refusalOpening) || answer.toolCalls?.length !== 0) {
     throw new Error(
-      `floor: the run was not refused at once (${response.status} ${JSON.stringify(answer).slice(0, 200)})`,
+      `floor: the run was not refused at once (${status} ${JSON.stringify(answer).slice(0, 200)})`,
     );
   }
 }
@@ -181,16 +196,11 @@ async function refusedAtOnce(url: string, conn: { token?: string; body: unknown 
  * work: one fixture asked of both, whose answers must end the same way after the same tool calls.
  */
 async function sameWork(oursUrl: string, naiveWorkUrl: string, conn: { token?: string; body: unknown }) {
-  const ask = async (url: string) => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${conn.token}` },
-      body: JSON.stringify(conn.body),
-    });
-    const answer = (await response.json()) as { stopReason?: string; toolCalls?: { name: string }[] };
-    return `${response.status} ${answer.stopReason} ${answer.toolCalls?.map((c) => c.name).join(",")}`;
+  const outcome = async (url: string) => {
+    const { status, answer } = await ask(url, conn);
+    return `${status} ${answer.stopReason} ${answer.toolCalls?.map((c) => c.name).join(",")}`;
   };
-  const [ours, naiveWork] = [await ask(oursUrl), await ask(naiveWorkUrl)];
+  const [ours, naiveWork] = [await outcome(oursUrl), await outcome(naiveWorkUrl)];
   if (ours !== naiveWork || !ours.startsWith("200 end_turn findMarkets")) {
     throw new Error(`naive-work: not the same work as ours (ours ${ours}; naive-work ${naiveWork})`);
   }
@@ -240,7 +250,26 @@ async function phase(run: number, design: Design, target: Target, ms = durationM
 }
 
 try {
-  // The naive design: its server and its one agent, on a queue of this run.
+  console.error(
+    `starting ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s)…`,
+  );
+  deployment = await startDeployment({
+    gateways: Number(flags.gateways),
+    workers: Number(flags.workers),
+    exchanges: Number(flags.exchanges),
+    env: serviceEnv,
+    ...(flags.profile === undefined
+      ? {}
+      : {
+          nodeArgs: Object.fromEntries(
+            flags.profile
+              .split(",")
+              .map((role) => [role as ServiceRole, ["--cpu-prof", `--cpu-prof-dir=${profileDir}/${role}`]]),
+          ),
+        }),
+  });
+  // The naive design: its server and its one agent, on a queue of this run (after the deployment,
+  // whose start compiled the dist/ that the agent doing ours' work imports).
   const naivePort = await freePort();
   const compiled = compileNaive();
   const naiveAgent = await startNaive(compiled.agent, [redisUrl, queueName, String(connections)], "ready");
@@ -263,24 +292,6 @@ try {
     "listening",
   );
 
-  console.error(
-    `starting ${flags.gateways} gateway(s), ${flags.workers} workers, ${flags.exchanges} exchange(s)…`,
-  );
-  deployment = await startDeployment({
-    gateways: Number(flags.gateways),
-    workers: Number(flags.workers),
-    exchanges: Number(flags.exchanges),
-    env: serviceEnv,
-    ...(flags.profile === undefined
-      ? {}
-      : {
-          nodeArgs: Object.fromEntries(
-            flags.profile
-              .split(",")
-              .map((role) => [role as ServiceRole, ["--cpu-prof", `--cpu-prof-dir=${profileDir}/${role}`]]),
-          ),
-        }),
-  });
   const nc = await connectNats({ natsUrl: deployment.natsUrl }, "loadtest-headline");
   closeNats = () => nc.close();
   const exchange = createExchangeClient(createNatsRpc(nc, { subjectPrefix: deployment.subjectPrefix }));
@@ -296,6 +307,7 @@ try {
   const tokens = await fetchDevTokens(deployment.gatewayUrls[0]!, users);
   const oursConns = users.map((_, i) => ({ token: tokens[i]!, body: fixtures[i % fixtures.length]! }));
   const floorConns = oursConns.map(({ token, body }) => ({ token, body: { input: refusedRunInput(body) } }));
+  const naiveConns = oursConns.map(({ body }) => ({ body }));
 
   clients = forkClients(fileURLToPath(new URL("./headline-trade/client.ts", import.meta.url)), clientCount);
   const shared = () => [
@@ -331,16 +343,11 @@ try {
   const tradePath = "/api/epl/trade";
   const ours: Target = { url: gatewayUrl, path: tradePath, conns: oursConns, watched: oursWatched };
   const targets: Record<Design, Target> = {
-    naive: {
-      url: naiveUrl,
-      path: tradePath,
-      conns: oursConns.map(({ body }) => ({ body })),
-      watched: naiveWatched,
-    },
+    naive: { url: naiveUrl, path: tradePath, conns: naiveConns, watched: naiveWatched },
     "naive-work": {
       url: `http://127.0.0.1:${workPort}`,
       path: tradePath,
-      conns: oursConns.map(({ body }) => ({ body })),
+      conns: naiveConns,
       watched: naiveWorkWatched,
     },
     early: ours,
@@ -460,7 +467,8 @@ try {
       names.map((name) => [name, ...rows.map((r) => formatMs(r.cpuMsPerRequest[name] ?? Number.NaN))]),
     ),
   );
-  for (const r of rows.filter((row) => row.design === "early" || row.design === "after")) {
+  const oursWithWork = rows.filter((row) => row.design === "early" || row.design === "after");
+  for (const r of oursWithWork) {
     const met = r.perS >= naiveRow.perS && r.p99 <= naiveRow.p99;
     console.log(
       `target ${r.design}: ${met ? "met" : "MISSED"} (ours ${r.perS.toFixed(0)} req/s p99 ${formatMs(r.p99)} ms vs naive ${naiveRow.perS.toFixed(0)} req/s p99 ${formatMs(naiveRow.p99)} ms)`,
@@ -472,7 +480,7 @@ try {
       `${ratio(floorRow.perS, naiveRow.perS).toFixed(2)} of the naive design's req/s`,
   );
   const workRow = rows.find((r) => r.design === "naive-work")!;
-  for (const r of rows.filter((row) => row.design === "early" || row.design === "after")) {
+  for (const r of oursWithWork) {
     console.log(
       `same work, ${r.design}: ours ${ratio(r.perS, workRow.perS).toFixed(2)} of the naive design's req/s ` +
         `(${workRow.perS.toFixed(0)} req/s p99 ${formatMs(workRow.p99)} ms) at ${ratio(r.p99, workRow.p99).toFixed(2)} of its p99`,
