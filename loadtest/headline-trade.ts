@@ -150,7 +150,9 @@ function compileNaive(): { server: string; agent: string; tradingAgent: string }
 }
 
 function startNaive(path: string, args: string[], readyMessage: string): Promise<ChildProcess> {
-  const child = fork(path, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // No `execArgv`: a fork would inherit this process's TypeScript loader, whose hooks the
+  // compiled programs do not need and the services run without (lib/deployment.ts).
+  const child = fork(path, args, { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   naive.push(child);
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${path} exited (${code})`)));
