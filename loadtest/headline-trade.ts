@@ -11,6 +11,7 @@ import { createNatsRpc } from "../shared/bus/rpc/nats-rpc.js";
 import { loadDataset } from "../shared/epl/dataset.js";
 import { freePort } from "../test/support/service-process.js";
 import type { LoadParams, LoadResult } from "./headline-trade/client.js";
+import { cpuOf, describeReach, reachOfTarget } from "./headline-trade/reach.js";
 import { headlineFixtures, refusalOpening, refusedRunInput } from "./headline-trade/workload.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, type ServiceRole, startDeployment } from "./lib/deployment.js";
@@ -454,10 +455,7 @@ try {
         String(r.failed),
         ratio(r.perS, naiveRow.perS).toFixed(2),
         ratio(r.p99, naiveRow.p99).toFixed(2),
-        Object.entries(r.cpuMsPerRequest)
-          .filter(([name]) => !name.startsWith("client-"))
-          .reduce((a, [, v]) => a + (Number.isFinite(v) ? v : 0), 0)
-          .toFixed(2),
+        cpuOf(r).toFixed(2),
       ]),
     ),
   );
@@ -488,6 +486,8 @@ try {
         `(${workRow.perS.toFixed(0)} req/s p99 ${formatMs(workRow.p99)} ms) at ${ratio(r.p99, workRow.p99).toFixed(2)} of its p99`,
     );
   }
+  const reach = reachOfTarget(naiveRow, floorRow, workRow, cpus().length);
+  console.log(describeReach(reach, naiveRow.perS, cpus().length));
   const path = await writeResults("headline-trade", {
     benchmark: "headline-trade",
     command: `npx tsx loadtest/headline-trade.ts ${process.argv.slice(2).join(" ")}`.trim(),
@@ -508,6 +508,7 @@ try {
       history,
     },
     rows,
+    reach,
     phases: results,
   });
   console.log(`\nresults: ${path}${flags.profile === undefined ? "" : `\nprofiles: ${profileDir}`}`);
