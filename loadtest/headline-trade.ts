@@ -433,7 +433,8 @@ try {
       ),
     };
   });
-  const naiveRow = rows[0]!;
+  const row = (design: Design) => rows.find((r) => r.design === design)!;
+  const naiveRow = row("naive");
   const label: Record<Design, string> = {
     naive: "naive: Express → BullMQ → shared agent (no work)",
     "naive-work": `naive, ${flags["naive-work-agents"] === "1" ? "its shared agent" : `${flags["naive-work-agents"]} agent processes`} doing ours' work (eplTradingAgent)`,
@@ -474,19 +475,22 @@ try {
       `target ${r.design}: ${met ? "met" : "MISSED"} (ours ${r.perS.toFixed(0)} req/s p99 ${formatMs(r.p99)} ms vs naive ${naiveRow.perS.toFixed(0)} req/s p99 ${formatMs(naiveRow.p99)} ms)`,
     );
   }
-  const floorRow = rows.find((r) => r.design === "floor")!;
+  const floorRow = row("floor");
   console.log(
     `floor: a run with no agent work ${floorRow.perS.toFixed(0)} req/s p99 ${formatMs(floorRow.p99)} ms, ` +
       `${ratio(floorRow.perS, naiveRow.perS).toFixed(2)} of the naive design's req/s`,
   );
-  const workRow = rows.find((r) => r.design === "naive-work")!;
+  const workRow = row("naive-work");
   for (const r of oursWithWork) {
     console.log(
       `same work, ${r.design}: ours ${ratio(r.perS, workRow.perS).toFixed(2)} of the naive design's req/s ` +
         `(${workRow.perS.toFixed(0)} req/s p99 ${formatMs(workRow.p99)} ms) at ${ratio(r.p99, workRow.p99).toFixed(2)} of its p99`,
     );
   }
-  const reach = reachOfTarget(naiveRow, floorRow, workRow, cpus().length);
+  const reach = reachOfTarget(
+    { naive: naiveRow, early: row("early"), after: row("after"), floor: floorRow, naiveWork: workRow },
+    cpus().length,
+  );
   console.log(describeReach(reach, naiveRow.perS, cpus().length));
   const path = await writeResults("headline-trade", {
     benchmark: "headline-trade",
