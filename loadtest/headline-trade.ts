@@ -11,7 +11,7 @@ import { createNatsRpc } from "../shared/bus/rpc/nats-rpc.js";
 import { loadDataset } from "../shared/epl/dataset.js";
 import { freePort } from "../test/support/service-process.js";
 import type { LoadParams, LoadResult } from "./headline-trade/client.js";
-import { cpuOf, describeReach, reachOfTarget } from "./headline-trade/reach.js";
+import { cpuOf, describeReach, naiveAgentName, reachOfTarget } from "./headline-trade/reach.js";
 import { headlineFixtures, refusalOpening, refusedRunInput } from "./headline-trade/workload.js";
 import { type ClientProcess, forkClients } from "./lib/client-processes.js";
 import { type Deployment, type ServiceRole, startDeployment } from "./lib/deployment.js";
@@ -319,15 +319,12 @@ try {
   ];
   const naiveWatched = () => [
     { name: "express", pid: naiveServer.pid },
-    { name: "bullmq-agent", pid: naiveAgent.pid },
+    { name: naiveAgentName(0), pid: naiveAgent.pid },
     ...shared(),
   ];
   const naiveWorkWatched = () => [
     { name: "express", pid: naiveWorkServer.pid },
-    ...naiveTradingAgents.map((agent, i) => ({
-      name: `bullmq-agent${i === 0 ? "" : `-${i + 1}`}`,
-      pid: agent.pid,
-    })),
+    ...naiveTradingAgents.map((agent, i) => ({ name: naiveAgentName(i), pid: agent.pid })),
     ...shared(),
   ];
   const oursWatched = () => [
@@ -468,7 +465,8 @@ try {
       names.map((name) => [name, ...rows.map((r) => formatMs(r.cpuMsPerRequest[name] ?? Number.NaN))]),
     ),
   );
-  const oursWithWork = rows.filter((row) => row.design === "early" || row.design === "after");
+  const [early, after] = [row("early"), row("after")];
+  const oursWithWork = [early, after];
   for (const r of oursWithWork) {
     const met = r.perS >= naiveRow.perS && r.p99 <= naiveRow.p99;
     console.log(
@@ -487,11 +485,9 @@ try {
         `(${workRow.perS.toFixed(0)} req/s p99 ${formatMs(workRow.p99)} ms) at ${ratio(r.p99, workRow.p99).toFixed(2)} of its p99`,
     );
   }
-  const reach = reachOfTarget(
-    { naive: naiveRow, early: row("early"), after: row("after"), floor: floorRow, naiveWork: workRow },
-    cpus().length,
-  );
-  console.log(describeReach(reach, naiveRow.perS, cpus().length));
+  const cores = cpus().length;
+  const reach = reachOfTarget({ naive: naiveRow, early, after, floor: floorRow, naiveWork: workRow }, cores);
+  console.log(describeReach(reach, naiveRow.perS, cores));
   const path = await writeResults("headline-trade", {
     benchmark: "headline-trade",
     command: `npx tsx loadtest/headline-trade.ts ${process.argv.slice(2).join(" ")}`.trim(),

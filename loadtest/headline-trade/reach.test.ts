@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { cpuOf, describeReach, reachOfTarget } from "./reach.js";
+import { cpuOf, describeReach, naiveAgentName, reachOfTarget } from "./reach.js";
 
 const rows = {
   naive: {
@@ -54,6 +54,14 @@ test("the verdict says how much cheaper ours, and the floor with the work, must 
     describeReach(reachOfTarget(slower, 2), 1000, 2),
     /spends 1\.30 early \(within it\).*alone need 1\.00, within it even if/,
   );
+});
+
+test("the naive agents are counted under the names the benchmark gives their processes", () => {
+  const named = {
+    cpuMsPerRequest: { [naiveAgentName(0)]: 0.4, [naiveAgentName(1)]: 0.3, express: 0.5 },
+  };
+  assert.deepEqual([naiveAgentName(0), naiveAgentName(1)], ["bullmq-agent", "bullmq-agent-2"]);
+  near(reachOfTarget({ ...rows, naiveWork: named }, 2).workMs, 0.5);
 });
 
 test("an agent that works no harder than the naive one adds no work", () => {

@@ -10,6 +10,14 @@ export function cpuOf(row: CpuRow, take: (name: string) => boolean = () => true)
     .reduce((sum, [, ms]) => sum + ms, 0);
 }
 
+/** The naive design's agent processes are named this, then `-2`, `-3`… (`naiveAgentName`). */
+const naiveAgentPrefix = "bullmq-agent";
+
+/** The name under which the benchmark counts the CPU of the naive design's `index`th agent process. */
+export function naiveAgentName(index: number): string {
+  return index === 0 ? naiveAgentPrefix : `${naiveAgentPrefix}-${index + 1}`;
+}
+
 export interface Reach {
   /** The most CPU ms a request ours may spend to serve the naive design's req/s on `cores`. */
   budgetMs: number;
@@ -41,7 +49,7 @@ export function reachOfTarget(
   },
   cores: number,
 ): Reach {
-  const agent = (name: string) => name.startsWith("bullmq-agent");
+  const agent = (name: string) => name.startsWith(naiveAgentPrefix);
   const floorMs = cpuOf(rows.floor);
   const workMs = Math.max(0, cpuOf(rows.naiveWork, agent) - cpuOf(rows.naive, agent));
   return {
