@@ -33,8 +33,9 @@ const verifiedTokensCached = 10_000;
  * HS256 with `jwtSecret`, or RS256/ES256 with `jwtPublicKey` when that is set; the algorithm list
  * is pinned so a token cannot pick its own (no `none`, no HS256 signed with the public key).
  * `exp` and `iat` are required (the library's `requiredClaims`), `exp` is checked by the library
- * with no tolerance (a session closes 4001 at `exp` exactly), and `tokenTimeProblem` bounds the
- * rest: `iat` at most `TOKEN_CLOCK_SKEW_S` ahead, `exp - iat` at most `TOKEN_MAX_TTL_S`.
+ * with no tolerance and by `tokenTimeProblem` in its own millisecond (a token is refused, and a
+ * session closes 4001, at `exp` exactly), which also bounds the rest: `iat` at most
+ * `TOKEN_CLOCK_SKEW_S` ahead, `exp - iat` at most `TOKEN_MAX_TTL_S`.
  */
 async function authPlugin(app: FastifyInstance, options: { config: Config }) {
   const { config } = options;

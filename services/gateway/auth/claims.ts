@@ -38,14 +38,17 @@ export interface TokenTimePolicy {
 
 /**
  * Why a signed token's times are not acceptable, or undefined when they are. Expiry itself is
- * the JWT library's check; these are the two it has no option for. Without them a token with
- * `iat` ahead of the clock, or `exp` centuries away, would be good for as long as it claims.
+ * the JWT library's check, but the library still accepts a token in the very millisecond of its
+ * `exp`, where a token is expired "on or after" `exp` (RFC 7519): that millisecond is refused
+ * here. The other two checks have no option in the library: without them a token with `iat`
+ * ahead of the clock, or `exp` centuries away, would be good for as long as it claims.
  */
 export function tokenTimeProblem(
   claims: Pick<Claims, "iat" | "exp">,
   policy: TokenTimePolicy,
   nowS: number,
 ): string | undefined {
+  if (claims.exp <= nowS) return "token expired";
   if (claims.iat > nowS + policy.clockSkewS) return "token issued in the future (iat)";
   if (claims.exp - claims.iat > policy.maxTtlS) {
     return `token lifetime (exp - iat) exceeds ${policy.maxTtlS} s`;
