@@ -3,8 +3,9 @@ import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { until } from "./polling.js";
 import { freePort } from "./service-process.js";
 
 /**
@@ -76,6 +77,7 @@ export async function startNatsCluster(size: number): Promise<OwnedNatsCluster> 
   // Together: no node answers JetStream requests before a quorum of them is up.
   await Promise.all(nodes.map((n) => n.start()));
   const all = nodes.map((n) => n.node);
+  await placesReplicas(all.map((n) => n.url).join(","), size);
   return {
     url: all.map((n) => n.url).join(","),
     port: all[0]!.port,
@@ -129,6 +131,33 @@ async function jetStreamAnswers(url: string): Promise<void> {
   const nc = await connect({ servers: url, reconnect: false });
   try {
     await (await jetstreamManager(nc, { timeout: 1000 })).getAccountInfo();
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Resolves once the cluster at `url` can place a stream on all `size` nodes. Every node answering
+ * JetStream is not enough: the meta leader may not know every peer yet, and a stream of `size`
+ * replicas asked for then is refused, which a test creating one at once would take for its own
+ * failure.
+ */
+async function placesReplicas(url: string, size: number): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 1000 });
+    const name = `OWNED_READY_${Math.random().toString(36).slice(2, 8)}`;
+    const config = { name, subjects: [`${name}.probe`], num_replicas: size, storage: StorageType.Memory };
+    await until(
+      () =>
+        jsm.streams.add(config).then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+      `a stream on all ${size} nodes of the cluster`,
+    );
+    await jsm.streams.delete(name);
   } finally {
     await nc.close();
   }
